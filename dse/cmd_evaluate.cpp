@@ -1,0 +1,66 @@
+// `hybridnet evaluate`: test accuracy of a run directory's trained network.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "dse/subcommands.h"
+#include "models/error.h"
+#include "models/trainer.h"
+
+namespace hybridnet::dse {
+
+struct EvaluateOptions {
+  std::string checkpoint;
+  std::string dataset;
+  std::string data_dir;
+  int threads = 0;
+  bool json = false;
+};
+
+void run_evaluate(const EvaluateOptions& o) {
+  auto run = models::load_run(o.checkpoint);
+  models::DataOptions data = run.spec.data;  // same subsets and normalisation as training
+  if (!o.dataset.empty() && o.dataset != data.name) {
+    data = models::DataOptions{};
+    data.name = o.dataset;
+  }
+  if (!o.data_dir.empty()) data.dir = o.data_dir;
+  const auto splits = models::load_data(data);
+  if (splits.channels != run.spec.in_channels || splits.height != run.spec.in_h ||
+      splits.width != run.spec.in_w || splits.num_classes != run.spec.num_classes)
+    throw DataError(data.name + ": images or classes do not match the network in " + o.checkpoint);
+  models::TrainConfig t = run.spec.train;
+  torch::set_num_threads(o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency()));
+  const auto device = models::resolve_device(t.device);
+  run.net->to(device);
+  const auto ev = models::evaluate(run.net, splits.test, t.eval_batch_size, device);
+  if (o.json) {
+    std::cout << nlohmann::json{{"test_accuracy", ev.top1}, {"test_top5", ev.top5},
+                                {"test_loss", ev.loss}, {"test_samples", ev.samples},
+                                {"dataset", data.name}, {"epochs_done", run.epochs_done},
+                                {"plan_hash", run.spec.plan.hash()}}
+                     .dump(2)
+              << "\n";
+  } else {
+    std::printf("test_accuracy %.4f  top5 %.4f  loss %.4f  (%lld images of %s, after %d epochs)\n",
+                ev.top1, ev.top5, ev.loss, (long long)ev.samples, data.name.c_str(),
+                run.epochs_done);
+  }
+}
+
+void setup_evaluate(CLI::App& app) {
+  auto opt = std::make_shared<EvaluateOptions>();
+  auto* sub = app.add_subcommand("evaluate", "Test accuracy of a trained run directory");
+  sub->add_option("--checkpoint", opt->checkpoint, "Run directory written by `hybridnet train`")
+      ->required();
+  sub->add_option("--dataset", opt->dataset,
+                  "Dataset (default: the run's own, with its test subset)");
+  sub->add_option("--data", opt->data_dir, "Directory of the dataset files");
+  sub->add_option("--threads", opt->threads, "Intra-op threads (0 = all cores)");
+  sub->add_flag("--json", opt->json, "Print {\"test_accuracy\", \"test_top5\", ...}");
+  sub->callback([opt] { run_evaluate(*opt); });
+}
+
+}  // namespace hybridnet::dse

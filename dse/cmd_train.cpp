@@ -1,0 +1,128 @@
+// `hybridnet train`: trains one plan on one dataset into a resumable run directory.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "dse/cli_common.h"
+#include "dse/subcommands.h"
+#include "models/error.h"
+#include "models/presets.h"
+#include "models/trainer.h"
+
+namespace hybridnet::dse {
+
+struct TrainOptions {
+  std::string model = "resnet20";
+  std::string plan = "xnor";
+  std::string out;
+  models::DataOptions data;
+  models::TrainConfig train;
+  bool augment = false, no_augment = false;
+  double lr = 0;  // 0: the optimizer's default
+};
+
+void run_train(TrainOptions o) {
+  if (o.augment && o.no_augment) throw hybridnet::ConfigError("--augment and --no-augment exclude each other");
+  o.data.augment = o.augment ? 1 : o.no_augment ? 0 : -1;
+  o.train.lr = o.lr > 0 ? o.lr : (o.train.optimizer == "adam" ? 1e-3 : 0.1);
+  models::validate(o.train);
+  const auto plan = models::resolve_plan_argument(o.plan, o.model);
+  const auto data = models::load_data(o.data);
+
+  models::RunSpec spec;
+  spec.plan = plan;
+  spec.data = o.data;
+  spec.train = o.train;
+  spec.in_channels = data.channels;
+  spec.in_h = data.height;
+  spec.in_w = data.width;
+  spec.num_classes = data.num_classes;
+  std::fprintf(stderr,
+               "training %s plan %s on %s: %lld train / %lld val / %lld test images, %d epochs, "
+               "batch %d, %s lr %g, out %s\n",
+               plan.arch.c_str(), plan.hash().c_str(), data.name.c_str(),
+               (long long)data.train.size(), (long long)data.val.size(),
+               (long long)data.test.size(), o.train.epochs, o.train.batch_size,
+               o.train.optimizer.c_str(), o.train.lr, o.out.c_str());
+
+  const bool tty = isatty(STDERR_FILENO);
+  int last_epoch_reported = 0;
+  auto progress = [&](const models::TrainProgress& p) {
+    if (tty) {
+      const double eta = p.elapsed_seconds / p.step * (p.steps - p.step);
+      std::fprintf(stderr, "\r  epoch %d/%d  step %lld/%lld  loss %.4f  acc %.4f  ETA %.0fs   ",
+                   p.epoch, p.epochs, (long long)p.step, (long long)p.steps, p.loss, p.accuracy,
+                   eta);
+      if (p.step == p.steps) std::fprintf(stderr, "\r%80s\r", "");
+    }
+    last_epoch_reported = p.epoch;
+  };
+  const auto result = models::train_run(spec, data, o.out, progress);
+  if (result.resumed_from_epoch > 0)
+    std::fprintf(stderr, "resumed after epoch %d\n", result.resumed_from_epoch);
+  for (const auto& e : result.history) {
+    if (e.epoch <= result.resumed_from_epoch) continue;
+    std::fprintf(stderr, "epoch %d/%d: loss %.4f  train acc %.4f%s  test acc %.4f  (%.1f s)\n",
+                 e.epoch, o.train.epochs, e.train_loss, e.train_accuracy,
+                 e.val_accuracy >= 0 ? ("  val acc " + std::to_string(e.val_accuracy)).c_str() : "",
+                 e.test_accuracy, e.seconds);
+  }
+  (void)last_epoch_reported;
+  std::printf("test_accuracy %.4f  top5 %.4f  (%lld images)  run %s\n", result.test.top1,
+              result.test.top5, (long long)result.test.samples, o.out.c_str());
+}
+
+void add_data_options(CLI::App* sub, models::DataOptions& d) {
+  sub->add_option("--dataset", d.name, "Dataset: " + join(models::known_datasets()))
+      ->capture_default_str();
+  sub->add_option("--data", d.dir,
+                  "Directory of the dataset files (default: /usr/share/datasets/fashion-mnist for "
+                  "fashion-mnist, data/NAME otherwise)");
+  sub->add_option("--subset", d.subset, "Use the first N training images (0 = all)")
+      ->capture_default_str();
+  sub->add_option("--test-subset", d.test_subset, "Use the first N test images (0 = all)")
+      ->capture_default_str();
+}
+
+void setup_train(CLI::App& app) {
+  auto opt = std::make_shared<TrainOptions>();
+  auto* sub = app.add_subcommand("train", "Train one plan on one dataset into a run directory");
+  sub->add_option("--model", opt->model, "Architecture: " + join(models::known_architectures()))
+      ->capture_default_str();
+  sub->add_option("--plan", opt->plan, "Preset spec or plan JSON file")->capture_default_str();
+  sub->add_option("--out", opt->out,
+                  "Run directory: checkpoint after every epoch, plan.json, metrics.json. "
+                  "Running again with the same options resumes; more --epochs continues")
+      ->required();
+  add_data_options(sub, opt->data);
+  sub->add_option("--val-fraction", opt->data.val_fraction,
+                  "Fraction of the training images held out for validation")
+      ->capture_default_str();
+  sub->add_flag("--augment", opt->augment, "Random crop (pad 4) + horizontal flip (CIFAR default)");
+  sub->add_flag("--no-augment", opt->no_augment, "No augmentation");
+  auto& t = opt->train;
+  sub->add_option("--epochs", t.epochs, "Epochs")->capture_default_str();
+  sub->add_option("--batch-size", t.batch_size, "Batch size")->capture_default_str();
+  sub->add_option("--optimizer", t.optimizer, "sgd or adam")->capture_default_str();
+  sub->add_option("--lr", opt->lr, "Initial learning rate (default 0.1 for sgd, 0.001 for adam)");
+  sub->add_option("--momentum", t.momentum, "SGD momentum")->capture_default_str();
+  sub->add_flag("--nesterov", t.nesterov, "Nesterov momentum (SGD)");
+  sub->add_option("--weight-decay", t.weight_decay, "Weight decay")->capture_default_str();
+  sub->add_option("--schedule", t.schedule, "Learning-rate schedule: cosine, step or constant")
+      ->capture_default_str();
+  sub->add_option("--step-size", t.step_size, "Step schedule: epochs per decay (0 = epochs/3)")
+      ->capture_default_str();
+  sub->add_option("--gamma", t.gamma, "Step schedule: decay factor")->capture_default_str();
+  sub->add_option("--seed", t.seed, "Seed (same seed, same result on CPU)")->capture_default_str();
+  sub->add_option("--device", t.device, "cpu or cuda (cuda needs a LibTorch with CUDA)")
+      ->capture_default_str();
+  sub->add_option("--threads", t.threads, "Intra-op threads (0 = all cores)")->capture_default_str();
+  sub->add_option("--max-steps", t.max_steps, "Cap on steps per epoch (0 = whole epoch)")
+      ->capture_default_str();
+  sub->footer(preset_help());
+  sub->callback([opt] { run_train(*opt); });
+}
+
+}  // namespace hybridnet::dse

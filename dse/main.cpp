@@ -1,0 +1,36 @@
+// hybridnet: design-space exploration for hybrid binary / mixed-precision CNNs.
+// Every user error ends here as one line on stderr and a non-zero exit.
+#include <CLI/CLI.hpp>
+#include <c10/util/Exception.h>
+#include <iostream>
+
+#include "dse/subcommands.h"
+#include "models/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "hybridnet: find the layers of a binary (XNOR) network that deserve more precision,\n"
+      "train the hybrids, and score accuracy against energy and memory."};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Show help for every subcommand");
+  hybridnet::dse::setup_train(app);
+  hybridnet::dse::setup_evaluate(app);
+  hybridnet::dse::setup_arch(app);
+  hybridnet::dse::setup_cost(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const hybridnet::Error& e) {
+    std::cerr << "hybridnet: error: " << e.what() << "\n";
+    return 1;
+  } catch (const c10::Error& e) {
+    std::string msg = e.what_without_backtrace();
+    std::cerr << "hybridnet: error (LibTorch): " << msg.substr(0, msg.find('\n')) << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "hybridnet: error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

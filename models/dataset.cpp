@@ -1,0 +1,306 @@
+// Dataset readers. IDX and CIFAR files are read whole (zlib reads plain files too) and checked
+// for magic numbers and exact sizes before any tensor is built.
+#include "models/dataset.h"
+
+#include <zlib.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "models/error.h"
+
+namespace hybridnet::models {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+void to_json(json& j, const DataOptions& o) {
+  j = json{{"name", o.name},
+           {"dir", o.dir},
+           {"subset", o.subset},
+           {"test_subset", o.test_subset},
+           {"val_fraction", o.val_fraction},
+           {"normalize", o.normalize},
+           {"augment", o.augment},
+           {"synthetic_train", o.synthetic_train},
+           {"synthetic_test", o.synthetic_test},
+           {"synthetic_classes", o.synthetic_classes},
+           {"synthetic_channels", o.synthetic_channels},
+           {"synthetic_size", o.synthetic_size},
+           {"synthetic_seed", o.synthetic_seed}};
+}
+
+void from_json(const json& j, DataOptions& o) {
+  const DataOptions d;
+  o.name = j.value("name", d.name);
+  o.dir = j.value("dir", d.dir);
+  o.subset = j.value("subset", d.subset);
+  o.test_subset = j.value("test_subset", d.test_subset);
+  o.val_fraction = j.value("val_fraction", d.val_fraction);
+  o.normalize = j.value("normalize", d.normalize);
+  o.augment = j.value("augment", d.augment);
+  o.synthetic_train = j.value("synthetic_train", d.synthetic_train);
+  o.synthetic_test = j.value("synthetic_test", d.synthetic_test);
+  o.synthetic_classes = j.value("synthetic_classes", d.synthetic_classes);
+  o.synthetic_channels = j.value("synthetic_channels", d.synthetic_channels);
+  o.synthetic_size = j.value("synthetic_size", d.synthetic_size);
+  o.synthetic_seed = j.value("synthetic_seed", d.synthetic_seed);
+}
+
+namespace {
+
+std::string how_to_get(const std::string& name) {
+  if (name == "fashion-mnist")
+    return "install Debian's dataset-fashion-mnist (apt-get install dataset-fashion-mnist) or "
+           "pass --data DIR with the four IDX files";
+  if (name == "mnist") return "put the four MNIST IDX files (plain or .gz) there or pass --data DIR";
+  if (name == "cifar10")
+    return "put CIFAR-10's binary version (data_batch_1..5.bin, test_batch.bin) there or pass "
+           "--data DIR";
+  return "put CIFAR-100's binary version (train.bin, test.bin) there or pass --data DIR";
+}
+
+std::vector<uint8_t> read_file(const std::string& path) {
+  gzFile f = gzopen(path.c_str(), "rb");
+  if (!f) throw DataError(path + ": cannot open");
+  std::vector<uint8_t> data;
+  std::vector<uint8_t> chunk(1 << 20);
+  int n = 0;
+  while ((n = gzread(f, chunk.data(), static_cast<unsigned>(chunk.size()))) > 0)
+    data.insert(data.end(), chunk.begin(), chunk.begin() + n);
+  int err = 0;
+  const char* msg = gzerror(f, &err);
+  const std::string message = msg ? msg : "";
+  gzclose(f);
+  if (n < 0 || (err != Z_OK && err != Z_STREAM_END))
+    throw DataError(path + ": corrupt or truncated gzip data (" + message + ")");
+  return data;
+}
+
+uint32_t be32(const std::vector<uint8_t>& d, size_t at) {
+  return (uint32_t(d[at]) << 24) | (uint32_t(d[at + 1]) << 16) | (uint32_t(d[at + 2]) << 8) |
+         uint32_t(d[at + 3]);
+}
+
+// "dir/name" or "dir/name.gz", whichever exists.
+std::string find_file(const std::string& dir, const std::string& name, const std::string& dataset) {
+  for (const std::string& candidate : {name, name + ".gz"}) {
+    const fs::path p = fs::path(dir) / candidate;
+    if (fs::exists(p)) return p.string();
+  }
+  throw DataError((fs::path(dir) / name).string() + "[.gz]: missing " + dataset + " file; " +
+                  how_to_get(dataset));
+}
+
+struct Stats {
+  std::vector<double> mean, std;
+};
+
+Stats normalisation(const std::string& name) {
+  if (name == "fashion-mnist") return {{0.2860}, {0.3530}};
+  if (name == "mnist") return {{0.1307}, {0.3081}};
+  if (name == "cifar10") return {{0.4914, 0.4822, 0.4465}, {0.2470, 0.2435, 0.2616}};
+  if (name == "cifar100") return {{0.5071, 0.4865, 0.4409}, {0.2673, 0.2564, 0.2762}};
+  return {};
+}
+
+torch::Tensor to_float(const torch::Tensor& u8, const std::string& name, bool normalize) {
+  torch::Tensor x = u8.to(torch::kFloat32).div_(255.0);
+  const Stats s = normalisation(name);
+  if (normalize && !s.mean.empty()) {
+    const auto c = x.size(1);
+    auto mean = torch::tensor(s.mean, torch::kFloat32).view({1, c, 1, 1});
+    auto sd = torch::tensor(s.std, torch::kFloat32).view({1, c, 1, 1});
+    x = (x - mean) / sd;
+  }
+  return x;
+}
+
+// Checks an IDX file's header length and magic number.
+void check_idx_header(const std::vector<uint8_t>& d, size_t header_bytes, uint32_t magic,
+                      const std::string& path, const char* what) {
+  if (d.size() < header_bytes)
+    throw DataError(path + ": truncated IDX header (" + std::to_string(d.size()) + " bytes)");
+  if (be32(d, 0) != magic) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "(magic 0x%08x, expected 0x%08x)", be32(d, 0), magic);
+    throw DataError(path + ": not an IDX " + what + " file " + buf);
+  }
+}
+
+torch::Tensor first(const torch::Tensor& t, int64_t n) {
+  return (n > 0 && n < t.size(0)) ? t.slice(0, 0, n) : t;
+}
+
+void check_labels(const torch::Tensor& labels, int classes, const std::string& path) {
+  if (labels.numel() > 0 && (labels.max().item<int64_t>() >= classes || labels.min().item<int64_t>() < 0))
+    throw DataError(path + ": label out of range [0, " + std::to_string(classes) + ")");
+}
+
+}  // namespace
+
+torch::Tensor read_idx_images(const std::string& path) {
+  const auto d = read_file(path);
+  check_idx_header(d, 16, 0x00000803, path, "image");
+  const int64_t n = be32(d, 4), h = be32(d, 8), w = be32(d, 12);
+  const size_t expected = 16 + size_t(n) * h * w;
+  if (d.size() != expected)
+    throw DataError(path + ": " + (d.size() < expected ? "truncated" : "trailing data") +
+                    ": header says " + std::to_string(n) + " images of " + std::to_string(h) +
+                    "x" + std::to_string(w) + " (" + std::to_string(expected) + " bytes), file has " +
+                    std::to_string(d.size()));
+  auto t = torch::empty({n, 1, h, w}, torch::kUInt8);
+  std::memcpy(t.data_ptr<uint8_t>(), d.data() + 16, expected - 16);
+  return t;
+}
+
+torch::Tensor read_idx_labels(const std::string& path) {
+  const auto d = read_file(path);
+  check_idx_header(d, 8, 0x00000801, path, "label");
+  const int64_t n = be32(d, 4);
+  if (d.size() != size_t(8 + n))
+    throw DataError(path + ": " + (d.size() < size_t(8 + n) ? "truncated" : "trailing data") +
+                    ": header says " + std::to_string(n) + " labels, file has " +
+                    std::to_string(d.size() - 8));
+  auto t = torch::empty({n}, torch::kUInt8);
+  std::memcpy(t.data_ptr<uint8_t>(), d.data() + 8, n);
+  return t.to(torch::kInt64);
+}
+
+std::pair<torch::Tensor, torch::Tensor> read_cifar_batch(const std::string& path, bool cifar100) {
+  const auto d = read_file(path);
+  const size_t label_bytes = cifar100 ? 2 : 1, record = label_bytes + 3072;
+  if (d.empty() || d.size() % record != 0)
+    throw DataError(path + ": not a CIFAR-" + (cifar100 ? "100" : "10") + " binary batch (" +
+                    std::to_string(d.size()) + " bytes is not a multiple of " +
+                    std::to_string(record) + "-byte records)");
+  const int64_t n = d.size() / record;
+  auto images = torch::empty({n, 3, 32, 32}, torch::kUInt8);
+  auto labels = torch::empty({n}, torch::kInt64);
+  auto* img = images.data_ptr<uint8_t>();
+  auto* lab = labels.data_ptr<int64_t>();
+  for (int64_t i = 0; i < n; ++i) {
+    lab[i] = d[i * record + label_bytes - 1];  // CIFAR-100: [coarse, fine]
+    std::memcpy(img + i * 3072, d.data() + i * record + label_bytes, 3072);
+  }
+  check_labels(labels, cifar100 ? 100 : 10, path);
+  return {images, labels};
+}
+
+std::vector<std::string> known_datasets() {
+  return {"fashion-mnist", "mnist", "cifar10", "cifar100", "synthetic"};
+}
+
+std::string default_data_dir(const std::string& name) {
+  if (name == "fashion-mnist") return "/usr/share/datasets/fashion-mnist";
+  return "data/" + name;
+}
+
+DataSplits load_data(const DataOptions& o) {
+  DataSplits s;
+  s.name = o.name;
+  const std::string dir = o.dir.empty() ? default_data_dir(o.name) : o.dir;
+  torch::Tensor train_x, train_y, test_x, test_y;  // uint8 images for real datasets
+  if (o.name == "fashion-mnist" || o.name == "mnist") {
+    if (!fs::is_directory(dir))
+      throw DataError(dir + ": " + o.name + " directory not found; " + how_to_get(o.name));
+    const auto tx = find_file(dir, "train-images-idx3-ubyte", o.name);
+    const auto ty = find_file(dir, "train-labels-idx1-ubyte", o.name);
+    const auto vx = find_file(dir, "t10k-images-idx3-ubyte", o.name);
+    const auto vy = find_file(dir, "t10k-labels-idx1-ubyte", o.name);
+    train_x = read_idx_images(tx);
+    train_y = read_idx_labels(ty);
+    test_x = read_idx_images(vx);
+    test_y = read_idx_labels(vy);
+    if (train_x.size(0) != train_y.size(0))
+      throw DataError(ty + ": " + std::to_string(train_y.size(0)) + " labels for " +
+                      std::to_string(train_x.size(0)) + " images in " + tx);
+    if (test_x.size(0) != test_y.size(0))
+      throw DataError(vy + ": " + std::to_string(test_y.size(0)) + " labels for " +
+                      std::to_string(test_x.size(0)) + " images in " + vx);
+    check_labels(train_y, 10, ty);
+    check_labels(test_y, 10, vy);
+    s.num_classes = 10;
+  } else if (o.name == "cifar10" || o.name == "cifar100") {
+    const bool c100 = o.name == "cifar100";
+    std::string root = dir;
+    const std::string sub = c100 ? "cifar-100-binary" : "cifar-10-batches-bin";
+    if (fs::is_directory(fs::path(dir) / sub)) root = (fs::path(dir) / sub).string();
+    if (!fs::is_directory(root))
+      throw DataError(dir + ": " + o.name + " directory not found; " + how_to_get(o.name));
+    std::vector<std::string> train_files =
+        c100 ? std::vector<std::string>{"train.bin"}
+             : std::vector<std::string>{"data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin",
+                                        "data_batch_4.bin", "data_batch_5.bin"};
+    std::vector<torch::Tensor> xs, ys;
+    for (const auto& f : train_files) {
+      auto [x, y] = read_cifar_batch(find_file(root, f, o.name), c100);
+      xs.push_back(x);
+      ys.push_back(y);
+    }
+    train_x = torch::cat(xs);
+    train_y = torch::cat(ys);
+    std::tie(test_x, test_y) =
+        read_cifar_batch(find_file(root, c100 ? "test.bin" : "test_batch.bin", o.name), c100);
+    s.num_classes = c100 ? 100 : 10;
+  } else if (o.name == "synthetic") {
+    // Class prototypes + noise: learnable in a few steps, for fast tests only.
+    auto gen = at::detail::createCPUGenerator(o.synthetic_seed);
+    const int64_t c = o.synthetic_channels, hw = o.synthetic_size, k = o.synthetic_classes;
+    if (k < 2 || c < 1 || hw < 4 || o.synthetic_train < 1 || o.synthetic_test < 1)
+      throw DataError("synthetic: classes >= 2, channels >= 1, size >= 4 and counts >= 1 required");
+    const auto protos = torch::randn({k, c, hw, hw}, gen);
+    auto make = [&](int64_t n) {
+      auto y = torch::arange(n, torch::kInt64).remainder(k);
+      auto x = protos.index_select(0, y) + 0.8 * torch::randn({n, c, hw, hw}, gen);
+      return std::make_pair(x, y);
+    };
+    std::tie(train_x, train_y) = make(o.synthetic_train);
+    std::tie(test_x, test_y) = make(o.synthetic_test);
+    s.num_classes = static_cast<int>(k);
+  } else {
+    std::string names;
+    for (const auto& n : known_datasets()) names += (names.empty() ? "" : ", ") + n;
+    throw DataError("unknown dataset '" + o.name + "' (known: " + names + ")");
+  }
+
+  if (o.subset < 0 || o.test_subset < 0) throw DataError("subset sizes must be >= 0");
+  if (!(o.val_fraction >= 0.0 && o.val_fraction < 1.0))
+    throw DataError("validation fraction " + std::to_string(o.val_fraction) + " must be in [0, 1)");
+  train_x = first(train_x, o.subset);
+  train_y = first(train_y, o.subset);
+  test_x = first(test_x, o.test_subset);
+  test_y = first(test_y, o.test_subset);
+  auto as_float = [&](const torch::Tensor& x) {
+    return x.scalar_type() == torch::kUInt8 ? to_float(x, o.name, o.normalize) : x.contiguous();
+  };
+  const int64_t n_val = static_cast<int64_t>(train_x.size(0) * o.val_fraction);
+  const int64_t n_train = train_x.size(0) - n_val;
+  if (n_train < 1) throw DataError(o.name + ": no training images left after the validation split");
+  s.train = {as_float(train_x.slice(0, 0, n_train)), train_y.slice(0, 0, n_train).contiguous()};
+  if (n_val > 0) s.val = {as_float(train_x.slice(0, n_train)), train_y.slice(0, n_train).contiguous()};
+  s.test = {as_float(test_x), test_y.contiguous()};
+  s.channels = static_cast<int>(s.train.images.size(1));
+  s.height = static_cast<int>(s.train.images.size(2));
+  s.width = static_cast<int>(s.train.images.size(3));
+  s.augment = o.augment < 0 ? (o.name == "cifar10" || o.name == "cifar100") : o.augment == 1;
+  return s;
+}
+
+torch::Tensor augment_batch(const torch::Tensor& images, std::mt19937_64& rng) {
+  constexpr int64_t kPad = 4;
+  const int64_t h = images.size(2), w = images.size(3);
+  const auto padded = torch::constant_pad_nd(images, {kPad, kPad, kPad, kPad}, 0.0);
+  std::uniform_int_distribution<int64_t> shift(0, 2 * kPad);
+  std::bernoulli_distribution flip(0.5);
+  std::vector<torch::Tensor> out;
+  out.reserve(images.size(0));
+  for (int64_t i = 0; i < images.size(0); ++i) {
+    const int64_t dy = shift(rng), dx = shift(rng);
+    auto crop = padded[i].slice(1, dy, dy + h).slice(2, dx, dx + w);
+    out.push_back(flip(rng) ? crop.flip({2}) : crop);
+  }
+  return torch::stack(out);
+}
+
+}  // namespace hybridnet::models

@@ -1,0 +1,65 @@
+// Datasets: MNIST / Fashion-MNIST IDX files (plain or .gz), CIFAR-10 / CIFAR-100 binary batches,
+// and a synthetic generator for fast tests. Nothing is downloaded: a missing or malformed file is
+// a DataError naming the path, what is wrong, and how to get the data.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <nlohmann/json_fwd.hpp>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace hybridnet::models {
+
+struct DataOptions {
+  std::string name = "fashion-mnist";  ///< fashion-mnist | mnist | cifar10 | cifar100 | synthetic
+  std::string dir;                     ///< empty = the dataset's default location
+  int64_t subset = 0;       ///< training images used, the first N of the file (0 = all)
+  int64_t test_subset = 0;  ///< test images used, the first N (0 = all)
+  double val_fraction = 0;  ///< last fraction of the training images held out for validation
+  bool normalize = true;    ///< per-channel mean/std of the dataset
+  int augment = -1;         ///< random crop (pad 4) + horizontal flip: 1 on, 0 off, -1 = CIFAR only
+  // Synthetic data: class prototypes plus Gaussian noise, seeded.
+  int64_t synthetic_train = 512;
+  int64_t synthetic_test = 256;
+  int synthetic_classes = 10;
+  int synthetic_channels = 1;
+  int synthetic_size = 28;
+  uint64_t synthetic_seed = 1;
+};
+void to_json(nlohmann::json& j, const DataOptions& o);
+void from_json(const nlohmann::json& j, DataOptions& o);
+
+struct Dataset {
+  torch::Tensor images;  ///< float [N, C, H, W], normalised
+  torch::Tensor labels;  ///< int64 [N]
+  int64_t size() const { return labels.defined() ? labels.size(0) : 0; }
+};
+
+struct DataSplits {
+  std::string name;
+  Dataset train, val, test;
+  int num_classes = 10, channels = 1, height = 28, width = 28;
+  bool augment = false;
+};
+
+/// Dataset names accepted by load_data.
+std::vector<std::string> known_datasets();
+/// Where a dataset is looked for when DataOptions::dir is empty.
+std::string default_data_dir(const std::string& name);
+/// Loads, subsets, splits and normalises.
+DataSplits load_data(const DataOptions& options);
+
+/// IDX image file (magic 0x00000803) as uint8 [N, 1, H, W]; plain or gzip.
+torch::Tensor read_idx_images(const std::string& path);
+/// IDX label file (magic 0x00000801) as int64 [N]; plain or gzip.
+torch::Tensor read_idx_labels(const std::string& path);
+/// CIFAR binary batch: uint8 images [N, 3, 32, 32] and int64 labels (fine labels for CIFAR-100).
+std::pair<torch::Tensor, torch::Tensor> read_cifar_batch(const std::string& path, bool cifar100);
+
+/// Random crop (zero padding 4) and horizontal flip of a batch [B, C, H, W].
+torch::Tensor augment_batch(const torch::Tensor& images, std::mt19937_64& rng);
+
+}  // namespace hybridnet::models

@@ -1,0 +1,57 @@
+// HybridPlan: which network to build and at which precision each weight layer runs. Plans come
+// from JSON files or presets; their canonical JSON (every layer listed, forward order) hashes to
+// a stable id, so two parameter settings that select the same layers name the same network.
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "models/architecture.h"
+#include "models/precision.h"
+
+namespace hybridnet::models {
+
+struct LayerPrecision {
+  std::string name;
+  Precision precision;
+};
+
+struct HybridPlan {
+  std::string arch = "resnet20";
+  double width = 1.0;
+  ShortcutPolicy shortcut;
+  std::vector<LayerPrecision> layers;  ///< canonical: every weight layer, forward order
+
+  /// Architecture for a given data shape.
+  ArchConfig arch_config(int in_channels, int in_h, int in_w, int num_classes) const;
+  /// The architecture at a nominal shape: layer names and roles do not depend on the data shape.
+  Architecture describe() const;
+  /// Precision of layer `name`; throws ConfigError when the plan has no such layer.
+  const Precision& precision(const std::string& name) const;
+  Precision& precision(const std::string& name);
+
+  /// Canonical JSON: {"arch","width","shortcut":{"type","every"},"layers":[{name,weight_bits,
+  /// input_bits,fp_fraction}...]} with every layer listed.
+  nlohmann::json to_json() const;
+  /// 16 hex digits (FNV-1a 64) of the canonical JSON text: equal plans, equal hashes.
+  std::string hash() const;
+
+  /// Parses and validates a plan. `where` (a file name) prefixes every error, which names the
+  /// JSON path of the bad field. Layers not listed take the XNOR defaults: stem and classifier
+  /// FP, other layers binary; shortcut convs binary, or FP with "shortcut": {"type": "conv_fp"}.
+  static HybridPlan from_json(const nlohmann::json& j, const std::string& where);
+
+  bool operator==(const HybridPlan& o) const;
+};
+
+/// Reads a plan file; errors name the file.
+HybridPlan load_plan_file(const std::string& path);
+/// Writes the canonical JSON, pretty-printed.
+void save_plan_file(const HybridPlan& plan, const std::string& path);
+
+/// The XNOR-Net plan for an architecture: stem and classifier FP, every other layer binary.
+HybridPlan xnor_plan(const std::string& arch, double width, ShortcutPolicy shortcut);
+
+}  // namespace hybridnet::models

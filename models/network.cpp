@@ -1,0 +1,86 @@
+// Network assembly and forward pass.
+#include "models/network.h"
+
+#include "models/quant_layers.h"
+
+namespace hybridnet::models {
+
+namespace {
+
+std::string module_name(const LayerSpec& l) {
+  std::string s = l.name;
+  for (char& c : s)
+    if (c == '.') c = '_';
+  return s;
+}
+
+// Identity shortcut where the shape changes: subsample by the stride, zero-pad channels.
+torch::Tensor identity_shortcut(const torch::Tensor& in, const torch::Tensor& out) {
+  torch::Tensor s = in;
+  const int64_t step = (in.size(2) + out.size(2) - 1) / out.size(2);
+  if (step > 1) s = s.slice(2, 0, c10::nullopt, step).slice(3, 0, c10::nullopt, step);
+  const int64_t missing = out.size(1) - s.size(1);
+  if (missing > 0)
+    s = torch::cat({s, torch::zeros({s.size(0), missing, s.size(2), s.size(3)}, s.options())}, 1);
+  return s;
+}
+
+}  // namespace
+
+HybridNetImpl::HybridNetImpl(Architecture arch, HybridPlan plan)
+    : arch_(std::move(arch)), plan_(std::move(plan)) {
+  norms_.resize(arch_.layers.size());
+  layers_.resize(arch_.layers.size());
+  for (const auto& l : arch_.layers) {
+    const Precision p = plan_.precision(l.name);
+    const std::string name = module_name(l);
+    const bool main_path = l.role == LayerRole::kBody || l.role == LayerRole::kClassifier;
+    const FpActivation act = main_path ? FpActivation::kRelu : FpActivation::kIdentity;
+    if (l.kind == LayerKind::kConv) {
+      QuantConv2d conv(QuantConv2dOptions(l.in_channels, l.out_channels, l.kernel)
+                           .stride(l.stride)
+                           .padding(l.padding)
+                           .precision(p)
+                           .fp_activation(act));
+      layers_[l.index] = torch::nn::AnyModule(register_module(name, conv));
+      if (l.role != LayerRole::kStem)
+        norms_[l.index] = torch::nn::AnyModule(
+            register_module(name + "_bn", torch::nn::BatchNorm2d(l.in_channels)));
+    } else {
+      QuantLinear fc(QuantLinearOptions(l.in_channels, l.out_channels).precision(p).fp_activation(act));
+      layers_[l.index] = torch::nn::AnyModule(register_module(name, fc));
+      norms_[l.index] = torch::nn::AnyModule(
+          register_module(name + "_bn", torch::nn::BatchNorm1d(l.in_channels)));
+    }
+  }
+}
+
+torch::Tensor HybridNetImpl::unit(int index, const torch::Tensor& x) {
+  auto& norm = norms_[index];
+  return layers_[index].forward(norm.is_empty() ? x : norm.forward(x));
+}
+
+torch::Tensor HybridNetImpl::forward(torch::Tensor x) {
+  x = unit(arch_.stem, x);
+  if (arch_.stem_pool == StemPool::kMax3x3Stride2)
+    x = torch::max_pool2d(x, 3, 2, 1);
+  else if (arch_.stem_pool == StemPool::kMax2x2)
+    x = torch::max_pool2d(x, 2, 2, 0, 1, /*ceil_mode=*/true);
+  for (const auto& b : arch_.blocks) {
+    torch::Tensor y = x;
+    for (int i : b.main) y = unit(i, y);
+    if (b.residual) y = y + (b.shortcut >= 0 ? unit(b.shortcut, x) : identity_shortcut(x, y));
+    x = b.pool_after ? torch::max_pool2d(y, 2, 2, 0, 1, /*ceil_mode=*/true) : y;
+  }
+  x = torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1);
+  for (int i : arch_.classifier) x = unit(i, x);
+  return x;
+}
+
+HybridNet build_network(const HybridPlan& plan, int in_channels, int in_h, int in_w,
+                        int num_classes) {
+  return HybridNet(describe_architecture(plan.arch_config(in_channels, in_h, in_w, num_classes)),
+                   plan);
+}
+
+}  // namespace hybridnet::models

@@ -1,0 +1,36 @@
+// HybridNet: the torch module built from an Architecture and a HybridPlan. Every weight layer
+// but the stem is a unit BN -> (activation or quantizer) -> layer (pre-activation ResNet / XNOR-Net
+// order); blocks add their shortcut; global average pooling precedes the classifier.
+#pragma once
+
+#include <torch/torch.h>
+
+#include "models/architecture.h"
+#include "models/hybrid_plan.h"
+
+namespace hybridnet::models {
+
+class HybridNetImpl : public torch::nn::Module {
+ public:
+  HybridNetImpl(Architecture arch, HybridPlan plan);
+  /// Logits [B, classes] for images [B, C, H, W].
+  torch::Tensor forward(torch::Tensor x);
+
+  const Architecture& architecture() const { return arch_; }
+  const HybridPlan& plan() const { return plan_; }
+
+ private:
+  torch::Tensor unit(int index, const torch::Tensor& x);
+
+  Architecture arch_;
+  HybridPlan plan_;
+  std::vector<torch::nn::AnyModule> norms_;   // per layer index; empty for the stem
+  std::vector<torch::nn::AnyModule> layers_;  // QuantConv2d or QuantLinear, per layer index
+};
+TORCH_MODULE(HybridNet);
+
+/// Builds the network for a plan and a data shape (seeded by the caller via torch::manual_seed).
+HybridNet build_network(const HybridPlan& plan, int in_channels, int in_h, int in_w,
+                        int num_classes);
+
+}  // namespace hybridnet::models

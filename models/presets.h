@@ -1,0 +1,30 @@
+// The papers' named configurations, resolvable to a plan for any architecture where they make
+// sense. A preset spec is "name" or "name:key=value,key=value", e.g. "hybrid-comp-a:k=6,kb=2".
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "models/hybrid_plan.h"
+
+namespace hybridnet::models {
+
+struct PresetInfo {
+  std::string name;
+  std::string params;  ///< accepted parameters with defaults, e.g. "k=6, kb=2"
+  std::string summary;
+};
+
+/// Every preset, for --help and docs.
+const std::vector<PresetInfo>& presets();
+
+/// Resolves a preset spec for `arch`; throws ConfigError for an unknown preset or parameter, or
+/// a preset that does not apply to the architecture (hybrid-res-a on a VGG, say).
+HybridPlan make_preset(const std::string& spec, const std::string& arch);
+
+/// `--plan` argument: a preset spec, or a path to a plan JSON file. A file's arch must match
+/// `arch` when `arch` is not empty.
+HybridPlan resolve_plan_argument(const std::string& plan_arg, const std::string& arch);
+
+}  // namespace hybridnet::models

@@ -1,0 +1,362 @@
+// Training loop, evaluation and the run directory (checkpoints written atomically, so a crash
+// never leaves a half-written file where a good one was).
+#include "models/trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <numeric>
+#include <thread>
+
+#include "models/error.h"
+
+namespace hybridnet::models {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+void to_json(json& j, const TrainConfig& c) {
+  j = json{{"epochs", c.epochs},         {"batch_size", c.batch_size},
+           {"optimizer", c.optimizer},   {"lr", c.lr},
+           {"momentum", c.momentum},     {"nesterov", c.nesterov},
+           {"weight_decay", c.weight_decay}, {"schedule", c.schedule},
+           {"step_size", c.step_size},   {"gamma", c.gamma},
+           {"seed", c.seed},             {"device", c.device},
+           {"threads", c.threads},       {"max_steps", c.max_steps},
+           {"eval_batch_size", c.eval_batch_size}};
+}
+
+void from_json(const json& j, TrainConfig& c) {
+  const TrainConfig d;
+  c.epochs = j.value("epochs", d.epochs);
+  c.batch_size = j.value("batch_size", d.batch_size);
+  c.optimizer = j.value("optimizer", d.optimizer);
+  c.lr = j.value("lr", d.lr);
+  c.momentum = j.value("momentum", d.momentum);
+  c.nesterov = j.value("nesterov", d.nesterov);
+  c.weight_decay = j.value("weight_decay", d.weight_decay);
+  c.schedule = j.value("schedule", d.schedule);
+  c.step_size = j.value("step_size", d.step_size);
+  c.gamma = j.value("gamma", d.gamma);
+  c.seed = j.value("seed", d.seed);
+  c.device = j.value("device", d.device);
+  c.threads = j.value("threads", d.threads);
+  c.max_steps = j.value("max_steps", d.max_steps);
+  c.eval_batch_size = j.value("eval_batch_size", d.eval_batch_size);
+}
+
+void validate(const TrainConfig& c) {
+  auto fail = [](const std::string& m) { throw ConfigError(m); };
+  if (c.epochs < 1) fail("--epochs must be >= 1");
+  if (c.batch_size < 1) fail("--batch-size must be >= 1");
+  if (c.eval_batch_size < 1) fail("eval batch size must be >= 1");
+  if (c.optimizer != "sgd" && c.optimizer != "adam") fail("--optimizer must be sgd or adam, not " + c.optimizer);
+  if (!(c.lr > 0)) fail("--lr must be > 0");
+  if (c.momentum < 0 || c.momentum >= 1) fail("--momentum must be in [0, 1)");
+  if (c.nesterov && c.momentum == 0) fail("--nesterov needs --momentum > 0");
+  if (c.weight_decay < 0) fail("--weight-decay must be >= 0");
+  if (c.schedule != "cosine" && c.schedule != "step" && c.schedule != "constant")
+    fail("--schedule must be cosine, step or constant, not " + c.schedule);
+  if (c.step_size < 0) fail("--step-size must be >= 0");
+  if (c.threads < 0) fail("--threads must be >= 0");
+  if (c.max_steps < 0) fail("--max-steps must be >= 0");
+}
+
+json run_spec_to_json(const RunSpec& s) {
+  return {{"plan", s.plan.to_json()},
+          {"data", s.data},
+          {"train", s.train},
+          {"shape",
+           {{"channels", s.in_channels}, {"height", s.in_h}, {"width", s.in_w},
+            {"classes", s.num_classes}}}};
+}
+
+RunSpec run_spec_from_json(const json& j, const std::string& where) {
+  RunSpec s;
+  try {
+    s.plan = HybridPlan::from_json(j.at("plan"), where);
+    s.data = j.at("data").get<DataOptions>();
+    s.train = j.at("train").get<TrainConfig>();
+    const json& shape = j.at("shape");
+    s.in_channels = shape.at("channels");
+    s.in_h = shape.at("height");
+    s.in_w = shape.at("width");
+    s.num_classes = shape.at("classes");
+  } catch (const json::exception& e) {
+    throw DataError(where + ": malformed run description: " + e.what());
+  }
+  return s;
+}
+
+torch::Device resolve_device(const std::string& device) {
+  if (device == "cpu") return torch::kCPU;
+  if (device == "cuda") {
+    if (!torch::cuda::is_available())
+      throw ConfigError("--device cuda: this LibTorch has no CUDA support or no GPU is visible");
+    return torch::kCUDA;
+  }
+  throw ConfigError("--device must be cpu or cuda, not " + device);
+}
+
+namespace {
+
+json read_json(const fs::path& p) {
+  std::ifstream in(p);
+  if (!in) throw DataError(p.string() + ": cannot open");
+  try {
+    return json::parse(in);
+  } catch (const json::parse_error& e) {
+    throw DataError(p.string() + ": malformed JSON: " + e.what());
+  }
+}
+
+void write_json_atomic(const fs::path& p, const json& j) {
+  const fs::path tmp = p.string() + ".tmp";
+  {
+    std::ofstream out(tmp);
+    if (!out) throw DataError(tmp.string() + ": cannot write");
+    out << j.dump(2) << "\n";
+    if (!out) throw DataError(tmp.string() + ": write failed");
+  }
+  fs::rename(tmp, p);
+}
+
+template <typename T>
+void save_atomic(const T& object, const fs::path& p) {
+  const fs::path tmp = p.string() + ".tmp";
+  torch::save(object, tmp.string());
+  fs::rename(tmp, p);
+}
+
+double schedule_lr(const TrainConfig& c, int epoch0) {
+  if (c.schedule == "cosine") return 0.5 * c.lr * (1.0 + std::cos(M_PI * epoch0 / c.epochs));
+  if (c.schedule == "step") {
+    const int step = c.step_size > 0 ? c.step_size : std::max(1, c.epochs / 3);
+    return c.lr * std::pow(c.gamma, epoch0 / step);
+  }
+  return c.lr;
+}
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(HybridNet& net, const TrainConfig& c) {
+  if (c.optimizer == "adam")
+    return std::make_unique<torch::optim::Adam>(
+        net->parameters(), torch::optim::AdamOptions(c.lr).weight_decay(c.weight_decay));
+  return std::make_unique<torch::optim::SGD>(
+      net->parameters(), torch::optim::SGDOptions(c.lr)
+                             .momentum(c.momentum)
+                             .nesterov(c.nesterov)
+                             .weight_decay(c.weight_decay));
+}
+
+json epoch_to_json(const EpochRecord& e) {
+  return {{"epoch", e.epoch},
+          {"lr", e.lr},
+          {"train_loss", e.train_loss},
+          {"train_accuracy", e.train_accuracy},
+          {"val_accuracy", e.val_accuracy},
+          {"test_accuracy", e.test_accuracy},
+          {"test_top5", e.test_top5},
+          {"seconds", e.seconds}};
+}
+
+EpochRecord epoch_from_json(const json& j) {
+  EpochRecord e;
+  e.epoch = j.at("epoch");
+  e.lr = j.at("lr");
+  e.train_loss = j.at("train_loss");
+  e.train_accuracy = j.at("train_accuracy");
+  e.val_accuracy = j.at("val_accuracy");
+  e.test_accuracy = j.at("test_accuracy");
+  e.test_top5 = j.at("test_top5");
+  e.seconds = j.at("seconds");
+  return e;
+}
+
+void set_threads(const TrainConfig& c) {
+  const int n = c.threads > 0 ? c.threads
+                              : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  torch::set_num_threads(n);
+}
+
+}  // namespace
+
+Evaluation evaluate(HybridNet& net, const Dataset& data, int batch_size, torch::Device device) {
+  torch::NoGradGuard no_grad;
+  net->eval();
+  Evaluation ev;
+  ev.samples = data.size();
+  if (ev.samples == 0) return ev;
+  int64_t top1 = 0, top5 = 0;
+  double loss_sum = 0;
+  for (int64_t i = 0; i < ev.samples; i += batch_size) {
+    const int64_t end = std::min(ev.samples, i + batch_size);
+    auto x = data.images.slice(0, i, end).to(device);
+    auto y = data.labels.slice(0, i, end).to(device);
+    auto logits = net->forward(x);
+    loss_sum += torch::nn::functional::cross_entropy(
+                    logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+                    .item<double>();
+    const int64_t k = std::min<int64_t>(5, logits.size(1));
+    auto topk = std::get<1>(logits.topk(k, 1));
+    auto hits = topk.eq(y.unsqueeze(1));
+    top1 += hits.select(1, 0).sum().item<int64_t>();
+    top5 += hits.any(1).sum().item<int64_t>();
+  }
+  ev.top1 = double(top1) / ev.samples;
+  ev.top5 = double(top5) / ev.samples;
+  ev.loss = loss_sum / ev.samples;
+  return ev;
+}
+
+TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::string& dir_name,
+                      const ProgressFn& progress) {
+  const TrainConfig& cfg = spec.train;
+  validate(cfg);
+  const torch::Device device = resolve_device(cfg.device);
+  set_threads(cfg);
+  const fs::path dir(dir_name);
+  fs::create_directories(dir);
+  const json spec_json = run_spec_to_json(spec);
+
+  TrainResult result;
+  const bool resuming = fs::exists(dir / "run.json");
+  if (resuming) {
+    json old = read_json(dir / "run.json");
+    // Only the epoch count may change: training longer continues the same run.
+    json a = old, b = spec_json;
+    a["train"].erase("epochs");
+    b["train"].erase("epochs");
+    a["train"].erase("threads");
+    b["train"].erase("threads");
+    if (a != b)
+      throw ConfigError(dir.string() + " holds a different run (run.json differs); use another --out");
+  }
+
+  torch::manual_seed(cfg.seed);
+  HybridNet net = build_network(spec.plan, spec.in_channels, spec.in_h, spec.in_w, spec.num_classes);
+  net->to(device);
+  auto optimizer = make_optimizer(net, cfg);
+
+  int start_epoch = 0;
+  if (resuming && fs::exists(dir / "state.json") && fs::exists(dir / "model.pt")) {
+    const json state = read_json(dir / "state.json");
+    try {
+      for (const auto& e : state.at("history")) result.history.push_back(epoch_from_json(e));
+    } catch (const json::exception& e) {
+      throw DataError((dir / "state.json").string() + ": malformed: " + e.what());
+    }
+    start_epoch = static_cast<int>(result.history.size());
+    try {
+      torch::load(net, (dir / "model.pt").string());
+      if (fs::exists(dir / "optimizer.pt")) torch::load(*optimizer, (dir / "optimizer.pt").string());
+    } catch (const c10::Error& e) {
+      throw DataError((dir / "model.pt").string() + ": unreadable checkpoint: " + e.what_without_backtrace());
+    }
+  }
+  result.resumed_from_epoch = start_epoch;
+  write_json_atomic(dir / "run.json", spec_json);
+  save_plan_file(spec.plan, (dir / "plan.json").string());
+
+  const int64_t n = data.train.size();
+  const int64_t full_steps = (n + cfg.batch_size - 1) / cfg.batch_size;
+  const int64_t steps = cfg.max_steps > 0 ? std::min(cfg.max_steps, full_steps) : full_steps;
+  for (int epoch = start_epoch; epoch < cfg.epochs; ++epoch) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const double lr = schedule_lr(cfg, epoch);
+    for (auto& group : optimizer->param_groups()) group.options().set_lr(lr);
+    // Per-epoch RNG: the same seed gives the same order on a fresh run and on a resumed one.
+    std::mt19937_64 rng(cfg.seed * 1000003ULL + epoch);
+    std::vector<int64_t> order(n);
+    std::iota(order.begin(), order.end(), 0);
+    std::shuffle(order.begin(), order.end(), rng);
+    const auto order_t = torch::from_blob(order.data(), {n}, torch::kInt64);
+
+    net->train();
+    double loss_sum = 0;
+    int64_t correct = 0, seen = 0;
+    for (int64_t s = 0; s < steps; ++s) {
+      const int64_t begin = s * cfg.batch_size, end = std::min(n, begin + cfg.batch_size);
+      const auto idx = order_t.slice(0, begin, end);
+      auto x = data.train.images.index_select(0, idx);
+      if (data.augment) x = augment_batch(x, rng);
+      x = x.to(device);
+      const auto y = data.train.labels.index_select(0, idx).to(device);
+      optimizer->zero_grad();
+      const auto logits = net->forward(x);
+      const auto loss = torch::nn::functional::cross_entropy(logits, y);
+      const double loss_value = loss.item<double>();
+      if (!std::isfinite(loss_value))
+        throw TrainingError("training diverged: loss is " + std::to_string(loss_value) +
+                            " at epoch " + std::to_string(epoch + 1) + ", step " +
+                            std::to_string(s + 1) + " (lr " + std::to_string(lr) +
+                            "); lower --lr. Last good checkpoint: epoch " + std::to_string(epoch));
+      loss.backward();
+      optimizer->step();
+      const int64_t b = end - begin;
+      loss_sum += loss_value * b;
+      correct += logits.argmax(1).eq(y).sum().item<int64_t>();
+      seen += b;
+      if (progress) {
+        const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        progress({epoch + 1, cfg.epochs, s + 1, steps, loss_sum / seen, double(correct) / seen, el});
+      }
+    }
+    EpochRecord rec;
+    rec.epoch = epoch + 1;
+    rec.lr = lr;
+    rec.train_loss = loss_sum / seen;
+    rec.train_accuracy = double(correct) / seen;
+    if (data.val.size() > 0) rec.val_accuracy = evaluate(net, data.val, cfg.eval_batch_size, device).top1;
+    const Evaluation test = evaluate(net, data.test, cfg.eval_batch_size, device);
+    rec.test_accuracy = test.top1;
+    rec.test_top5 = test.top5;
+    rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    result.history.push_back(rec);
+
+    save_atomic(net, dir / "model.pt");
+    save_atomic(*optimizer, dir / "optimizer.pt");
+    json history = json::array();
+    for (const auto& e : result.history) history.push_back(epoch_to_json(e));
+    write_json_atomic(dir / "state.json", {{"epochs_done", rec.epoch}, {"history", history}});
+  }
+
+  result.test = evaluate(net, data.test, cfg.eval_batch_size, device);
+  json history = json::array();
+  double train_seconds = 0;
+  for (const auto& e : result.history) {
+    history.push_back(epoch_to_json(e));
+    train_seconds += e.seconds;
+  }
+  write_json_atomic(dir / "metrics.json",
+                    {{"test_accuracy", result.test.top1},
+                     {"test_top5", result.test.top5},
+                     {"test_loss", result.test.loss},
+                     {"test_samples", result.test.samples},
+                     {"epochs", cfg.epochs},
+                     {"seconds", train_seconds},
+                     {"plan_hash", spec.plan.hash()},
+                     {"history", history}});
+  return result;
+}
+
+LoadedRun load_run(const std::string& dir_name) {
+  const fs::path dir(dir_name);
+  if (!fs::is_directory(dir)) throw DataError(dir.string() + ": checkpoint directory not found");
+  LoadedRun r;
+  r.spec = run_spec_from_json(read_json(dir / "run.json"), (dir / "run.json").string());
+  if (!fs::exists(dir / "model.pt"))
+    throw DataError((dir / "model.pt").string() + ": missing; the run has no finished epoch");
+  torch::manual_seed(r.spec.train.seed);
+  r.net = build_network(r.spec.plan, r.spec.in_channels, r.spec.in_h, r.spec.in_w, r.spec.num_classes);
+  try {
+    torch::load(r.net, (dir / "model.pt").string());
+  } catch (const c10::Error& e) {
+    throw DataError((dir / "model.pt").string() + ": unreadable checkpoint: " + e.what_without_backtrace());
+  }
+  if (fs::exists(dir / "state.json")) r.epochs_done = read_json(dir / "state.json").value("epochs_done", 0);
+  return r;
+}
+
+}  // namespace hybridnet::models

@@ -1,0 +1,101 @@
+// Training and evaluation of a HybridNet, with a run directory that makes runs resumable and
+// reproducible:
+//   run.json        what was asked (plan, data options, training config, data shape)
+//   plan.json       the canonical plan
+//   model.pt        weights after the last finished epoch (written atomically)
+//   optimizer.pt    optimizer state after the last finished epoch
+//   state.json      finished epochs and their metrics (the learning curve)
+//   metrics.json    final metrics, written when training completes (test_accuracy a fraction)
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <vector>
+
+#include "models/dataset.h"
+#include "models/hybrid_plan.h"
+#include "models/network.h"
+
+namespace hybridnet::models {
+
+struct TrainConfig {
+  int epochs = 1;
+  int batch_size = 128;
+  std::string optimizer = "sgd";   ///< sgd | adam
+  double lr = 0.1;
+  double momentum = 0.9;           ///< SGD only
+  bool nesterov = false;           ///< SGD only
+  double weight_decay = 1e-4;
+  std::string schedule = "cosine";  ///< cosine | step | constant (per epoch)
+  int step_size = 0;                ///< step schedule: epochs per decay (0 = epochs / 3)
+  double gamma = 0.1;               ///< step schedule: decay factor
+  uint64_t seed = 0;
+  std::string device = "cpu";       ///< cpu | cuda
+  int threads = 0;                  ///< intra-op threads (0 = all cores)
+  int64_t max_steps = 0;            ///< cap on steps per epoch (0 = whole epoch); for smoke runs
+  int eval_batch_size = 256;
+};
+void to_json(nlohmann::json& j, const TrainConfig& c);
+void from_json(const nlohmann::json& j, TrainConfig& c);
+/// Throws ConfigError naming the option when a value is out of range.
+void validate(const TrainConfig& c);
+
+struct Evaluation {
+  double top1 = 0, top5 = 0, loss = 0;
+  int64_t samples = 0;
+};
+
+struct EpochRecord {
+  int epoch = 0;  ///< 1-based
+  double lr = 0, train_loss = 0, train_accuracy = 0;
+  double val_accuracy = -1;  ///< -1 without a validation split
+  double test_accuracy = 0, test_top5 = 0;
+  double seconds = 0;
+};
+
+/// Everything needed to rebuild and re-evaluate a run.
+struct RunSpec {
+  HybridPlan plan;
+  DataOptions data;
+  TrainConfig train;
+  int in_channels = 1, in_h = 28, in_w = 28, num_classes = 10;
+};
+nlohmann::json run_spec_to_json(const RunSpec& spec);
+RunSpec run_spec_from_json(const nlohmann::json& j, const std::string& where);
+
+struct TrainProgress {
+  int epoch, epochs;
+  int64_t step, steps;
+  double loss, accuracy, elapsed_seconds;
+};
+using ProgressFn = std::function<void(const TrainProgress&)>;
+
+struct TrainResult {
+  std::vector<EpochRecord> history;
+  Evaluation test;
+  int resumed_from_epoch = 0;  ///< epochs found finished in the run directory
+};
+
+/// Resolves --device: "cpu", or "cuda" when LibTorch was built with CUDA (ConfigError if not).
+torch::Device resolve_device(const std::string& device);
+
+/// Top-1/top-5 accuracy and mean loss of `net` on `data` (eval mode, no gradients).
+Evaluation evaluate(HybridNet& net, const Dataset& data, int batch_size, torch::Device device);
+
+/// Trains the run described by `spec` in `dir`, resuming after the last finished epoch when `dir`
+/// holds the same run; a different run there is a ConfigError. NaN/inf loss is a TrainingError
+/// (the last finished epoch's checkpoint stays). Writes metrics.json on completion.
+TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::string& dir,
+                      const ProgressFn& progress = {});
+
+/// Loads a finished or partial run directory: its spec and its network with trained weights.
+struct LoadedRun {
+  RunSpec spec;
+  HybridNet net{nullptr};
+  int epochs_done = 0;
+};
+LoadedRun load_run(const std::string& dir);
+
+}  // namespace hybridnet::models

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs hybridnet's Debian dependencies (apt-get, as root), builds, and runs one step.
+# Idempotent: packages already installed are skipped, and the build is incremental (ccache).
+#   ./setup.sh build   install + build
+#   ./setup.sh test    install + build + the whole test suite (what CI runs)
+#   ./setup.sh run     install + build + the main job on the embedded defaults
+set -euo pipefail
+cd "$(dirname "$0")"
+step=${1:-build}
+case "$step" in build|test|run) ;; *) echo "usage: $0 [build|test|run]" >&2; exit 2 ;; esac
+
+packages=(build-essential cmake ccache pkg-config zlib1g-dev
+  libtorch-dev libopenblas0-openmp libeigen3-dev libtbb-dev libsqlitecpp-dev libsqlite3-dev
+  nlohmann-json3-dev catch2 libcli11-dev dataset-fashion-mnist)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "setup.sh: missing Debian packages: ${missing[*]}; run as root or apt-get install them" >&2
+    exit 1
+  fi
+  echo "setup.sh: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release > build.log 2>&1 || { cat build.log; exit 1; }
+cmake --build build -j2
+rm -f build.log
+
+case "$step" in
+  test)
+    ctest --test-dir build --output-on-failure -j2 --timeout 600 ;;
+  run)
+    # The main job until the sweep lands: a short XNOR ResNet-8 training on Fashion-MNIST.
+    ./build/dse/hybridnet train --model resnet8 --plan xnor --dataset fashion-mnist \
+      --subset 10000 --epochs 2 --out runs/quickstart ;;
+esac

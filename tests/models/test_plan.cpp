@@ -1,0 +1,167 @@
+// HybridPlan JSON round trip, canonical hash, validation messages, and every preset on every
+// architecture.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "models/error.h"
+#include "models/network.h"
+#include "models/presets.h"
+
+using namespace hybridnet::models;
+using nlohmann::json;
+
+TEST_CASE("plan JSON round trip keeps the plan and its hash", "[models][plan]") {
+  const auto plan = make_preset("hybrid-comp-a:k=4,kb=3", "resnet20");
+  const auto back = HybridPlan::from_json(json::parse(plan.to_json().dump()), "t");
+  CHECK(back == plan);
+  CHECK(back.hash() == plan.hash());
+  CHECK(plan.hash().size() == 16);
+  // The hash is a pure function of the canonical text: recomputing gives the same value.
+  CHECK(make_preset("hybrid-comp-a:k=4,kb=3", "resnet20").hash() == plan.hash());
+}
+
+TEST_CASE("listing order and omitted defaults do not change the hash", "[models][plan]") {
+  json a = {{"arch", "resnet8"},
+            {"layers", {{{"name", "layer2.0.conv1"}, {"weight_bits", 2}, {"input_bits", 2}},
+                        {{"name", "layer1.0.conv2"}, {"weight_bits", 4}, {"input_bits", 4}}}}};
+  json b = {{"arch", "resnet8"},
+            {"width", 1.0},
+            {"shortcut", {{"type", "conv_quantized"}, {"every", 2}}},
+            {"layers", {{{"name", "layer1.0.conv2"}, {"weight_bits", 4}, {"input_bits", 4}},
+                        {{"name", "layer2.0.conv1"}, {"weight_bits", 2}, {"input_bits", 2}},
+                        {{"name", "conv1"}, {"weight_bits", 32}, {"input_bits", 32}}}}};
+  const auto pa = HybridPlan::from_json(a, "a"), pb = HybridPlan::from_json(b, "b");
+  CHECK(pa.hash() == pb.hash());
+  CHECK(pa.precision("layer1.0.conv1") == Precision::binary());
+  CHECK(pa.precision("fc").is_fp());
+  a["layers"][0]["weight_bits"] = 3;
+  CHECK(HybridPlan::from_json(a, "a").hash() != pb.hash());
+}
+
+TEST_CASE("conv_fp sets the shortcut convs FP and canonicalises to conv", "[models][plan]") {
+  auto p = HybridPlan::from_json({{"arch", "resnet20"}, {"shortcut", {{"type", "conv_fp"}}}}, "x");
+  CHECK(p.precision("layer2.0.shortcut").is_fp());
+  CHECK(p.to_json()["shortcut"]["type"] == "conv");
+  CHECK(p == make_preset("hybrid-res-a", "resnet20"));
+}
+
+TEST_CASE("invalid plans are rejected with the field named", "[models][plan]") {
+  auto err = [](json j) {
+    try {
+      HybridPlan::from_json(j, "p.json");
+    } catch (const hybridnet::ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  json base = {{"arch", "resnet20"}};
+  json j = base;
+  j["layers"] = {{{"name", "layer9.0.conv1"}}};
+  CHECK_THAT(err(j), Catch::Contains("p.json: plan.layers[0].name: unknown layer 'layer9.0.conv1'"));
+  j["layers"] = {{{"name", "conv1"}, {"weight_bits", 9}}};
+  CHECK_THAT(err(j), Catch::Contains("plan.layers[0].weight_bits: 9 is not a valid bit width"));
+  j["layers"] = {{{"name", "conv1"}, {"input_bits", 0}}};
+  CHECK_THAT(err(j), Catch::Contains("plan.layers[0].input_bits: 0"));
+  j["layers"] = {{{"name", "fc"}, {"fp_fraction", 1.5}}};
+  CHECK_THAT(err(j), Catch::Contains("plan.layers[0].fp_fraction: 1.5"));
+  j["layers"] = {{{"name", "fc"}, {"bits", 2}}};
+  CHECK_THAT(err(j), Catch::Contains("plan.layers[0].bits: unknown key"));
+  j["layers"] = {{{"name", "fc"}, {"weight_bits", "two"}}};
+  CHECK_THAT(err(j), Catch::Contains("plan.layers[0].weight_bits"));
+  j = base;
+  j["widht"] = 2;
+  CHECK_THAT(err(j), Catch::Contains("plan.widht: unknown key"));
+  CHECK_THAT(err(json{{"width", 1}}), Catch::Contains("plan.arch: missing"));
+  CHECK_THAT(err(json{{"arch", "alexnet"}}), Catch::Contains("plan.arch: unknown architecture"));
+  j = base;
+  j["shortcut"] = {{"type", "dense"}};
+  CHECK_THAT(err(j), Catch::Contains("plan.shortcut.type"));
+  j["shortcut"] = {{"every", 3}};
+  CHECK_THAT(err(j), Catch::Contains("plan.shortcut.every"));
+}
+
+TEST_CASE("preset contents follow the papers", "[models][plan]") {
+  auto res_a = make_preset("hybrid-res-a", "resnet20");
+  for (const auto& l : res_a.layers) {
+    const bool fp = l.name == "conv1" || l.name == "fc" || l.name.find("shortcut") != std::string::npos;
+    CHECK(l.precision.is_fp() == fp);
+  }
+  // Hybrid-Res B: 6 FP layers and 12 binary layers (the last six body convs: all of stage 3).
+  auto res_b = make_preset("hybrid-res-b", "resnet20");
+  int fp_body = 0;
+  for (const auto& l : res_b.layers)
+    if (l.name.rfind("layer3", 0) == 0 && l.name.find("shortcut") == std::string::npos)
+      CHECK(l.precision.is_fp());
+  for (const auto& l : res_b.layers) fp_body += l.precision.is_fp();
+  CHECK(fp_body == 6 + 2);  // + stem and classifier
+  auto comp = make_preset("hybrid-comp-a:k=2,kb=4", "resnet20");
+  CHECK(comp.precision("layer3.2.conv2") == Precision::kbit(4));
+  CHECK(comp.precision("layer3.2.conv1") == Precision::kbit(4));
+  CHECK(comp.precision("layer3.1.conv2") == Precision::binary());
+  auto c = make_preset("hybrid-res-c:p=0.25", "resnet20");
+  CHECK(c.precision("layer1.0.conv1").fp_fraction == 0.25);
+  CHECK(c.precision("layer2.0.shortcut") == Precision::binary());
+  auto q = make_preset("quantized-k:k=2", "vgg19");
+  CHECK(q.precision("conv2") == Precision::kbit(2));
+  CHECK(q.precision("fc2") == Precision::kbit(2));
+  CHECK(q.precision("fc3").is_fp());
+  auto va = make_preset("hybrid-vgg-a", "vgg19");
+  std::vector<std::string> shortcuts;
+  for (const auto& l : va.layers)
+    if (l.name.find("shortcut") != std::string::npos) {
+      shortcuts.push_back(l.name);
+      CHECK(l.precision.is_fp());
+    }
+  CHECK(shortcuts == std::vector<std::string>{"conv3.shortcut", "conv5.shortcut", "conv9.shortcut"});
+  CHECK(make_preset("hybrid-vgg-a-prime", "vgg19").precision("fc2").is_fp());
+  CHECK(make_preset("hybrid-vgg-c", "vgg19").precision("fc1").is_fp());
+  CHECK(make_preset("inflate:width=1.5", "resnet20").width == 1.5);
+  CHECK(make_preset("binary-shortcut-1", "resnet20").shortcut.every == 1);
+}
+
+TEST_CASE("preset errors name the preset and the problem", "[models][plan]") {
+  CHECK_THROWS_WITH(make_preset("hybrid-res-a", "vgg16"), Catch::Contains("does not apply to vgg16"));
+  CHECK_THROWS_WITH(make_preset("hybrid-vgg-b", "resnet20"), Catch::Contains("does not apply"));
+  CHECK_THROWS_WITH(make_preset("nope", "resnet20"), Catch::Contains("unknown preset 'nope'"));
+  CHECK_THROWS_WITH(make_preset("hybrid-comp-a:kb=9", "resnet20"), Catch::Contains("kb=9"));
+  CHECK_THROWS_WITH(make_preset("hybrid-comp-a:q=1", "resnet20"), Catch::Contains("unknown parameter q"));
+  CHECK_THROWS_WITH(make_preset("hybrid-res-b:k=40", "resnet20"), Catch::Contains("exceeds"));
+  CHECK_THROWS_WITH(make_preset("xnor:width", "resnet20"), Catch::Contains("key=value"));
+}
+
+TEST_CASE("every preset resolves on every architecture or says why not", "[models][plan]") {
+  const auto arch = GENERATE(from_range(known_architectures()));
+  int applied = 0;
+  for (const auto& p : presets()) {
+    try {
+      const auto plan = make_preset(p.name, arch);
+      CHECK(plan.arch == arch);
+      CHECK(HybridPlan::from_json(plan.to_json(), "") == plan);
+      ++applied;
+    } catch (const hybridnet::ConfigError& e) {
+      CHECK_THAT(e.what(), Catch::Contains("does not apply"));
+    }
+  }
+  CHECK(applied >= (arch.rfind("vgg", 0) == 0 ? 11 : 9));  // VGG: all but the 2 ResNet-only
+}
+
+TEST_CASE("every applicable preset builds a network that runs forward and backward",
+          "[models][plan]") {
+  const auto arch = GENERATE(as<std::string>{}, "resnet8", "vgg11");
+  for (const auto& p : presets()) {
+    HybridPlan plan;
+    try {
+      plan = make_preset(p.name, arch);
+    } catch (const hybridnet::ConfigError&) {
+      continue;
+    }
+    INFO(p.name << " on " << arch);
+    torch::manual_seed(0);
+    auto net = build_network(plan, 1, 28, 28, 10);
+    auto out = net->forward(torch::randn({2, 1, 28, 28}));
+    CHECK(out.sizes() == torch::IntArrayRef({2, 10}));
+    out.sum().backward();
+    CHECK(torch::isfinite(out).all().item<bool>());
+  }
+}

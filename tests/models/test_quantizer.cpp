@@ -1,0 +1,120 @@
+// Quantizers, STE gradients, alpha and intra-layer sectioning against hand-computed values.
+#include <catch2/catch.hpp>
+#include <torch/torch.h>
+
+#include "models/quant_layers.h"
+#include "models/quantizer.h"
+
+using namespace hybridnet::models;
+
+
+namespace {
+std::vector<float> values(const torch::Tensor& t) {
+  auto c = t.contiguous().to(torch::kFloat32);
+  return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+}
+}  // namespace
+
+TEST_CASE("sign forward maps 0 to +1 and its STE passes gradient only where |x| <= 1",
+          "[models][quantizer]") {
+  auto x = torch::tensor({-2.0f, -1.0f, -0.5f, 0.0f, 0.5f, 1.0f, 2.0f}).requires_grad_();
+  auto y = sign_ste(x);
+  CHECK(values(y) == std::vector<float>{-1, -1, -1, 1, 1, 1, 1});
+  y.sum().backward();
+  CHECK(values(x.grad()) == std::vector<float>{0, 1, 1, 1, 1, 1, 0});
+}
+
+TEST_CASE("q_k levels match eq. 3 computed by hand for k = 1, 2, 4", "[models][quantizer]") {
+  // k = 1: floor((x+1)/2) is 0 on [-1, 1) and 1 at x = 1: q_1 is not sign, which is why binary
+  // layers use sign.
+  CHECK(values(qk_levels(torch::tensor({-1.0f, -0.5f, 0.0f, 0.99f, 1.0f}), 1)) ==
+        std::vector<float>{-1, -1, -1, -1, 1});
+  // k = 2: bins of floor(3 (x+1) / 2) -> {-1, -1/3, 1/3, 1}
+  auto q2 = values(qk_levels(torch::tensor({-1.0f, -0.5f, -0.3f, 0.0f, 0.4f, 1.0f}), 2));
+  const std::vector<double> e2 = {-1, -1, -1.0 / 3, -1.0 / 3, 1.0 / 3, 1};
+  for (size_t i = 0; i < e2.size(); ++i) CHECK(q2[i] == Catch::Detail::Approx(e2[i]));
+  // k = 4: 2 (floor(15 (x+1) / 2) / 15 - 1/2)
+  auto q4 = values(qk_levels(torch::tensor({-1.0f, 0.0f, 0.5f, 1.0f}), 4));
+  const std::vector<double> e4 = {-1, -1.0 / 15, 7.0 / 15, 1};
+  for (size_t i = 0; i < e4.size(); ++i) CHECK(q4[i] == Catch::Detail::Approx(e4[i]));
+  // 2^k distinct levels over [-1, 1]
+  for (int k : {2, 3, 4}) {
+    auto levels = std::get<0>(at::_unique(qk_levels(torch::linspace(-1, 1, 1001), k)));
+    CHECK(levels.numel() == (1 << k));
+  }
+}
+
+TEST_CASE("k-bit input quantizer clamps to [-1, 1] and passes gradient everywhere",
+          "[models][quantizer]") {
+  auto x = torch::tensor({-3.0f, -0.3f, 0.4f, 3.0f}).requires_grad_();
+  auto y = quantize_input(x, 2);
+  auto v = values(y);
+  CHECK(v[0] == Catch::Detail::Approx(-1));
+  CHECK(v[1] == Catch::Detail::Approx(-1.0 / 3));
+  CHECK(v[2] == Catch::Detail::Approx(1.0 / 3));
+  CHECK(v[3] == Catch::Detail::Approx(1));
+  y.sum().backward();
+  CHECK(values(x.grad()) == std::vector<float>{1, 1, 1, 1});
+  CHECK(quantize_input(x, 32).equal(x));
+}
+
+TEST_CASE("alpha is the mean absolute weight of each output filter", "[models][quantizer]") {
+  auto w = torch::tensor({1.0f, -2.0f, 3.0f, -4.0f, 0.5f, 0.5f, -0.5f, -0.5f}).view({2, 1, 2, 2});
+  CHECK(values(weight_alpha(w)) == std::vector<float>{2.5f, 0.5f});
+  auto wq = values(quantize_weight(w, 1));
+  CHECK(wq == std::vector<float>{2.5f, -2.5f, 2.5f, -2.5f, 0.5f, 0.5f, -0.5f, -0.5f});
+}
+
+TEST_CASE("k-bit weights are alpha * q_k(W / max|W|) with the least-squares alpha",
+          "[models][quantizer]") {
+  // W / max|W| = [0.25, -0.5, 1, -1] -> q_2 = [-1/3, -1, 1, -1];
+  // alpha = <W,Q>/<Q,Q> = (-0.2/3 + 0.4 + 0.8 + 0.8) / (1/9 + 3)
+  auto w = torch::tensor({0.2f, -0.4f, 0.8f, -0.8f}).view({1, 4});
+  const double alpha = (-0.2 / 3 + 0.4 + 0.8 + 0.8) / (1.0 / 9 + 3);
+  auto wq = values(quantize_weight(w, 2));
+  const std::vector<double> expected = {-alpha / 3, -alpha, alpha, -alpha};
+  for (size_t i = 0; i < 4; ++i) CHECK(wq[i] == Catch::Detail::Approx(expected[i]));
+}
+
+TEST_CASE("weight STE: gradients reach W unchanged, clipped at |W| > 1 for binary",
+          "[models][quantizer]") {
+  auto w = torch::tensor({0.3f, -1.5f, 0.7f, -0.2f}).view({1, 4}).requires_grad_();
+  auto g = torch::tensor({1.0f, 2.0f, 3.0f, 4.0f}).view({1, 4});
+  (quantize_weight(w, 1) * g).sum().backward();
+  CHECK(values(w.grad()) == std::vector<float>{1, 0, 3, 4});
+  w.grad().zero_();
+  (quantize_weight(w, 4) * g).sum().backward();
+  CHECK(values(w.grad()) == std::vector<float>{1, 2, 3, 4});
+}
+
+TEST_CASE("intra-layer sectioning: round(p*O) FP filters on the FP input, the rest binary",
+          "[models][quantizer]") {
+  torch::manual_seed(3);
+  QuantConv2d conv(QuantConv2dOptions(4, 10, 3).padding(1).precision(Precision{1, 1, 0.3}));
+  REQUIRE(conv->fp_filters == 3);
+  auto x = torch::randn({2, 4, 6, 6});
+  auto y = conv->forward(x);
+  REQUIRE(y.sizes() == torch::IntArrayRef({2, 10, 6, 6}));
+  const auto w = conv->weight.detach();
+  auto fp_ref = torch::conv2d(torch::relu(x), w.slice(0, 0, 3), {}, 1, 1);
+  auto wb = w.slice(0, 3);
+  auto bin_w = wb.abs().mean({1, 2, 3}, true) * torch::where(wb >= 0, 1.0, -1.0);
+  auto bin_ref = torch::conv2d(torch::where(x >= 0, 1.0, -1.0), bin_w, {}, 1, 1);
+  CHECK(torch::allclose(y.slice(1, 0, 3), fp_ref, 1e-5, 1e-5));
+  CHECK(torch::allclose(y.slice(1, 3), bin_ref, 1e-4, 1e-4));
+  // The effective weights are what the forward pass used.
+  CHECK(torch::allclose(conv->effective_weight().slice(0, 3), bin_w));
+}
+
+TEST_CASE("QuantLinear: FP is linear(relu(x)); binary uses sign inputs and alpha*sign weights",
+          "[models][quantizer]") {
+  torch::manual_seed(4);
+  auto x = torch::randn({3, 5});
+  QuantLinear fp(QuantLinearOptions(5, 2));
+  CHECK(torch::allclose(fp->forward(x), torch::linear(torch::relu(x), fp->weight, fp->bias)));
+  QuantLinear bin(QuantLinearOptions(5, 2).precision(Precision::binary()));
+  auto w = bin->weight.detach();
+  auto wq = w.abs().mean(1, true) * torch::where(w >= 0, 1.0, -1.0);
+  auto ref = torch::linear(torch::where(x >= 0, 1.0, -1.0), wq, bin->bias);
+  CHECK(torch::allclose(bin->forward(x), ref, 1e-5, 1e-5));
+}

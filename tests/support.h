@@ -1,0 +1,20 @@
+// Helpers shared by the tests.
+#pragma once
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+namespace hybridnet::test {
+
+/// An empty directory under the system temp dir, unique to this test process.
+inline std::filesystem::path fresh_temp_dir(const std::string& name) {
+  auto p = std::filesystem::temp_directory_path() /
+           ("hybridnet_test_" + name + "_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(p);
+  std::filesystem::create_directories(p);
+  return p;
+}
+
+}  // namespace hybridnet::test
