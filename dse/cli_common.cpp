@@ -29,6 +29,11 @@ std::string join(const std::vector<std::string>& items, const std::string& sep) 
   return out;
 }
 
+std::string model_help() {
+  return "Architecture (default resnet20; a plan file names its own): " +
+         join(models::known_architectures());
+}
+
 std::string preset_help() {
   std::string out = "Presets (name or name:key=value,...):\n";
   for (const auto& p : models::presets()) {

@@ -14,6 +14,8 @@ InputShape parse_input_shape(const std::string& text);
 
 /// "a, b, c" for --help texts.
 std::string join(const std::vector<std::string>& items, const std::string& sep = ", ");
+/// --model help: the architectures and the default.
+std::string model_help();
 /// The presets, one per line, for --help.
 std::string preset_help();
 /// 12345678 -> "12.35M"

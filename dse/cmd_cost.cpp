@@ -12,7 +12,7 @@
 namespace hybridnet::dse {
 
 struct CostOptions {
-  std::string model = "resnet20";
+  std::string model;  // empty: resnet20 for presets, the file's own arch for plan files
   std::string plan = "xnor";
   std::string energy_table = "10nm";
   std::string input = "32x32x3";
@@ -27,7 +27,8 @@ void run_cost(const CostOptions& o) {
   const auto table = models::load_energy_table(o.energy_table);
   models::CostOptions options;
   options.shortcut_shares_io = o.shortcut_shares_io;
-  const auto r = models::plan_cost(plan, in.channels, in.height, in.width, o.classes, table, options);
+  const auto r =
+      models::plan_cost(plan, in.channels, in.height, in.width, o.classes, table, options);
   if (o.json) {
     auto j = models::cost_to_json(r);
     j["model"] = plan.arch;
@@ -54,8 +55,7 @@ void setup_cost(CLI::App& app) {
   auto opt = std::make_shared<CostOptions>();
   auto* sub = app.add_subcommand(
       "cost", "Energy, memory and FLOPs of a plan (papers' cost model), per layer and total");
-  sub->add_option("--model", opt->model, "Architecture: " + join(models::known_architectures()))
-      ->capture_default_str();
+  sub->add_option("--model", opt->model, model_help());
   sub->add_option("--plan", opt->plan, "Preset spec or plan JSON file")->capture_default_str();
   sub->add_option("--energy-table", opt->energy_table,
                   "Built-in table (" + join(models::builtin_energy_tables()) + ") or a JSON file")

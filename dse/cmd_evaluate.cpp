@@ -15,6 +15,7 @@ struct EvaluateOptions {
   std::string checkpoint;
   std::string dataset;
   std::string data_dir;
+  std::string device;  // empty: the device the run was trained on
   int threads = 0;
   bool json = false;
 };
@@ -32,14 +33,18 @@ void run_evaluate(const EvaluateOptions& o) {
       splits.width != run.spec.in_w || splits.num_classes != run.spec.num_classes)
     throw DataError(data.name + ": images or classes do not match the network in " + o.checkpoint);
   models::TrainConfig t = run.spec.train;
-  torch::set_num_threads(o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency()));
-  const auto device = models::resolve_device(t.device);
+  torch::set_num_threads(o.threads > 0 ? o.threads
+                                       : std::max(1u, std::thread::hardware_concurrency()));
+  const auto device = models::resolve_device(o.device.empty() ? t.device : o.device);
   run.net->to(device);
   const auto ev = models::evaluate(run.net, splits.test, t.eval_batch_size, device);
   if (o.json) {
-    std::cout << nlohmann::json{{"test_accuracy", ev.top1}, {"test_top5", ev.top5},
-                                {"test_loss", ev.loss}, {"test_samples", ev.samples},
-                                {"dataset", data.name}, {"epochs_done", run.epochs_done},
+    std::cout << nlohmann::json{{"test_accuracy", ev.top1},
+                                {"test_top5", ev.top5},
+                                {"test_loss", ev.loss},
+                                {"test_samples", ev.samples},
+                                {"dataset", data.name},
+                                {"epochs_done", run.epochs_done},
                                 {"plan_hash", run.spec.plan.hash()}}
                      .dump(2)
               << "\n";
@@ -58,6 +63,7 @@ void setup_evaluate(CLI::App& app) {
   sub->add_option("--dataset", opt->dataset,
                   "Dataset (default: the run's own, with its test subset)");
   sub->add_option("--data", opt->data_dir, "Directory of the dataset files");
+  sub->add_option("--device", opt->device, "cpu or cuda (default: the run's own)");
   sub->add_option("--threads", opt->threads, "Intra-op threads (0 = all cores)");
   sub->add_flag("--json", opt->json, "Print {\"test_accuracy\", \"test_top5\", ...}");
   sub->callback([opt] { run_evaluate(*opt); });

@@ -14,7 +14,7 @@
 namespace hybridnet::dse {
 
 struct TrainOptions {
-  std::string model = "resnet20";
+  std::string model;  // empty: resnet20 for presets, the file's own arch for plan files
   std::string plan = "xnor";
   std::string out;
   models::DataOptions data;
@@ -24,21 +24,15 @@ struct TrainOptions {
 };
 
 void run_train(TrainOptions o) {
-  if (o.augment && o.no_augment) throw hybridnet::ConfigError("--augment and --no-augment exclude each other");
+  if (o.augment && o.no_augment)
+    throw hybridnet::ConfigError("--augment and --no-augment exclude each other");
   o.data.augment = o.augment ? 1 : o.no_augment ? 0 : -1;
   o.train.lr = o.lr > 0 ? o.lr : (o.train.optimizer == "adam" ? 1e-3 : 0.1);
   models::validate(o.train);
   const auto plan = models::resolve_plan_argument(o.plan, o.model);
   const auto data = models::load_data(o.data);
 
-  models::RunSpec spec;
-  spec.plan = plan;
-  spec.data = o.data;
-  spec.train = o.train;
-  spec.in_channels = data.channels;
-  spec.in_h = data.height;
-  spec.in_w = data.width;
-  spec.num_classes = data.num_classes;
+  const auto spec = models::make_run_spec(plan, o.data, data, o.train);
   std::fprintf(stderr,
                "training %s plan %s on %s: %lld train / %lld val / %lld test images, %d epochs, "
                "batch %d, %s lr %g, out %s\n",
@@ -47,29 +41,33 @@ void run_train(TrainOptions o) {
                (long long)data.test.size(), o.train.epochs, o.train.batch_size,
                o.train.optimizer.c_str(), o.train.lr, o.out.c_str());
 
+  // On a terminal a live line per step; in a log a plain line every quarter epoch.
   const bool tty = isatty(STDERR_FILENO);
-  int last_epoch_reported = 0;
-  auto progress = [&](const models::TrainProgress& p) {
+  models::TrainCallbacks callbacks;
+  callbacks.step = [&](const models::TrainProgress& p) {
+    const double eta = p.elapsed_seconds / p.step * (p.steps - p.step);
     if (tty) {
-      const double eta = p.elapsed_seconds / p.step * (p.steps - p.step);
       std::fprintf(stderr, "\r  epoch %d/%d  step %lld/%lld  loss %.4f  acc %.4f  ETA %.0fs   ",
                    p.epoch, p.epochs, (long long)p.step, (long long)p.steps, p.loss, p.accuracy,
                    eta);
       if (p.step == p.steps) std::fprintf(stderr, "\r%80s\r", "");
+    } else if (p.step < p.steps && p.step % std::max<int64_t>(1, p.steps / 4) == 0) {
+      std::fprintf(stderr, "  epoch %d/%d  step %lld/%lld  loss %.4f  acc %.4f  ETA %.0fs\n",
+                   p.epoch, p.epochs, (long long)p.step, (long long)p.steps, p.loss, p.accuracy,
+                   eta);
     }
-    last_epoch_reported = p.epoch;
   };
-  const auto result = models::train_run(spec, data, o.out, progress);
-  if (result.resumed_from_epoch > 0)
-    std::fprintf(stderr, "resumed after epoch %d\n", result.resumed_from_epoch);
-  for (const auto& e : result.history) {
-    if (e.epoch <= result.resumed_from_epoch) continue;
+  callbacks.epoch = [&](const models::EpochRecord& e) {
+    std::string val;
+    if (e.val_accuracy >= 0) val = "  val acc " + std::to_string(e.val_accuracy).substr(0, 6);
     std::fprintf(stderr, "epoch %d/%d: loss %.4f  train acc %.4f%s  test acc %.4f  (%.1f s)\n",
-                 e.epoch, o.train.epochs, e.train_loss, e.train_accuracy,
-                 e.val_accuracy >= 0 ? ("  val acc " + std::to_string(e.val_accuracy)).c_str() : "",
+                 e.epoch, o.train.epochs, e.train_loss, e.train_accuracy, val.c_str(),
                  e.test_accuracy, e.seconds);
-  }
-  (void)last_epoch_reported;
+  };
+  const auto result = models::train_run(spec, data, o.out, callbacks);
+  if (result.resumed_from_epoch > 0)
+    std::fprintf(stderr, "resumed after epoch %d of %d\n", result.resumed_from_epoch,
+                 o.train.epochs);
   std::printf("test_accuracy %.4f  top5 %.4f  (%lld images)  run %s\n", result.test.top1,
               result.test.top5, (long long)result.test.samples, o.out.c_str());
 }
@@ -89,8 +87,7 @@ void add_data_options(CLI::App* sub, models::DataOptions& d) {
 void setup_train(CLI::App& app) {
   auto opt = std::make_shared<TrainOptions>();
   auto* sub = app.add_subcommand("train", "Train one plan on one dataset into a run directory");
-  sub->add_option("--model", opt->model, "Architecture: " + join(models::known_architectures()))
-      ->capture_default_str();
+  sub->add_option("--model", opt->model, model_help());
   sub->add_option("--plan", opt->plan, "Preset spec or plan JSON file")->capture_default_str();
   sub->add_option("--out", opt->out,
                   "Run directory: checkpoint after every epoch, plan.json, metrics.json. "
@@ -102,6 +99,8 @@ void setup_train(CLI::App& app) {
       ->capture_default_str();
   sub->add_flag("--augment", opt->augment, "Random crop (pad 4) + horizontal flip (CIFAR default)");
   sub->add_flag("--no-augment", opt->no_augment, "No augmentation");
+  sub->add_flag("--no-normalize{false}", opt->data.normalize,
+                "Keep pixels in [0, 1] instead of the dataset's per-channel mean/std");
   auto& t = opt->train;
   sub->add_option("--epochs", t.epochs, "Epochs")->capture_default_str();
   sub->add_option("--batch-size", t.batch_size, "Batch size")->capture_default_str();
@@ -118,7 +117,8 @@ void setup_train(CLI::App& app) {
   sub->add_option("--seed", t.seed, "Seed (same seed, same result on CPU)")->capture_default_str();
   sub->add_option("--device", t.device, "cpu or cuda (cuda needs a LibTorch with CUDA)")
       ->capture_default_str();
-  sub->add_option("--threads", t.threads, "Intra-op threads (0 = all cores)")->capture_default_str();
+  sub->add_option("--threads", t.threads, "Intra-op threads (0 = all cores)")
+      ->capture_default_str();
   sub->add_option("--max-steps", t.max_steps, "Cap on steps per epoch (0 = whole epoch)")
       ->capture_default_str();
   sub->footer(preset_help());

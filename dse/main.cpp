@@ -1,7 +1,8 @@
 // hybridnet: design-space exploration for hybrid binary / mixed-precision CNNs.
 // Every user error ends here as one line on stderr and a non-zero exit.
-#include <CLI/CLI.hpp>
 #include <c10/util/Exception.h>
+
+#include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "dse/subcommands.h"
@@ -17,6 +18,7 @@ int main(int argc, char** argv) {
   hybridnet::dse::setup_evaluate(app);
   hybridnet::dse::setup_arch(app);
   hybridnet::dse::setup_cost(app);
+  hybridnet::dse::setup_analyze(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -12,5 +12,6 @@ void setup_train(CLI::App& app);
 void setup_evaluate(CLI::App& app);
 void setup_arch(CLI::App& app);
 void setup_cost(CLI::App& app);
+void setup_analyze(CLI::App& app);
 
 }  // namespace hybridnet::dse

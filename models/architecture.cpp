@@ -13,19 +13,26 @@ const char* to_string(LayerKind kind) { return kind == LayerKind::kConv ? "conv"
 
 const char* to_string(LayerRole role) {
   switch (role) {
-    case LayerRole::kStem: return "stem";
-    case LayerRole::kBody: return "body";
-    case LayerRole::kShortcut: return "shortcut";
-    case LayerRole::kClassifier: return "classifier";
+    case LayerRole::kStem:
+      return "stem";
+    case LayerRole::kBody:
+      return "body";
+    case LayerRole::kShortcut:
+      return "shortcut";
+    case LayerRole::kClassifier:
+      return "classifier";
   }
   return "?";
 }
 
 const char* to_string(ShortcutType type) {
   switch (type) {
-    case ShortcutType::kNone: return "none";
-    case ShortcutType::kIdentity: return "identity";
-    case ShortcutType::kConv: return "conv";
+    case ShortcutType::kNone:
+      return "none";
+    case ShortcutType::kIdentity:
+      return "identity";
+    case ShortcutType::kConv:
+      return "conv";
   }
   return "?";
 }
@@ -37,9 +44,7 @@ ShortcutType shortcut_type_from_string(const std::string& s) {
   throw ConfigError("unknown shortcut type '" + s + "' (expected none, identity or conv)");
 }
 
-int64_t LayerSpec::params() const {
-  return int64_t(in_channels) * out_channels * kernel * kernel;
-}
+int64_t LayerSpec::params() const { return int64_t(in_channels) * out_channels * kernel * kernel; }
 
 int64_t LayerSpec::macs() const { return params() * out_h * out_w; }
 
@@ -147,8 +152,8 @@ void resnet_stages(Architecture& a, Builder& b, const std::vector<int>& widths,
             b.conv(prefix + ".conv" + std::to_string(t + 1), LayerRole::kBody, out, 3, stride, 1));
       }
       if (sc.type == ShortcutType::kConv && (block_stride != 1 || in_c != out))
-        block.shortcut = b.conv_from(prefix + ".shortcut", LayerRole::kShortcut, in_c, in_h,
-                                     in_w, out, 1, block_stride, 0, /*advance=*/false);
+        block.shortcut = b.conv_from(prefix + ".shortcut", LayerRole::kShortcut, in_c, in_h, in_w,
+                                     out, 1, block_stride, 0, /*advance=*/false);
       a.blocks.push_back(block);
     }
   }
@@ -187,8 +192,8 @@ void build_vgg(Architecture& a, const std::vector<std::vector<int>>& stages,
     std::vector<int> convs = stages[s];
     size_t first = 0;
     if (s == 0) {  // the stem conv stands alone
-      a.stem = b.conv("conv" + std::to_string(++conv_no), LayerRole::kStem, scaled(convs[0], w),
-                      3, 1, 1);
+      a.stem = b.conv("conv" + std::to_string(++conv_no), LayerRole::kStem, scaled(convs[0], w), 3,
+                      1, 1);
       first = 1;
       if (convs.size() == 1) {
         a.stem_pool = StemPool::kMax2x2;
@@ -206,8 +211,8 @@ void build_vgg(Architecture& a, const std::vector<std::vector<int>>& stages,
                                     scaled(convs[t], w), 3, 1, 1));
       if (sc.type == ShortcutType::kConv && in_c != b.channels())
         block.shortcut =
-            b.conv_from("conv" + std::to_string(first_no) + ".shortcut", LayerRole::kShortcut,
-                        in_c, in_h, in_w, b.channels(), 1, 1, 0, /*advance=*/false);
+            b.conv_from("conv" + std::to_string(first_no) + ".shortcut", LayerRole::kShortcut, in_c,
+                        in_h, in_w, b.channels(), 1, 1, 0, /*advance=*/false);
       a.blocks.push_back(block);
     }
     a.blocks.back().pool_after = true;
@@ -246,8 +251,8 @@ int cifar_resnet_depth(const std::string& name) {
 }  // namespace
 
 std::vector<std::string> known_architectures() {
-  return {"resnet8", "resnet14", "resnet20", "resnet32", "resnet44", "resnet56", "resnet18",
-          "vgg11",   "vgg13",    "vgg15",    "vgg16",    "vgg19"};
+  return {"resnet8",  "resnet14", "resnet20", "resnet32", "resnet44", "resnet56",
+          "resnet18", "vgg11",    "vgg13",    "vgg15",    "vgg16",    "vgg19"};
 }
 
 ShortcutPolicy default_shortcut(const std::string& arch) {
@@ -259,8 +264,7 @@ Architecture describe_architecture(const ArchConfig& config) {
   Architecture a;
   a.config = config;
   if (!(config.width > 0.0 && config.width <= 16.0))
-    throw ConfigError("width multiplier " + std::to_string(config.width) +
-                      " must be in (0, 16]");
+    throw ConfigError("width multiplier " + std::to_string(config.width) + " must be in (0, 16]");
   if (config.in_channels < 1 || config.in_h < 1 || config.in_w < 1)
     throw ConfigError("input shape must be positive");
   if (config.num_classes < 2) throw ConfigError("number of classes must be at least 2");

@@ -55,8 +55,8 @@ PartCost part_cost(const LayerSpec& l, int out, int wb, int ib, const EnergyTabl
 
 }  // namespace
 
-CostReport network_cost(const Architecture& arch, const HybridPlan& plan,
-                        const EnergyTable& table, const CostOptions& options) {
+CostReport network_cost(const Architecture& arch, const HybridPlan& plan, const EnergyTable& table,
+                        const CostOptions& options) {
   CostReport r;
   r.energy_table = table.name;
   for (const auto& l : arch.layers) {
@@ -84,8 +84,8 @@ CostReport network_cost(const Architecture& arch, const HybridPlan& plan,
   return r;
 }
 
-CostReport plan_cost(const HybridPlan& plan, int in_channels, int in_h, int in_w,
-                     int num_classes, const EnergyTable& table, const CostOptions& options) {
+CostReport plan_cost(const HybridPlan& plan, int in_channels, int in_h, int in_w, int num_classes,
+                     const EnergyTable& table, const CostOptions& options) {
   auto cost_of = [&](const HybridPlan& p) {
     return network_cost(describe_architecture(p.arch_config(in_channels, in_h, in_w, num_classes)),
                         p, table, options);

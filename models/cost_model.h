@@ -51,12 +51,12 @@ struct CostReport {
 };
 
 /// Cost of one network (no reference ratios).
-CostReport network_cost(const Architecture& arch, const HybridPlan& plan,
-                        const EnergyTable& table, const CostOptions& options = {});
+CostReport network_cost(const Architecture& arch, const HybridPlan& plan, const EnergyTable& table,
+                        const CostOptions& options = {});
 
 /// Cost with the E.E / M.C ratios filled in, for a given data shape.
-CostReport plan_cost(const HybridPlan& plan, int in_channels, int in_h, int in_w,
-                     int num_classes, const EnergyTable& table, const CostOptions& options = {});
+CostReport plan_cost(const HybridPlan& plan, int in_channels, int in_h, int in_w, int num_classes,
+                     const EnergyTable& table, const CostOptions& options = {});
 
 /// {"energy_table", "layers": [...], "total": {energy_pj, memory_bits, macs, flops, params,
 /// ee_fp, mc_fp, ee_xnor, mc_xnor}}

@@ -53,7 +53,8 @@ std::string how_to_get(const std::string& name) {
   if (name == "fashion-mnist")
     return "install Debian's dataset-fashion-mnist (apt-get install dataset-fashion-mnist) or "
            "pass --data DIR with the four IDX files";
-  if (name == "mnist") return "put the four MNIST IDX files (plain or .gz) there or pass --data DIR";
+  if (name == "mnist")
+    return "put the four MNIST IDX files (plain or .gz) there or pass --data DIR";
   if (name == "cifar10")
     return "put CIFAR-10's binary version (data_batch_1..5.bin, test_batch.bin) there or pass "
            "--data DIR";
@@ -133,7 +134,8 @@ torch::Tensor first(const torch::Tensor& t, int64_t n) {
 }
 
 void check_labels(const torch::Tensor& labels, int classes, const std::string& path) {
-  if (labels.numel() > 0 && (labels.max().item<int64_t>() >= classes || labels.min().item<int64_t>() < 0))
+  if (labels.numel() > 0 &&
+      (labels.max().item<int64_t>() >= classes || labels.min().item<int64_t>() < 0))
     throw DataError(path + ": label out of range [0, " + std::to_string(classes) + ")");
 }
 
@@ -146,8 +148,8 @@ torch::Tensor read_idx_images(const std::string& path) {
   const size_t expected = 16 + size_t(n) * h * w;
   if (d.size() != expected)
     throw DataError(path + ": " + (d.size() < expected ? "truncated" : "trailing data") +
-                    ": header says " + std::to_string(n) + " images of " + std::to_string(h) +
-                    "x" + std::to_string(w) + " (" + std::to_string(expected) + " bytes), file has " +
+                    ": header says " + std::to_string(n) + " images of " + std::to_string(h) + "x" +
+                    std::to_string(w) + " (" + std::to_string(expected) + " bytes), file has " +
                     std::to_string(d.size()));
   auto t = torch::empty({n, 1, h, w}, torch::kUInt8);
   std::memcpy(t.data_ptr<uint8_t>(), d.data() + 16, expected - 16);
@@ -278,7 +280,8 @@ DataSplits load_data(const DataOptions& o) {
   const int64_t n_train = train_x.size(0) - n_val;
   if (n_train < 1) throw DataError(o.name + ": no training images left after the validation split");
   s.train = {as_float(train_x.slice(0, 0, n_train)), train_y.slice(0, 0, n_train).contiguous()};
-  if (n_val > 0) s.val = {as_float(train_x.slice(0, n_train)), train_y.slice(0, n_train).contiguous()};
+  if (n_val > 0)
+    s.val = {as_float(train_x.slice(0, n_train)), train_y.slice(0, n_train).contiguous()};
   s.test = {as_float(test_x), test_y.contiguous()};
   s.channels = static_cast<int>(s.train.images.size(1));
   s.height = static_cast<int>(s.train.images.size(2));

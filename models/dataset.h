@@ -6,31 +6,13 @@
 #include <torch/torch.h>
 
 #include <cstdint>
-#include <nlohmann/json_fwd.hpp>
 #include <random>
 #include <string>
 #include <vector>
 
-namespace hybridnet::models {
+#include "models/data_options.h"
 
-struct DataOptions {
-  std::string name = "fashion-mnist";  ///< fashion-mnist | mnist | cifar10 | cifar100 | synthetic
-  std::string dir;                     ///< empty = the dataset's default location
-  int64_t subset = 0;       ///< training images used, the first N of the file (0 = all)
-  int64_t test_subset = 0;  ///< test images used, the first N (0 = all)
-  double val_fraction = 0;  ///< last fraction of the training images held out for validation
-  bool normalize = true;    ///< per-channel mean/std of the dataset
-  int augment = -1;         ///< random crop (pad 4) + horizontal flip: 1 on, 0 off, -1 = CIFAR only
-  // Synthetic data: class prototypes plus Gaussian noise, seeded.
-  int64_t synthetic_train = 512;
-  int64_t synthetic_test = 256;
-  int synthetic_classes = 10;
-  int synthetic_channels = 1;
-  int synthetic_size = 28;
-  uint64_t synthetic_seed = 1;
-};
-void to_json(nlohmann::json& j, const DataOptions& o);
-void from_json(const nlohmann::json& j, DataOptions& o);
+namespace hybridnet::models {
 
 struct Dataset {
   torch::Tensor images;  ///< float [N, C, H, W], normalised

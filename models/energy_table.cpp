@@ -31,8 +31,13 @@ EnergyTable parse_table(const std::string& text, const std::string& where) {
   } catch (const json::parse_error& e) {
     throw ConfigError(where + ": malformed JSON: " + e.what());
   }
-  const std::set<std::string> allowed = {"name", "source", "memory_access_pj_per_bit", "mac_pj",
-                                         "alpha_memory_access", "quantized_output_write", "notes"};
+  const std::set<std::string> allowed = {"name",
+                                         "source",
+                                         "memory_access_pj_per_bit",
+                                         "mac_pj",
+                                         "alpha_memory_access",
+                                         "quantized_output_write",
+                                         "notes"};
   if (!j.is_object()) throw ConfigError(where + ": must be a JSON object");
   for (auto it = j.begin(); it != j.end(); ++it)
     if (!allowed.count(it.key())) throw ConfigError(where + ": " + it.key() + ": unknown key");

@@ -12,7 +12,7 @@ struct EnergyTable {
   std::string name;
   std::string source;
   double memory_access_pj_per_bit = 2.5;
-  std::map<int, double> mac_pj;  ///< by operand bits: 1..8 integer, 32 floating point
+  std::map<int, double> mac_pj;        ///< by operand bits: 1..8 integer, 32 floating point
   bool alpha_memory_access = true;     ///< charge one 32-bit read per alpha (per output filter)
   bool quantized_output_write = true;  ///< charge quantized layers' output writes
 

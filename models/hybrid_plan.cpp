@@ -146,7 +146,8 @@ HybridPlan HybridPlan::from_json(const json& j, const std::string& where) {
   } catch (const ConfigError& e) {
     throw ConfigError(root + ".arch: " + e.what());
   }
-  for (const auto& l : a.layers) plan.layers.push_back({l.name, default_precision(l, fp_shortcuts)});
+  for (const auto& l : a.layers)
+    plan.layers.push_back({l.name, default_precision(l, fp_shortcuts)});
 
   if (j.contains("layers")) {
     const json& list = j.at("layers");

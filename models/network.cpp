@@ -47,7 +47,8 @@ HybridNetImpl::HybridNetImpl(Architecture arch, HybridPlan plan)
         norms_[l.index] = torch::nn::AnyModule(
             register_module(name + "_bn", torch::nn::BatchNorm2d(l.in_channels)));
     } else {
-      QuantLinear fc(QuantLinearOptions(l.in_channels, l.out_channels).precision(p).fp_activation(act));
+      QuantLinear fc(
+          QuantLinearOptions(l.in_channels, l.out_channels).precision(p).fp_activation(act));
       layers_[l.index] = torch::nn::AnyModule(register_module(name, fc));
       norms_[l.index] = torch::nn::AnyModule(
           register_module(name + "_bn", torch::nn::BatchNorm1d(l.in_channels)));
@@ -55,9 +56,29 @@ HybridNetImpl::HybridNetImpl(Architecture arch, HybridPlan plan)
   }
 }
 
+namespace {
+// A contiguous float CPU tensor (no copy when it already is one) and its view.
+std::pair<torch::Tensor, ActivationView> activation_view(const torch::Tensor& t) {
+  torch::Tensor c = t.to(torch::kCPU, torch::kFloat32).contiguous();
+  ActivationView v;
+  v.data = c.data_ptr<float>();
+  v.samples = t.size(0);
+  v.channels = t.size(1);
+  v.positions = t.dim() == 4 ? t.size(2) * t.size(3) : 1;
+  return {c, v};
+}
+}  // namespace
+
 torch::Tensor HybridNetImpl::unit(int index, const torch::Tensor& x) {
   auto& norm = norms_[index];
-  return layers_[index].forward(norm.is_empty() ? x : norm.forward(x));
+  const torch::Tensor in = norm.is_empty() ? x : norm.forward(x);
+  torch::Tensor out = layers_[index].forward(in);
+  if (observer_) {
+    const auto [in_tensor, in_view] = activation_view(in);
+    const auto [out_tensor, out_view] = activation_view(out);
+    observer_(index, in_view, out_view);
+  }
+  return out;
 }
 
 torch::Tensor HybridNetImpl::forward(torch::Tensor x) {
@@ -69,7 +90,8 @@ torch::Tensor HybridNetImpl::forward(torch::Tensor x) {
   for (const auto& b : arch_.blocks) {
     torch::Tensor y = x;
     for (int i : b.main) y = unit(i, y);
-    if (b.residual) y = y + (b.shortcut >= 0 ? unit(b.shortcut, x) : identity_shortcut(x, y));
+    if (b.residual && !plain_)
+      y = y + (b.shortcut >= 0 ? unit(b.shortcut, x) : identity_shortcut(x, y));
     x = b.pool_after ? torch::max_pool2d(y, 2, 2, 0, 1, /*ceil_mode=*/true) : y;
   }
   x = torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1);

@@ -5,6 +5,7 @@
 
 #include <torch/torch.h>
 
+#include "models/activation_capture.h"
 #include "models/architecture.h"
 #include "models/hybrid_plan.h"
 
@@ -19,6 +20,12 @@ class HybridNetImpl : public torch::nn::Module {
   const Architecture& architecture() const { return arch_; }
   const HybridPlan& plan() const { return plan_; }
 
+  /// Reports every layer's input (after BN) and output to `observer` during forward; empty
+  /// function = off.
+  void set_observer(ActivationObserver observer) { observer_ = std::move(observer); }
+  /// Drops the shortcut connections in forward (a "plain" copy of a ResNet, for profiling).
+  void set_plain(bool plain) { plain_ = plain; }
+
  private:
   torch::Tensor unit(int index, const torch::Tensor& x);
 
@@ -26,6 +33,8 @@ class HybridNetImpl : public torch::nn::Module {
   HybridPlan plan_;
   std::vector<torch::nn::AnyModule> norms_;   // per layer index; empty for the stem
   std::vector<torch::nn::AnyModule> layers_;  // QuantConv2d or QuantLinear, per layer index
+  ActivationObserver observer_;
+  bool plain_ = false;
 };
 TORCH_MODULE(HybridNet);
 

@@ -17,12 +17,14 @@ const std::vector<PresetInfo>& presets() {
       {"xnor", "width=1", "XNOR-Net: stem and classifier FP, every other layer 1/1"},
       {"hybrid-res-a", "width=1", "ResNet: XNOR with FP 1x1 shortcut (downsampling) convs"},
       {"hybrid-res-b", "k=6, width=1", "inter-layer sectioning: last k body layers FP"},
-      {"hybrid-res-c", "p=0.1, width=1", "intra-layer sectioning: fraction p FP in every body conv"},
+      {"hybrid-res-c", "p=0.1, width=1",
+       "intra-layer sectioning: fraction p FP in every body conv"},
       {"hybrid-vgg-a", "width=1", "VGG: XNOR + FP 1x1 residual convs every two convs"},
       {"hybrid-vgg-a-prime", "width=1", "hybrid-vgg-a with the second FC layer FP"},
       {"hybrid-vgg-b", "p=0.1, width=1", "VGG intra-layer sectioning: fraction p FP per conv"},
       {"hybrid-vgg-c", "width=1", "VGG inter-layer sectioning: FC layers FP, convs binary"},
-      {"quantized-k", "k=2, width=1", "every XNOR-binary layer k-bit weights and inputs (vgg-2bit)"},
+      {"quantized-k", "k=2, width=1",
+       "every XNOR-binary layer k-bit weights and inputs (vgg-2bit)"},
       {"inflate", "width=2", "XNOR at a width multiplier"},
       {"hybrid-comp-a", "k=6, kb=2, width=1", "last k body layers kb-bit, the rest binary"},
       {"binary-shortcut-1", "width=1", "ResNet XNOR with a shortcut around every conv"},
@@ -131,7 +133,8 @@ HybridPlan make_preset(const std::string& spec_text, const std::string& arch) {
   } else if (name == "fp") {
     for (auto& l : plan.layers) l.precision = Precision::fp();
   } else if (name == "hybrid-res-a" || name == "hybrid-vgg-a" || name == "hybrid-vgg-a-prime") {
-    if (name == "hybrid-res-a") require(!vgg, name, arch, "VGGs have no residual convs; use hybrid-vgg-a");
+    if (name == "hybrid-res-a")
+      require(!vgg, name, arch, "VGGs have no residual convs; use hybrid-vgg-a");
     for (const auto& l : a.layers)
       if (l.role == LayerRole::kShortcut) set(l.index, Precision::fp());
     if (name == "hybrid-vgg-a-prime") set(a.find("fc2"), Precision::fp());
@@ -167,16 +170,15 @@ HybridPlan make_preset(const std::string& spec_text, const std::string& arch) {
 }
 
 HybridPlan resolve_plan_argument(const std::string& plan_arg, const std::string& arch) {
-  const bool looks_like_file = plan_arg.find(".json") != std::string::npos ||
-                               plan_arg.find('/') != std::string::npos;
+  const bool looks_like_file =
+      plan_arg.find(".json") != std::string::npos || plan_arg.find('/') != std::string::npos;
   if (looks_like_file || std::filesystem::exists(plan_arg)) {
     HybridPlan plan = load_plan_file(plan_arg);
     if (!arch.empty() && plan.arch != arch)
       throw ConfigError(plan_arg + ": plan is for " + plan.arch + " but --model is " + arch);
     return plan;
   }
-  if (arch.empty()) throw ConfigError("--plan " + plan_arg + " is a preset: --model is required");
-  return make_preset(plan_arg, arch);
+  return make_preset(plan_arg, arch.empty() ? kDefaultArch : arch);
 }
 
 }  // namespace hybridnet::models

@@ -23,8 +23,11 @@ const std::vector<PresetInfo>& presets();
 /// a preset that does not apply to the architecture (hybrid-res-a on a VGG, say).
 HybridPlan make_preset(const std::string& spec, const std::string& arch);
 
+/// Architecture of presets when none is named.
+inline constexpr const char* kDefaultArch = "resnet20";
+
 /// `--plan` argument: a preset spec, or a path to a plan JSON file. A file's arch must match
-/// `arch` when `arch` is not empty.
+/// `arch` when `arch` is not empty; a preset applies to `arch`, or to kDefaultArch when empty.
 HybridPlan resolve_plan_argument(const std::string& plan_arg, const std::string& arch);
 
 }  // namespace hybridnet::models

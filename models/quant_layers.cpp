@@ -19,8 +19,8 @@ torch::Tensor sectioned_forward(const torch::Tensor& x, const torch::Tensor& wei
   auto fp_input = [&] { return act == FpActivation::kRelu ? torch::relu(x) : x; };
   const int64_t out = weight.size(0);
   if (fp_filters >= out) return op(fp_input(), weight);
-  const auto q_input = p.input_bits >= kFullPrecisionBits ? fp_input()
-                                                          : quantize_input(x, p.input_bits);
+  const auto q_input =
+      p.input_bits >= kFullPrecisionBits ? fp_input() : quantize_input(x, p.input_bits);
   const auto q_weight = quantize_weight(weight.slice(0, fp_filters), p.weight_bits);
   if (fp_filters == 0) return op(q_input, q_weight);
   return torch::cat({op(fp_input(), weight.slice(0, 0, fp_filters)), op(q_input, q_weight)}, 1);
@@ -41,9 +41,9 @@ QuantConv2dImpl::QuantConv2dImpl(QuantConv2dOptions options_) : options(std::mov
 
 void QuantConv2dImpl::reset() {
   fp_filters = fp_filter_count(options.precision(), static_cast<int>(options.out_channels()));
-  weight = register_parameter(
-      "weight", torch::empty({options.out_channels(), options.in_channels(),
-                              options.kernel_size(), options.kernel_size()}));
+  weight =
+      register_parameter("weight", torch::empty({options.out_channels(), options.in_channels(),
+                                                 options.kernel_size(), options.kernel_size()}));
   torch::nn::init::kaiming_normal_(weight, 0.0, torch::kFanOut, torch::kReLU);
 }
 
@@ -65,8 +65,8 @@ QuantLinearImpl::QuantLinearImpl(QuantLinearOptions options_) : options(std::mov
 
 void QuantLinearImpl::reset() {
   fp_filters = fp_filter_count(options.precision(), static_cast<int>(options.out_features()));
-  weight = register_parameter("weight",
-                              torch::empty({options.out_features(), options.in_features()}));
+  weight =
+      register_parameter("weight", torch::empty({options.out_features(), options.in_features()}));
   bias = register_parameter("bias", torch::empty({options.out_features()}));
   torch::nn::init::kaiming_uniform_(weight, std::sqrt(5.0));
   const double bound = 1.0 / std::sqrt(double(options.in_features()));
@@ -74,10 +74,9 @@ void QuantLinearImpl::reset() {
 }
 
 torch::Tensor QuantLinearImpl::forward(const torch::Tensor& x) {
-  return sectioned_forward(x, weight, options.precision(), fp_filters, options.fp_activation(),
-                           [](const torch::Tensor& in, const torch::Tensor& w) {
-                             return torch::linear(in, w);
-                           }) +
+  return sectioned_forward(
+             x, weight, options.precision(), fp_filters, options.fp_activation(),
+             [](const torch::Tensor& in, const torch::Tensor& w) { return torch::linear(in, w); }) +
          bias;
 }
 

@@ -18,13 +18,20 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 void to_json(json& j, const TrainConfig& c) {
-  j = json{{"epochs", c.epochs},         {"batch_size", c.batch_size},
-           {"optimizer", c.optimizer},   {"lr", c.lr},
-           {"momentum", c.momentum},     {"nesterov", c.nesterov},
-           {"weight_decay", c.weight_decay}, {"schedule", c.schedule},
-           {"step_size", c.step_size},   {"gamma", c.gamma},
-           {"seed", c.seed},             {"device", c.device},
-           {"threads", c.threads},       {"max_steps", c.max_steps},
+  j = json{{"epochs", c.epochs},
+           {"batch_size", c.batch_size},
+           {"optimizer", c.optimizer},
+           {"lr", c.lr},
+           {"momentum", c.momentum},
+           {"nesterov", c.nesterov},
+           {"weight_decay", c.weight_decay},
+           {"schedule", c.schedule},
+           {"step_size", c.step_size},
+           {"gamma", c.gamma},
+           {"seed", c.seed},
+           {"device", c.device},
+           {"threads", c.threads},
+           {"max_steps", c.max_steps},
            {"eval_batch_size", c.eval_batch_size}};
 }
 
@@ -52,7 +59,8 @@ void validate(const TrainConfig& c) {
   if (c.epochs < 1) fail("--epochs must be >= 1");
   if (c.batch_size < 1) fail("--batch-size must be >= 1");
   if (c.eval_batch_size < 1) fail("eval batch size must be >= 1");
-  if (c.optimizer != "sgd" && c.optimizer != "adam") fail("--optimizer must be sgd or adam, not " + c.optimizer);
+  if (c.optimizer != "sgd" && c.optimizer != "adam")
+    fail("--optimizer must be sgd or adam, not " + c.optimizer);
   if (!(c.lr > 0)) fail("--lr must be > 0");
   if (c.momentum < 0 || c.momentum >= 1) fail("--momentum must be in [0, 1)");
   if (c.nesterov && c.momentum == 0) fail("--nesterov needs --momentum > 0");
@@ -64,12 +72,27 @@ void validate(const TrainConfig& c) {
   if (c.max_steps < 0) fail("--max-steps must be >= 0");
 }
 
+RunSpec make_run_spec(const HybridPlan& plan, const DataOptions& data, const DataSplits& splits,
+                      const TrainConfig& train) {
+  RunSpec s;
+  s.plan = plan;
+  s.data = data;
+  s.train = train;
+  s.in_channels = splits.channels;
+  s.in_h = splits.height;
+  s.in_w = splits.width;
+  s.num_classes = splits.num_classes;
+  return s;
+}
+
 json run_spec_to_json(const RunSpec& s) {
   return {{"plan", s.plan.to_json()},
           {"data", s.data},
           {"train", s.train},
           {"shape",
-           {{"channels", s.in_channels}, {"height", s.in_h}, {"width", s.in_w},
+           {{"channels", s.in_channels},
+            {"height", s.in_h},
+            {"width", s.in_w},
             {"classes", s.num_classes}}}};
 }
 
@@ -143,11 +166,10 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(HybridNet& net, const Tr
   if (c.optimizer == "adam")
     return std::make_unique<torch::optim::Adam>(
         net->parameters(), torch::optim::AdamOptions(c.lr).weight_decay(c.weight_decay));
-  return std::make_unique<torch::optim::SGD>(
-      net->parameters(), torch::optim::SGDOptions(c.lr)
-                             .momentum(c.momentum)
-                             .nesterov(c.nesterov)
-                             .weight_decay(c.weight_decay));
+  return std::make_unique<torch::optim::SGD>(net->parameters(), torch::optim::SGDOptions(c.lr)
+                                                                    .momentum(c.momentum)
+                                                                    .nesterov(c.nesterov)
+                                                                    .weight_decay(c.weight_decay));
 }
 
 json epoch_to_json(const EpochRecord& e) {
@@ -195,9 +217,10 @@ Evaluation evaluate(HybridNet& net, const Dataset& data, int batch_size, torch::
     auto x = data.images.slice(0, i, end).to(device);
     auto y = data.labels.slice(0, i, end).to(device);
     auto logits = net->forward(x);
-    loss_sum += torch::nn::functional::cross_entropy(
-                    logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
-                    .item<double>();
+    loss_sum +=
+        torch::nn::functional::cross_entropy(
+            logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+            .item<double>();
     const int64_t k = std::min<int64_t>(5, logits.size(1));
     auto topk = std::get<1>(logits.topk(k, 1));
     auto hits = topk.eq(y.unsqueeze(1));
@@ -211,7 +234,7 @@ Evaluation evaluate(HybridNet& net, const Dataset& data, int batch_size, torch::
 }
 
 TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::string& dir_name,
-                      const ProgressFn& progress) {
+                      const TrainCallbacks& callbacks) {
   const TrainConfig& cfg = spec.train;
   validate(cfg);
   const torch::Device device = resolve_device(cfg.device);
@@ -231,11 +254,13 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
     a["train"].erase("threads");
     b["train"].erase("threads");
     if (a != b)
-      throw ConfigError(dir.string() + " holds a different run (run.json differs); use another --out");
+      throw ConfigError(dir.string() +
+                        " holds a different run (run.json differs); use another --out");
   }
 
   torch::manual_seed(cfg.seed);
-  HybridNet net = build_network(spec.plan, spec.in_channels, spec.in_h, spec.in_w, spec.num_classes);
+  HybridNet net =
+      build_network(spec.plan, spec.in_channels, spec.in_h, spec.in_w, spec.num_classes);
   net->to(device);
   auto optimizer = make_optimizer(net, cfg);
 
@@ -248,11 +273,16 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
       throw DataError((dir / "state.json").string() + ": malformed: " + e.what());
     }
     start_epoch = static_cast<int>(result.history.size());
+    if (start_epoch > cfg.epochs)
+      throw ConfigError(dir.string() + " already holds " + std::to_string(start_epoch) +
+                        " finished epochs; --epochs must be at least that");
     try {
       torch::load(net, (dir / "model.pt").string());
-      if (fs::exists(dir / "optimizer.pt")) torch::load(*optimizer, (dir / "optimizer.pt").string());
+      if (fs::exists(dir / "optimizer.pt"))
+        torch::load(*optimizer, (dir / "optimizer.pt").string());
     } catch (const c10::Error& e) {
-      throw DataError((dir / "model.pt").string() + ": unreadable checkpoint: " + e.what_without_backtrace());
+      throw DataError((dir / "model.pt").string() +
+                      ": unreadable checkpoint: " + e.what_without_backtrace());
     }
   }
   result.resumed_from_epoch = start_epoch;
@@ -298,9 +328,11 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
       loss_sum += loss_value * b;
       correct += logits.argmax(1).eq(y).sum().item<int64_t>();
       seen += b;
-      if (progress) {
-        const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        progress({epoch + 1, cfg.epochs, s + 1, steps, loss_sum / seen, double(correct) / seen, el});
+      if (callbacks.step) {
+        const double el =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        callbacks.step(
+            {epoch + 1, cfg.epochs, s + 1, steps, loss_sum / seen, double(correct) / seen, el});
       }
     }
     EpochRecord rec;
@@ -308,7 +340,8 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
     rec.lr = lr;
     rec.train_loss = loss_sum / seen;
     rec.train_accuracy = double(correct) / seen;
-    if (data.val.size() > 0) rec.val_accuracy = evaluate(net, data.val, cfg.eval_batch_size, device).top1;
+    if (data.val.size() > 0)
+      rec.val_accuracy = evaluate(net, data.val, cfg.eval_batch_size, device).top1;
     const Evaluation test = evaluate(net, data.test, cfg.eval_batch_size, device);
     rec.test_accuracy = test.top1;
     rec.test_top5 = test.top5;
@@ -320,6 +353,7 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
     json history = json::array();
     for (const auto& e : result.history) history.push_back(epoch_to_json(e));
     write_json_atomic(dir / "state.json", {{"epochs_done", rec.epoch}, {"history", history}});
+    if (callbacks.epoch) callbacks.epoch(rec);
   }
 
   result.test = evaluate(net, data.test, cfg.eval_batch_size, device);
@@ -329,15 +363,14 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
     history.push_back(epoch_to_json(e));
     train_seconds += e.seconds;
   }
-  write_json_atomic(dir / "metrics.json",
-                    {{"test_accuracy", result.test.top1},
-                     {"test_top5", result.test.top5},
-                     {"test_loss", result.test.loss},
-                     {"test_samples", result.test.samples},
-                     {"epochs", cfg.epochs},
-                     {"seconds", train_seconds},
-                     {"plan_hash", spec.plan.hash()},
-                     {"history", history}});
+  write_json_atomic(dir / "metrics.json", {{"test_accuracy", result.test.top1},
+                                           {"test_top5", result.test.top5},
+                                           {"test_loss", result.test.loss},
+                                           {"test_samples", result.test.samples},
+                                           {"epochs", cfg.epochs},
+                                           {"seconds", train_seconds},
+                                           {"plan_hash", spec.plan.hash()},
+                                           {"history", history}});
   return result;
 }
 
@@ -349,13 +382,16 @@ LoadedRun load_run(const std::string& dir_name) {
   if (!fs::exists(dir / "model.pt"))
     throw DataError((dir / "model.pt").string() + ": missing; the run has no finished epoch");
   torch::manual_seed(r.spec.train.seed);
-  r.net = build_network(r.spec.plan, r.spec.in_channels, r.spec.in_h, r.spec.in_w, r.spec.num_classes);
+  r.net =
+      build_network(r.spec.plan, r.spec.in_channels, r.spec.in_h, r.spec.in_w, r.spec.num_classes);
   try {
     torch::load(r.net, (dir / "model.pt").string());
   } catch (const c10::Error& e) {
-    throw DataError((dir / "model.pt").string() + ": unreadable checkpoint: " + e.what_without_backtrace());
+    throw DataError((dir / "model.pt").string() +
+                    ": unreadable checkpoint: " + e.what_without_backtrace());
   }
-  if (fs::exists(dir / "state.json")) r.epochs_done = read_json(dir / "state.json").value("epochs_done", 0);
+  if (fs::exists(dir / "state.json"))
+    r.epochs_done = read_json(dir / "state.json").value("epochs_done", 0);
   return r;
 }
 

@@ -23,18 +23,18 @@ namespace hybridnet::models {
 struct TrainConfig {
   int epochs = 1;
   int batch_size = 128;
-  std::string optimizer = "sgd";   ///< sgd | adam
+  std::string optimizer = "sgd";  ///< sgd | adam
   double lr = 0.1;
-  double momentum = 0.9;           ///< SGD only
-  bool nesterov = false;           ///< SGD only
+  double momentum = 0.9;  ///< SGD only
+  bool nesterov = false;  ///< SGD only
   double weight_decay = 1e-4;
   std::string schedule = "cosine";  ///< cosine | step | constant (per epoch)
   int step_size = 0;                ///< step schedule: epochs per decay (0 = epochs / 3)
   double gamma = 0.1;               ///< step schedule: decay factor
   uint64_t seed = 0;
-  std::string device = "cpu";       ///< cpu | cuda
-  int threads = 0;                  ///< intra-op threads (0 = all cores)
-  int64_t max_steps = 0;            ///< cap on steps per epoch (0 = whole epoch); for smoke runs
+  std::string device = "cpu";  ///< cpu | cuda
+  int threads = 0;             ///< intra-op threads (0 = all cores)
+  int64_t max_steps = 0;       ///< cap on steps per epoch (0 = whole epoch); for smoke runs
   int eval_batch_size = 256;
 };
 void to_json(nlohmann::json& j, const TrainConfig& c);
@@ -62,6 +62,9 @@ struct RunSpec {
   TrainConfig train;
   int in_channels = 1, in_h = 28, in_w = 28, num_classes = 10;
 };
+/// The run of `plan` with `train` settings on `data` (loaded as `splits`, which give the shape).
+RunSpec make_run_spec(const HybridPlan& plan, const DataOptions& data, const DataSplits& splits,
+                      const TrainConfig& train);
 nlohmann::json run_spec_to_json(const RunSpec& spec);
 RunSpec run_spec_from_json(const nlohmann::json& j, const std::string& where);
 
@@ -70,7 +73,11 @@ struct TrainProgress {
   int64_t step, steps;
   double loss, accuracy, elapsed_seconds;
 };
-using ProgressFn = std::function<void(const TrainProgress&)>;
+/// Called after every step and after every finished epoch (its checkpoint already written).
+struct TrainCallbacks {
+  std::function<void(const TrainProgress&)> step;
+  std::function<void(const EpochRecord&)> epoch;
+};
 
 struct TrainResult {
   std::vector<EpochRecord> history;
@@ -85,10 +92,11 @@ torch::Device resolve_device(const std::string& device);
 Evaluation evaluate(HybridNet& net, const Dataset& data, int batch_size, torch::Device device);
 
 /// Trains the run described by `spec` in `dir`, resuming after the last finished epoch when `dir`
-/// holds the same run; a different run there is a ConfigError. NaN/inf loss is a TrainingError
-/// (the last finished epoch's checkpoint stays). Writes metrics.json on completion.
+/// holds the same run (a larger epoch count continues it, with the schedule of the new total); a
+/// different run there is a ConfigError. NaN/inf loss is a TrainingError (the last finished
+/// epoch's checkpoint stays). Writes metrics.json on completion.
 TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::string& dir,
-                      const ProgressFn& progress = {});
+                      const TrainCallbacks& callbacks = {});
 
 /// Loads a finished or partial run directory: its spec and its network with trained weights.
 struct LoadedRun {

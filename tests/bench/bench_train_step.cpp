@@ -50,7 +50,8 @@ int main(int argc, char** argv) {
     return v[v.size() / 2];
   };
   const double fp = median(nets[0].times), xnor = median(nets[1].times);
-  std::printf("ResNet-20, batch 128, 32x32x3, %d threads, %d interleaved steps each\n", threads, steps);
+  std::printf("ResNet-20, batch 128, 32x32x3, %d threads, %d interleaved steps each\n", threads,
+              steps);
   std::printf("FP   step: %.3f s (median)\nXNOR step: %.3f s (median)\n", fp, xnor);
   std::printf("ratio XNOR/FP: %.2f (target <= 1.5)\n", xnor / fp);
   return 0;

@@ -6,6 +6,10 @@ execute_process(COMMAND ${HN} train --model resnet8 --plan xnor --subset 512 --t
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "train failed: ${err}")
 endif()
+# Not a terminal: per-epoch lines must still be printed.
+if(NOT err MATCHES "epoch 1/1: loss [0-9.]+  train acc")
+  message(FATAL_ERROR "no epoch line in train's output: ${err}")
+endif()
 file(READ ${RUN}/metrics.json metrics)
 string(JSON stored GET "${metrics}" test_accuracy)
 execute_process(COMMAND ${HN} evaluate --checkpoint ${RUN} --json --threads 1

@@ -1,4 +1,5 @@
-// Layer tables of the model zoo: counts, names, shapes (ResNet-18 against Table 1 of the PCA paper).
+// Layer tables of the model zoo: counts, names, shapes (ResNet-18 against Table 1 of the PCA
+// paper).
 #include <catch2/catch.hpp>
 
 #include "models/architecture.h"
@@ -70,17 +71,18 @@ TEST_CASE("ResNet-18 follows Table 1 of the PCA paper", "[models][arch]") {
       widths.push_back(l.out_channels);
       strides.push_back(l.stride);
     }
-  CHECK(widths == std::vector<int>{64, 64, 64, 64, 128, 128, 128, 128, 256, 256, 256, 256, 512,
-                                   512, 512, 512});
+  CHECK(widths == std::vector<int>{64, 64, 64, 64, 128, 128, 128, 128, 256, 256, 256, 256, 512, 512,
+                                   512, 512});
   CHECK(strides == std::vector<int>{1, 1, 1, 1, 2, 1, 1, 1, 2, 1, 1, 1, 2, 1, 1, 1});
   CHECK(a.layers[a.find("layer4.1.conv2")].out_h == 7);
   CHECK(a.layers.back().in_channels == 512);
 }
 
 TEST_CASE("VGG-N has N-3 convs and 3 FC layers; VGG-15 has 13 convs and 2", "[models][arch]") {
-  auto [name, convs, fcs] = GENERATE(std::make_tuple("vgg11", 8, 3), std::make_tuple("vgg13", 10, 3),
-                                     std::make_tuple("vgg15", 13, 2), std::make_tuple("vgg16", 13, 3),
-                                     std::make_tuple("vgg19", 16, 3));
+  auto [name, convs, fcs] =
+      GENERATE(std::make_tuple("vgg11", 8, 3), std::make_tuple("vgg13", 10, 3),
+               std::make_tuple("vgg15", 13, 2), std::make_tuple("vgg16", 13, 3),
+               std::make_tuple("vgg19", 16, 3));
   for (int hw : {32, 28}) {
     auto a = describe(name, hw, hw == 28 ? 1 : 3);
     int c = 0, f = 0;

@@ -15,7 +15,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-
 std::vector<uint8_t> be(uint32_t v) {
   return {uint8_t(v >> 24), uint8_t(v >> 16), uint8_t(v >> 8), uint8_t(v)};
 }
@@ -72,7 +71,8 @@ TEST_CASE("truncated and wrong-magic IDX files are DataErrors naming the file", 
                     Catch::Contains((dir / "short").string() + ": truncated"));
   CHECK_THROWS_WITH(read_idx_images((dir / "magic").string()),
                     Catch::Contains("not an IDX image file (magic 0x00000804"));
-  CHECK_THROWS_WITH(read_idx_labels((dir / "header").string()), Catch::Contains("truncated IDX header"));
+  CHECK_THROWS_WITH(read_idx_labels((dir / "header").string()),
+                    Catch::Contains("truncated IDX header"));
   CHECK_THROWS_AS(read_idx_images((dir / "garbage.gz").string()), hybridnet::DataError);
   CHECK_THROWS_WITH(read_idx_images((dir / "none").string()), Catch::Contains("cannot open"));
 }

@@ -1,8 +1,9 @@
 // HybridPlan JSON round trip, canonical hash, validation messages, and every preset on every
 // architecture.
+#include <torch/torch.h>
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
-#include <torch/torch.h>
 
 #include "models/error.h"
 #include "models/network.h"
@@ -23,14 +24,16 @@ TEST_CASE("plan JSON round trip keeps the plan and its hash", "[models][plan]") 
 
 TEST_CASE("listing order and omitted defaults do not change the hash", "[models][plan]") {
   json a = {{"arch", "resnet8"},
-            {"layers", {{{"name", "layer2.0.conv1"}, {"weight_bits", 2}, {"input_bits", 2}},
-                        {{"name", "layer1.0.conv2"}, {"weight_bits", 4}, {"input_bits", 4}}}}};
+            {"layers",
+             {{{"name", "layer2.0.conv1"}, {"weight_bits", 2}, {"input_bits", 2}},
+              {{"name", "layer1.0.conv2"}, {"weight_bits", 4}, {"input_bits", 4}}}}};
   json b = {{"arch", "resnet8"},
             {"width", 1.0},
             {"shortcut", {{"type", "conv_quantized"}, {"every", 2}}},
-            {"layers", {{{"name", "layer1.0.conv2"}, {"weight_bits", 4}, {"input_bits", 4}},
-                        {{"name", "layer2.0.conv1"}, {"weight_bits", 2}, {"input_bits", 2}},
-                        {{"name", "conv1"}, {"weight_bits", 32}, {"input_bits", 32}}}}};
+            {"layers",
+             {{{"name", "layer1.0.conv2"}, {"weight_bits", 4}, {"input_bits", 4}},
+              {{"name", "layer2.0.conv1"}, {"weight_bits", 2}, {"input_bits", 2}},
+              {{"name", "conv1"}, {"weight_bits", 32}, {"input_bits", 32}}}}};
   const auto pa = HybridPlan::from_json(a, "a"), pb = HybridPlan::from_json(b, "b");
   CHECK(pa.hash() == pb.hash());
   CHECK(pa.precision("layer1.0.conv1") == Precision::binary());
@@ -58,7 +61,8 @@ TEST_CASE("invalid plans are rejected with the field named", "[models][plan]") {
   json base = {{"arch", "resnet20"}};
   json j = base;
   j["layers"] = {{{"name", "layer9.0.conv1"}}};
-  CHECK_THAT(err(j), Catch::Contains("p.json: plan.layers[0].name: unknown layer 'layer9.0.conv1'"));
+  CHECK_THAT(err(j),
+             Catch::Contains("p.json: plan.layers[0].name: unknown layer 'layer9.0.conv1'"));
   j["layers"] = {{{"name", "conv1"}, {"weight_bits", 9}}};
   CHECK_THAT(err(j), Catch::Contains("plan.layers[0].weight_bits: 9 is not a valid bit width"));
   j["layers"] = {{{"name", "conv1"}, {"input_bits", 0}}};
@@ -84,7 +88,8 @@ TEST_CASE("invalid plans are rejected with the field named", "[models][plan]") {
 TEST_CASE("preset contents follow the papers", "[models][plan]") {
   auto res_a = make_preset("hybrid-res-a", "resnet20");
   for (const auto& l : res_a.layers) {
-    const bool fp = l.name == "conv1" || l.name == "fc" || l.name.find("shortcut") != std::string::npos;
+    const bool fp =
+        l.name == "conv1" || l.name == "fc" || l.name.find("shortcut") != std::string::npos;
     CHECK(l.precision.is_fp() == fp);
   }
   // Hybrid-Res B: 6 FP layers and 12 binary layers (the last six body convs: all of stage 3).
@@ -113,7 +118,8 @@ TEST_CASE("preset contents follow the papers", "[models][plan]") {
       shortcuts.push_back(l.name);
       CHECK(l.precision.is_fp());
     }
-  CHECK(shortcuts == std::vector<std::string>{"conv3.shortcut", "conv5.shortcut", "conv9.shortcut"});
+  CHECK(shortcuts ==
+        std::vector<std::string>{"conv3.shortcut", "conv5.shortcut", "conv9.shortcut"});
   CHECK(make_preset("hybrid-vgg-a-prime", "vgg19").precision("fc2").is_fp());
   CHECK(make_preset("hybrid-vgg-c", "vgg19").precision("fc1").is_fp());
   CHECK(make_preset("inflate:width=1.5", "resnet20").width == 1.5);
@@ -121,11 +127,13 @@ TEST_CASE("preset contents follow the papers", "[models][plan]") {
 }
 
 TEST_CASE("preset errors name the preset and the problem", "[models][plan]") {
-  CHECK_THROWS_WITH(make_preset("hybrid-res-a", "vgg16"), Catch::Contains("does not apply to vgg16"));
+  CHECK_THROWS_WITH(make_preset("hybrid-res-a", "vgg16"),
+                    Catch::Contains("does not apply to vgg16"));
   CHECK_THROWS_WITH(make_preset("hybrid-vgg-b", "resnet20"), Catch::Contains("does not apply"));
   CHECK_THROWS_WITH(make_preset("nope", "resnet20"), Catch::Contains("unknown preset 'nope'"));
   CHECK_THROWS_WITH(make_preset("hybrid-comp-a:kb=9", "resnet20"), Catch::Contains("kb=9"));
-  CHECK_THROWS_WITH(make_preset("hybrid-comp-a:q=1", "resnet20"), Catch::Contains("unknown parameter q"));
+  CHECK_THROWS_WITH(make_preset("hybrid-comp-a:q=1", "resnet20"),
+                    Catch::Contains("unknown parameter q"));
   CHECK_THROWS_WITH(make_preset("hybrid-res-b:k=40", "resnet20"), Catch::Contains("exceeds"));
   CHECK_THROWS_WITH(make_preset("xnor:width", "resnet20"), Catch::Contains("key=value"));
 }

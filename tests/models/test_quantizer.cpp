@@ -1,12 +1,12 @@
 // Quantizers, STE gradients, alpha and intra-layer sectioning against hand-computed values.
-#include <catch2/catch.hpp>
 #include <torch/torch.h>
+
+#include <catch2/catch.hpp>
 
 #include "models/quant_layers.h"
 #include "models/quantizer.h"
 
 using namespace hybridnet::models;
-
 
 namespace {
 std::vector<float> values(const torch::Tensor& t) {

@@ -16,17 +16,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path fresh_dir(const std::string& name) { return hybridnet::test::fresh_temp_dir("train_" + name); }
+fs::path fresh_dir(const std::string& name) {
+  return hybridnet::test::fresh_temp_dir("train_" + name);
+}
 
 RunSpec spec_for(const DataSplits& d, const std::string& preset, TrainConfig t) {
-  RunSpec s;
-  s.plan = make_preset(preset, "resnet8");
-  s.train = t;
-  s.in_channels = d.channels;
-  s.in_h = d.height;
-  s.in_w = d.width;
-  s.num_classes = d.num_classes;
-  return s;
+  return make_run_spec(make_preset(preset, "resnet8"), DataOptions{}, d, t);
 }
 
 DataSplits synthetic(DataOptions& o) {
@@ -93,6 +88,8 @@ TEST_CASE("synthetic: the same seed gives the same result; resume equals an unin
   CHECK(c.resumed_from_epoch == 1);
   CHECK(c.history[1].train_loss == a.history[1].train_loss);
   CHECK(c.test.top1 == a.test.top1);
+  CHECK_THROWS_WITH(train_run(spec1, data, c_dir.string()),
+                    Catch::Contains("already holds 2 finished epochs"));
   for (const auto& d : {a_dir, b_dir, c_dir}) fs::remove_all(d);
 }
 
@@ -128,5 +125,6 @@ TEST_CASE("bad training options are ConfigErrors naming the option", "[models][t
   t.schedule = "linear";
   CHECK_THROWS_WITH(validate(t), Catch::Contains("--schedule"));
   CHECK_THROWS_WITH(resolve_device("tpu"), Catch::Contains("--device"));
-  if (!torch::cuda::is_available()) CHECK_THROWS_WITH(resolve_device("cuda"), Catch::Contains("CUDA"));
+  if (!torch::cuda::is_available())
+    CHECK_THROWS_WITH(resolve_device("cuda"), Catch::Contains("CUDA"));
 }

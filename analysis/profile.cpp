@@ -1,0 +1,94 @@
+// Profile assembly. The capture callback only accumulates (O(sum O_i^2) memory); all derived
+// numbers are computed once at the end.
+#include "analysis/profile.h"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "analysis/pca.h"
+#include "models/error.h"
+
+namespace hybridnet::analysis {
+
+using models::LayerRole;
+
+std::vector<int> profiled_layers(const models::Architecture& arch) {
+  std::vector<int> out;
+  for (const auto& l : arch.layers)
+    if (l.role == LayerRole::kStem || l.role == LayerRole::kBody) out.push_back(l.index);
+  return out;
+}
+
+Profile make_profile(const models::Architecture& arch, const models::HybridPlan& plan,
+                     const std::map<int, LayerStats>& stats, const ProfileOptions& options) {
+  if (!(options.threshold > 0.0 && options.threshold <= 1.0))
+    throw ConfigError("--threshold " + std::to_string(options.threshold) + " must be in (0, 1]");
+  Profile p;
+  p.arch = plan.arch;
+  p.plan = plan;
+  p.threshold = options.threshold;
+  p.plain = options.capture.plain;
+  p.scaled_error = options.scaled_error;
+  int position = 0;
+  for (int index : profiled_layers(arch)) {
+    const auto& spec = arch.layers[index];
+    auto it = stats.find(index);
+    if (it == stats.end()) throw std::logic_error("make_profile(): no statistics for " + spec.name);
+    LayerProfile l;
+    l.position = ++position;
+    l.layer = index;
+    l.name = spec.name;
+    l.out_channels = spec.out_channels;
+    const PcaSpectrum s = pca_spectrum(it->second.output.covariance());
+    l.k = s.components(options.threshold);
+    l.explained_variance = s.cumulative_explained;
+    l.delta_k = p.layers.empty() ? 0 : l.k - p.layers.back().k;
+    l.error = it->second.input.error();
+    l.error_scaled = it->second.input.scaled_error();
+    l.flops = static_cast<double>(spec.macs());
+    l.eligible = spec.role == LayerRole::kBody && !plan.precision(spec.name).is_fp();
+    p.samples = it->second.input.samples();
+    p.layers.push_back(l);
+  }
+  double sum_e = 0, sum_inv = 0;
+  int eligible = 0;
+  for (const auto& l : p.layers)
+    if (l.eligible) {
+      sum_e += options.scaled_error ? l.error_scaled : l.error;
+      sum_inv += 1.0 / l.flops;
+      ++eligible;
+    }
+  p.gamma = options.gamma >= 0 ? options.gamma : (eligible && sum_inv > 0 ? sum_e / sum_inv : 0.0);
+  for (auto& l : p.layers)
+    l.metric = (options.scaled_error ? l.error_scaled : l.error) + p.gamma / l.flops;
+  return p;
+}
+
+Profile profile_run(const std::string& dir, const models::DataOptions& data,
+                    const ProfileOptions& options) {
+  std::ifstream in(dir + "/run.json");
+  if (!in) throw DataError(dir + "/run.json: cannot open; not a run directory");
+  const auto run = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (run.is_discarded() || !run.contains("plan") || !run.contains("shape"))
+    throw DataError(dir + "/run.json: malformed run description");
+  const auto plan = models::HybridPlan::from_json(run["plan"], dir + "/run.json");
+  const auto& shape = run["shape"];
+  const auto arch = models::describe_architecture(
+      plan.arch_config(shape.value("channels", 1), shape.value("height", 28),
+                       shape.value("width", 28), shape.value("classes", 10)));
+  std::map<int, LayerStats> stats;
+  for (int index : profiled_layers(arch))
+    stats.emplace(index, LayerStats{StreamingCovariance(arch.layers[index].out_channels), {}});
+  models::capture_activations(
+      dir, data, options.capture,
+      [&](int layer, const models::ActivationView& input, const models::ActivationView& output) {
+        auto it = stats.find(layer);
+        if (it == stats.end()) return;
+        it->second.output.add_channel_major(output.data, output.samples, output.positions);
+        it->second.input.add(input.data, input.samples, input.per_sample());
+      });
+  return make_profile(arch, plan, stats, options);
+}
+
+}  // namespace hybridnet::analysis
