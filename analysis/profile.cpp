@@ -2,12 +2,11 @@
 // numbers are computed once at the end.
 #include "analysis/profile.h"
 
-#include <fstream>
-#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include "analysis/pca.h"
 #include "models/error.h"
+#include "models/run_spec.h"
 
 namespace hybridnet::analysis {
 
@@ -67,16 +66,10 @@ Profile make_profile(const models::Architecture& arch, const models::HybridPlan&
 
 Profile profile_run(const std::string& dir, const models::DataOptions& data,
                     const ProfileOptions& options) {
-  std::ifstream in(dir + "/run.json");
-  if (!in) throw DataError(dir + "/run.json: cannot open; not a run directory");
-  const auto run = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (run.is_discarded() || !run.contains("plan") || !run.contains("shape"))
-    throw DataError(dir + "/run.json: malformed run description");
-  const auto plan = models::HybridPlan::from_json(run["plan"], dir + "/run.json");
-  const auto& shape = run["shape"];
+  const models::RunSpec run = models::load_run_spec(dir);
+  const models::HybridPlan& plan = run.plan;
   const auto arch = models::describe_architecture(
-      plan.arch_config(shape.value("channels", 1), shape.value("height", 28),
-                       shape.value("width", 28), shape.value("classes", 10)));
+      plan.arch_config(run.in_channels, run.in_h, run.in_w, run.num_classes));
   std::map<int, LayerStats> stats;
   for (int index : profiled_layers(arch))
     stats.emplace(index, LayerStats{StreamingCovariance(arch.layers[index].out_channels), {}});

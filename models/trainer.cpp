@@ -17,61 +17,6 @@ namespace hybridnet::models {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-void to_json(json& j, const TrainConfig& c) {
-  j = json{{"epochs", c.epochs},
-           {"batch_size", c.batch_size},
-           {"optimizer", c.optimizer},
-           {"lr", c.lr},
-           {"momentum", c.momentum},
-           {"nesterov", c.nesterov},
-           {"weight_decay", c.weight_decay},
-           {"schedule", c.schedule},
-           {"step_size", c.step_size},
-           {"gamma", c.gamma},
-           {"seed", c.seed},
-           {"device", c.device},
-           {"threads", c.threads},
-           {"max_steps", c.max_steps},
-           {"eval_batch_size", c.eval_batch_size}};
-}
-
-void from_json(const json& j, TrainConfig& c) {
-  const TrainConfig d;
-  c.epochs = j.value("epochs", d.epochs);
-  c.batch_size = j.value("batch_size", d.batch_size);
-  c.optimizer = j.value("optimizer", d.optimizer);
-  c.lr = j.value("lr", d.lr);
-  c.momentum = j.value("momentum", d.momentum);
-  c.nesterov = j.value("nesterov", d.nesterov);
-  c.weight_decay = j.value("weight_decay", d.weight_decay);
-  c.schedule = j.value("schedule", d.schedule);
-  c.step_size = j.value("step_size", d.step_size);
-  c.gamma = j.value("gamma", d.gamma);
-  c.seed = j.value("seed", d.seed);
-  c.device = j.value("device", d.device);
-  c.threads = j.value("threads", d.threads);
-  c.max_steps = j.value("max_steps", d.max_steps);
-  c.eval_batch_size = j.value("eval_batch_size", d.eval_batch_size);
-}
-
-void validate(const TrainConfig& c) {
-  auto fail = [](const std::string& m) { throw ConfigError(m); };
-  if (c.epochs < 1) fail("--epochs must be >= 1");
-  if (c.batch_size < 1) fail("--batch-size must be >= 1");
-  if (c.eval_batch_size < 1) fail("eval batch size must be >= 1");
-  if (c.optimizer != "sgd" && c.optimizer != "adam")
-    fail("--optimizer must be sgd or adam, not " + c.optimizer);
-  if (!(c.lr > 0)) fail("--lr must be > 0");
-  if (c.momentum < 0 || c.momentum >= 1) fail("--momentum must be in [0, 1)");
-  if (c.nesterov && c.momentum == 0) fail("--nesterov needs --momentum > 0");
-  if (c.weight_decay < 0) fail("--weight-decay must be >= 0");
-  if (c.schedule != "cosine" && c.schedule != "step" && c.schedule != "constant")
-    fail("--schedule must be cosine, step or constant, not " + c.schedule);
-  if (c.step_size < 0) fail("--step-size must be >= 0");
-  if (c.threads < 0) fail("--threads must be >= 0");
-  if (c.max_steps < 0) fail("--max-steps must be >= 0");
-}
-
 RunSpec make_run_spec(const HybridPlan& plan, const DataOptions& data, const DataSplits& splits,
                       const TrainConfig& train) {
   RunSpec s;
@@ -82,34 +27,6 @@ RunSpec make_run_spec(const HybridPlan& plan, const DataOptions& data, const Dat
   s.in_h = splits.height;
   s.in_w = splits.width;
   s.num_classes = splits.num_classes;
-  return s;
-}
-
-json run_spec_to_json(const RunSpec& s) {
-  return {{"plan", s.plan.to_json()},
-          {"data", s.data},
-          {"train", s.train},
-          {"shape",
-           {{"channels", s.in_channels},
-            {"height", s.in_h},
-            {"width", s.in_w},
-            {"classes", s.num_classes}}}};
-}
-
-RunSpec run_spec_from_json(const json& j, const std::string& where) {
-  RunSpec s;
-  try {
-    s.plan = HybridPlan::from_json(j.at("plan"), where);
-    s.data = j.at("data").get<DataOptions>();
-    s.train = j.at("train").get<TrainConfig>();
-    const json& shape = j.at("shape");
-    s.in_channels = shape.at("channels");
-    s.in_h = shape.at("height");
-    s.in_w = shape.at("width");
-    s.num_classes = shape.at("classes");
-  } catch (const json::exception& e) {
-    throw DataError(where + ": malformed run description: " + e.what());
-  }
   return s;
 }
 
@@ -124,16 +41,6 @@ torch::Device resolve_device(const std::string& device) {
 }
 
 namespace {
-
-json read_json(const fs::path& p) {
-  std::ifstream in(p);
-  if (!in) throw DataError(p.string() + ": cannot open");
-  try {
-    return json::parse(in);
-  } catch (const json::parse_error& e) {
-    throw DataError(p.string() + ": malformed JSON: " + e.what());
-  }
-}
 
 void write_json_atomic(const fs::path& p, const json& j) {
   const fs::path tmp = p.string() + ".tmp";
@@ -246,7 +153,7 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
   TrainResult result;
   const bool resuming = fs::exists(dir / "run.json");
   if (resuming) {
-    json old = read_json(dir / "run.json");
+    json old = read_json_file((dir / "run.json").string());
     // Only the epoch count may change: training longer continues the same run.
     json a = old, b = spec_json;
     a["train"].erase("epochs");
@@ -266,7 +173,7 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
 
   int start_epoch = 0;
   if (resuming && fs::exists(dir / "state.json") && fs::exists(dir / "model.pt")) {
-    const json state = read_json(dir / "state.json");
+    const json state = read_json_file((dir / "state.json").string());
     try {
       for (const auto& e : state.at("history")) result.history.push_back(epoch_from_json(e));
     } catch (const json::exception& e) {
@@ -378,7 +285,7 @@ LoadedRun load_run(const std::string& dir_name) {
   const fs::path dir(dir_name);
   if (!fs::is_directory(dir)) throw DataError(dir.string() + ": checkpoint directory not found");
   LoadedRun r;
-  r.spec = run_spec_from_json(read_json(dir / "run.json"), (dir / "run.json").string());
+  r.spec = load_run_spec(dir.string());
   if (!fs::exists(dir / "model.pt"))
     throw DataError((dir / "model.pt").string() + ": missing; the run has no finished epoch");
   torch::manual_seed(r.spec.train.seed);
@@ -391,7 +298,7 @@ LoadedRun load_run(const std::string& dir_name) {
                     ": unreadable checkpoint: " + e.what_without_backtrace());
   }
   if (fs::exists(dir / "state.json"))
-    r.epochs_done = read_json(dir / "state.json").value("epochs_done", 0);
+    r.epochs_done = read_json_file((dir / "state.json").string()).value("epochs_done", 0);
   return r;
 }
 

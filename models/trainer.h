@@ -15,32 +15,10 @@
 #include <vector>
 
 #include "models/dataset.h"
-#include "models/hybrid_plan.h"
 #include "models/network.h"
+#include "models/run_spec.h"
 
 namespace hybridnet::models {
-
-struct TrainConfig {
-  int epochs = 1;
-  int batch_size = 128;
-  std::string optimizer = "sgd";  ///< sgd | adam
-  double lr = 0.1;
-  double momentum = 0.9;  ///< SGD only
-  bool nesterov = false;  ///< SGD only
-  double weight_decay = 1e-4;
-  std::string schedule = "cosine";  ///< cosine | step | constant (per epoch)
-  int step_size = 0;                ///< step schedule: epochs per decay (0 = epochs / 3)
-  double gamma = 0.1;               ///< step schedule: decay factor
-  uint64_t seed = 0;
-  std::string device = "cpu";  ///< cpu | cuda
-  int threads = 0;             ///< intra-op threads (0 = all cores)
-  int64_t max_steps = 0;       ///< cap on steps per epoch (0 = whole epoch); for smoke runs
-  int eval_batch_size = 256;
-};
-void to_json(nlohmann::json& j, const TrainConfig& c);
-void from_json(const nlohmann::json& j, TrainConfig& c);
-/// Throws ConfigError naming the option when a value is out of range.
-void validate(const TrainConfig& c);
 
 struct Evaluation {
   double top1 = 0, top5 = 0, loss = 0;
@@ -55,18 +33,9 @@ struct EpochRecord {
   double seconds = 0;
 };
 
-/// Everything needed to rebuild and re-evaluate a run.
-struct RunSpec {
-  HybridPlan plan;
-  DataOptions data;
-  TrainConfig train;
-  int in_channels = 1, in_h = 28, in_w = 28, num_classes = 10;
-};
 /// The run of `plan` with `train` settings on `data` (loaded as `splits`, which give the shape).
 RunSpec make_run_spec(const HybridPlan& plan, const DataOptions& data, const DataSplits& splits,
                       const TrainConfig& train);
-nlohmann::json run_spec_to_json(const RunSpec& spec);
-RunSpec run_spec_from_json(const nlohmann::json& j, const std::string& where);
 
 struct TrainProgress {
   int epoch, epochs;

@@ -1,0 +1,53 @@
+// What a run is: the plan, the data, the training settings and the data shape. Plain structs
+// with JSON round trips and no torch types, so that torch-free code (analysis/, search/, db/) can
+// read a run directory's run.json.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+
+#include "models/data_options.h"
+#include "models/hybrid_plan.h"
+
+namespace hybridnet::models {
+
+struct TrainConfig {
+  int epochs = 1;
+  int batch_size = 128;
+  std::string optimizer = "sgd";  ///< sgd | adam
+  double lr = 0.1;
+  double momentum = 0.9;  ///< SGD only
+  bool nesterov = false;  ///< SGD only
+  double weight_decay = 1e-4;
+  std::string schedule = "cosine";  ///< cosine | step | constant (per epoch)
+  int step_size = 0;                ///< step schedule: epochs per decay (0 = epochs / 3)
+  double gamma = 0.1;               ///< step schedule: decay factor
+  uint64_t seed = 0;
+  std::string device = "cpu";  ///< cpu | cuda
+  int threads = 0;             ///< intra-op threads (0 = all cores)
+  int64_t max_steps = 0;       ///< cap on steps per epoch (0 = whole epoch); for smoke runs
+  int eval_batch_size = 256;
+};
+void to_json(nlohmann::json& j, const TrainConfig& c);
+void from_json(const nlohmann::json& j, TrainConfig& c);
+/// Throws ConfigError naming the option when a value is out of range.
+void validate(const TrainConfig& c);
+
+/// Everything needed to rebuild and re-evaluate a run.
+struct RunSpec {
+  HybridPlan plan;
+  DataOptions data;
+  TrainConfig train;
+  int in_channels = 1, in_h = 28, in_w = 28, num_classes = 10;
+};
+nlohmann::json run_spec_to_json(const RunSpec& spec);
+RunSpec run_spec_from_json(const nlohmann::json& j, const std::string& where);
+
+/// Reads DIR/run.json; errors name the file.
+RunSpec load_run_spec(const std::string& dir);
+
+/// Parses a JSON file; a missing or malformed file is a DataError naming it.
+nlohmann::json read_json_file(const std::string& path);
+
+}  // namespace hybridnet::models
