@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "analysis/pca.h"
+#include "models/cost_model.h"
 #include "models/error.h"
 #include "models/run_spec.h"
 
@@ -29,6 +30,10 @@ Profile make_profile(const models::Architecture& arch, const models::HybridPlan&
   p.threshold = options.threshold;
   p.plain = options.capture.plain;
   p.scaled_error = options.scaled_error;
+  // NF_i from the cost model: FLOPs of the profiled plan, binary x binary MACs at 1/58. The
+  // FLOP count does not depend on the energy table.
+  const models::CostReport cost =
+      models::network_cost(arch, plan, models::load_energy_table("10nm"));
   int position = 0;
   for (int index : profiled_layers(arch)) {
     const auto& spec = arch.layers[index];
@@ -45,7 +50,7 @@ Profile make_profile(const models::Architecture& arch, const models::HybridPlan&
     l.delta_k = p.layers.empty() ? 0 : l.k - p.layers.back().k;
     l.error = it->second.input.error();
     l.error_scaled = it->second.input.scaled_error();
-    l.flops = static_cast<double>(spec.macs());
+    l.flops = cost.layers[index].flops;
     l.eligible = spec.role == LayerRole::kBody && !plan.precision(spec.name).is_fp();
     p.samples = it->second.input.samples();
     p.layers.push_back(l);

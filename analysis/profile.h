@@ -27,7 +27,7 @@ struct LayerProfile {
   std::vector<double> explained_variance;  ///< cumulative, one entry per component
   double error = 0;                        ///< E_i = mean ||I - sign I||^2 / n of the layer input
   double error_scaled = 0;                 ///< mean ||I - beta sign I||^2 / n, beta = mean |I|
-  double flops = 0;                        ///< NF_i: the layer's MACs per sample
+  double flops = 0;                        ///< NF_i: FLOPs in the cost model (binary MACs / 58)
   double metric = 0;                       ///< M_i = E_i (or the scaled E_i) + gamma / NF_i
   bool eligible = false;                   ///< a quantized body layer, which selectors may upgrade
 };
