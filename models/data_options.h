@@ -3,7 +3,7 @@
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json_fwd.hpp>
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace hybridnet::models {
@@ -24,7 +24,10 @@ struct DataOptions {
   int synthetic_size = 28;
   uint64_t synthetic_seed = 1;
 };
-void to_json(nlohmann::json& j, const DataOptions& o);
-void from_json(const nlohmann::json& j, DataOptions& o);
+// JSON round trip (run.json): keys are the field names; missing keys keep the defaults.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DataOptions, name, dir, subset, test_subset,
+                                                val_fraction, normalize, augment, synthetic_train,
+                                                synthetic_test, synthetic_classes,
+                                                synthetic_channels, synthetic_size, synthetic_seed)
 
 }  // namespace hybridnet::models

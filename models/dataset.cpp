@@ -14,39 +14,6 @@ namespace hybridnet::models {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-void to_json(json& j, const DataOptions& o) {
-  j = json{{"name", o.name},
-           {"dir", o.dir},
-           {"subset", o.subset},
-           {"test_subset", o.test_subset},
-           {"val_fraction", o.val_fraction},
-           {"normalize", o.normalize},
-           {"augment", o.augment},
-           {"synthetic_train", o.synthetic_train},
-           {"synthetic_test", o.synthetic_test},
-           {"synthetic_classes", o.synthetic_classes},
-           {"synthetic_channels", o.synthetic_channels},
-           {"synthetic_size", o.synthetic_size},
-           {"synthetic_seed", o.synthetic_seed}};
-}
-
-void from_json(const json& j, DataOptions& o) {
-  const DataOptions d;
-  o.name = j.value("name", d.name);
-  o.dir = j.value("dir", d.dir);
-  o.subset = j.value("subset", d.subset);
-  o.test_subset = j.value("test_subset", d.test_subset);
-  o.val_fraction = j.value("val_fraction", d.val_fraction);
-  o.normalize = j.value("normalize", d.normalize);
-  o.augment = j.value("augment", d.augment);
-  o.synthetic_train = j.value("synthetic_train", d.synthetic_train);
-  o.synthetic_test = j.value("synthetic_test", d.synthetic_test);
-  o.synthetic_classes = j.value("synthetic_classes", d.synthetic_classes);
-  o.synthetic_channels = j.value("synthetic_channels", d.synthetic_channels);
-  o.synthetic_size = j.value("synthetic_size", d.synthetic_size);
-  o.synthetic_seed = j.value("synthetic_seed", d.synthetic_seed);
-}
-
 namespace {
 
 std::string how_to_get(const std::string& name) {

@@ -12,43 +12,6 @@ namespace hybridnet::models {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-void to_json(json& j, const TrainConfig& c) {
-  j = json{{"epochs", c.epochs},
-           {"batch_size", c.batch_size},
-           {"optimizer", c.optimizer},
-           {"lr", c.lr},
-           {"momentum", c.momentum},
-           {"nesterov", c.nesterov},
-           {"weight_decay", c.weight_decay},
-           {"schedule", c.schedule},
-           {"step_size", c.step_size},
-           {"gamma", c.gamma},
-           {"seed", c.seed},
-           {"device", c.device},
-           {"threads", c.threads},
-           {"max_steps", c.max_steps},
-           {"eval_batch_size", c.eval_batch_size}};
-}
-
-void from_json(const json& j, TrainConfig& c) {
-  const TrainConfig d;
-  c.epochs = j.value("epochs", d.epochs);
-  c.batch_size = j.value("batch_size", d.batch_size);
-  c.optimizer = j.value("optimizer", d.optimizer);
-  c.lr = j.value("lr", d.lr);
-  c.momentum = j.value("momentum", d.momentum);
-  c.nesterov = j.value("nesterov", d.nesterov);
-  c.weight_decay = j.value("weight_decay", d.weight_decay);
-  c.schedule = j.value("schedule", d.schedule);
-  c.step_size = j.value("step_size", d.step_size);
-  c.gamma = j.value("gamma", d.gamma);
-  c.seed = j.value("seed", d.seed);
-  c.device = j.value("device", d.device);
-  c.threads = j.value("threads", d.threads);
-  c.max_steps = j.value("max_steps", d.max_steps);
-  c.eval_batch_size = j.value("eval_batch_size", d.eval_batch_size);
-}
-
 void validate(const TrainConfig& c) {
   auto fail = [](const std::string& m) { throw ConfigError(m); };
   if (c.epochs < 1) fail("--epochs must be >= 1");

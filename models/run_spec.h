@@ -4,7 +4,7 @@
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json_fwd.hpp>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "models/data_options.h"
@@ -29,8 +29,11 @@ struct TrainConfig {
   int64_t max_steps = 0;       ///< cap on steps per epoch (0 = whole epoch); for smoke runs
   int eval_batch_size = 256;
 };
-void to_json(nlohmann::json& j, const TrainConfig& c);
-void from_json(const nlohmann::json& j, TrainConfig& c);
+// JSON round trip (run.json): keys are the field names; missing keys keep the defaults.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, epochs, batch_size, optimizer, lr,
+                                                momentum, nesterov, weight_decay, schedule,
+                                                step_size, gamma, seed, device, threads, max_steps,
+                                                eval_batch_size)
 /// Throws ConfigError naming the option when a value is out of range.
 void validate(const TrainConfig& c);
 
