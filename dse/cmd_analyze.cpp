@@ -101,7 +101,7 @@ void write_file(const fs::path& path, const std::string& text) {
 }  // namespace
 
 void run_analyze(AnalyzeOptions o) {
-  if (o.checkpoint.empty() == o.model.empty() && !o.checkpoint.empty())
+  if (!o.checkpoint.empty() && !o.model.empty())
     throw ConfigError(
         "give either --checkpoint DIR or --model M (to train the baseline), not both");
   if (!(o.threshold > 0 && o.threshold <= 1)) throw ConfigError("--threshold must be in (0, 1]");
@@ -111,8 +111,8 @@ void run_analyze(AnalyzeOptions o) {
   for (int kb : o.kbs)
     if (kb < 2 || kb > 8) throw ConfigError("--kb " + std::to_string(kb) + " must be in 2..8");
   const std::string dir = o.checkpoint.empty() ? baseline(o) : o.checkpoint;
-  auto run = models::load_run(dir);
-  models::DataOptions data = run.spec.data;  // the run's own dataset unless another is asked
+  const models::RunSpec spec = models::load_run_spec(dir);  // the weights load in profile_run
+  models::DataOptions data = spec.data;  // the run's own dataset unless another is asked
   if (o.dataset_given && o.data.name != data.name) {
     data = models::DataOptions{};
     data.name = o.data.name;
@@ -127,7 +127,7 @@ void run_analyze(AnalyzeOptions o) {
   po.capture.plain = o.plain;
   po.capture.threads = o.threads;
   std::fprintf(stderr, "profiling %s (%s) on %lld %s images%s\n", dir.c_str(),
-               run.spec.plan.arch.c_str(), (long long)o.samples, data.name.c_str(),
+               spec.plan.arch.c_str(), (long long)o.samples, data.name.c_str(),
                o.plain ? ", shortcuts removed" : "");
   const analysis::Profile p = analysis::profile_run(dir, data, po);
 
@@ -165,8 +165,8 @@ void run_analyze(AnalyzeOptions o) {
   std::printf("%-10s %-16s %-26s %7s %7s %7s %7s\n", "selector", "params", "upgraded (pos)",
               "EE(FP)", "MC(FP)", "EE(XN)", "MC(XN)");
   for (const auto& s : selections) {
-    const auto cost = models::plan_cost(s.plan, run.spec.in_channels, run.spec.in_h, run.spec.in_w,
-                                        run.spec.num_classes, table);
+    const auto cost =
+        models::plan_cost(s.plan, spec.in_channels, spec.in_h, spec.in_w, spec.num_classes, table);
     const std::string params = params_label(s);
     if (s.found)
       std::printf("%-10s %-16s %-26s %7.2f %7.2f %7.2f %7.2f\n", s.selector.c_str(), params.c_str(),

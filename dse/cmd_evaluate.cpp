@@ -3,7 +3,6 @@
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "dse/subcommands.h"
 #include "models/error.h"
@@ -33,8 +32,7 @@ void run_evaluate(const EvaluateOptions& o) {
       splits.width != run.spec.in_w || splits.num_classes != run.spec.num_classes)
     throw DataError(data.name + ": images or classes do not match the network in " + o.checkpoint);
   models::TrainConfig t = run.spec.train;
-  torch::set_num_threads(o.threads > 0 ? o.threads
-                                       : std::max(1u, std::thread::hardware_concurrency()));
+  models::set_intra_op_threads(o.threads);
   const auto device = models::resolve_device(o.device.empty() ? t.device : o.device);
   run.net->to(device);
   const auto ev = models::evaluate(run.net, splits.test, t.eval_batch_size, device);

@@ -1,8 +1,6 @@
 // Runs a trained run directory over training images with the network's observer switched on.
 #include "models/activation_capture.h"
 
-#include <thread>
-
 #include "models/dataset.h"
 #include "models/error.h"
 #include "models/trainer.h"
@@ -25,9 +23,7 @@ void capture_activations(const std::string& dir, const DataOptions& data,
                     std::to_string(splits.width) + "x" + std::to_string(splits.channels) +
                     " but the network in " + dir + " takes " + std::to_string(run.spec.in_h) + "x" +
                     std::to_string(run.spec.in_w) + "x" + std::to_string(run.spec.in_channels));
-  torch::set_num_threads(options.threads > 0
-                             ? options.threads
-                             : std::max(1, static_cast<int>(std::thread::hardware_concurrency())));
+  set_intra_op_threads(options.threads);
   torch::NoGradGuard no_grad;
   run.net->eval();
   run.net->set_plain(options.plain);

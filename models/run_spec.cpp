@@ -69,6 +69,7 @@ json read_json_file(const std::string& path) {
 }
 
 RunSpec load_run_spec(const std::string& dir) {
+  if (!fs::is_directory(dir)) throw DataError(dir + ": checkpoint directory not found");
   const std::string path = (fs::path(dir) / "run.json").string();
   return run_spec_from_json(read_json_file(path), path);
 }

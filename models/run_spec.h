@@ -47,7 +47,7 @@ struct RunSpec {
 nlohmann::json run_spec_to_json(const RunSpec& spec);
 RunSpec run_spec_from_json(const nlohmann::json& j, const std::string& where);
 
-/// Reads DIR/run.json; errors name the file.
+/// Reads DIR/run.json; errors name the directory or the file.
 RunSpec load_run_spec(const std::string& dir);
 
 /// Parses a JSON file; a missing or malformed file is a DataError naming it.

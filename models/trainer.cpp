@@ -103,13 +103,12 @@ EpochRecord epoch_from_json(const json& j) {
   return e;
 }
 
-void set_threads(const TrainConfig& c) {
-  const int n = c.threads > 0 ? c.threads
-                              : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  torch::set_num_threads(n);
-}
-
 }  // namespace
+
+void set_intra_op_threads(int threads) {
+  torch::set_num_threads(
+      threads > 0 ? threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency())));
+}
 
 Evaluation evaluate(HybridNet& net, const Dataset& data, int batch_size, torch::Device device) {
   torch::NoGradGuard no_grad;
@@ -145,7 +144,7 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
   const TrainConfig& cfg = spec.train;
   validate(cfg);
   const torch::Device device = resolve_device(cfg.device);
-  set_threads(cfg);
+  set_intra_op_threads(cfg.threads);
   const fs::path dir(dir_name);
   fs::create_directories(dir);
   const json spec_json = run_spec_to_json(spec);
@@ -283,7 +282,6 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
 
 LoadedRun load_run(const std::string& dir_name) {
   const fs::path dir(dir_name);
-  if (!fs::is_directory(dir)) throw DataError(dir.string() + ": checkpoint directory not found");
   LoadedRun r;
   r.spec = load_run_spec(dir.string());
   if (!fs::exists(dir / "model.pt"))

@@ -54,6 +54,9 @@ struct TrainResult {
   int resumed_from_epoch = 0;  ///< epochs found finished in the run directory
 };
 
+/// LibTorch's intra-op (OpenMP) threads: `threads` if > 0, else every core.
+void set_intra_op_threads(int threads);
+
 /// Resolves --device: "cpu", or "cuda" when LibTorch was built with CUDA (ConfigError if not).
 torch::Device resolve_device(const std::string& device);
 
