@@ -91,8 +91,9 @@ json HybridPlan::to_json() const {
           {"layers", layer_list}};
 }
 
-std::string HybridPlan::hash() const {
-  const std::string text = to_json().dump();
+std::string HybridPlan::hash() const { return text_hash(to_json().dump()); }
+
+std::string text_hash(const std::string& text) {
   uint64_t h = 1469598103934665603ULL;  // FNV-1a 64
   for (unsigned char c : text) {
     h ^= c;

@@ -46,6 +46,9 @@ struct HybridPlan {
   bool operator==(const HybridPlan& o) const;
 };
 
+/// 16 hex digits of the FNV-1a 64 hash of `text` (plan hashes, trial keys).
+std::string text_hash(const std::string& text);
+
 /// Reads a plan file; errors name the file.
 HybridPlan load_plan_file(const std::string& path);
 /// Writes the canonical JSON, pretty-printed.

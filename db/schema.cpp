@@ -1,0 +1,91 @@
+// Schema version 1. Times are Unix seconds (REAL): datetime(started_at, 'unixepoch') in sqlite3.
+#include "db/schema.h"
+
+namespace hybridnet::db {
+
+const std::vector<std::string>& schema_migrations() {
+  static const std::vector<std::string> steps = {
+      // 0 -> 1
+      R"sql(
+CREATE TABLE studies(
+  id          INTEGER PRIMARY KEY,
+  name        TEXT NOT NULL UNIQUE,
+  space_json  TEXT NOT NULL,              -- the search space the study was last run with
+  created_at  REAL NOT NULL
+);
+CREATE TABLE trials(
+  id            INTEGER PRIMARY KEY,
+  study_id      INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+  trial_key     TEXT NOT NULL,            -- hash of plan + training + data + seed
+  family        TEXT NOT NULL,            -- family of the first setting that produced it
+  params_json   TEXT NOT NULL,            -- that setting's parameters
+  plan_json     TEXT NOT NULL,            -- canonical HybridPlan
+  plan_hash     TEXT NOT NULL,
+  config_json   TEXT NOT NULL,            -- {"train", "data", "seed", "energy_table", ...}
+  priority      INTEGER NOT NULL DEFAULT 0,
+  state         TEXT NOT NULL DEFAULT 'pending'
+                CHECK (state IN ('pending', 'running', 'done', 'failed', 'interrupted')),
+  worker        TEXT,                     -- host:pid:start of the process running it
+  attempts      INTEGER NOT NULL DEFAULT 0,
+  created_at    REAL NOT NULL,
+  started_at    REAL,
+  finished_at   REAL,
+  heartbeat_at  REAL,
+  progress_json TEXT,                     -- live progress while running
+  failure       TEXT,                     -- why it failed
+  UNIQUE (study_id, trial_key)
+);
+CREATE INDEX trials_by_state ON trials(study_id, state, priority DESC, id);
+-- A finished trial is immutable.
+CREATE TRIGGER trials_done_immutable BEFORE UPDATE ON trials WHEN OLD.state = 'done'
+BEGIN SELECT RAISE(ABORT, 'finished trials are immutable'); END;
+CREATE TABLE trial_settings(              -- every parameter setting that led to a trial
+  trial_id    INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+  seq         INTEGER NOT NULL,
+  family      TEXT NOT NULL,
+  params_json TEXT NOT NULL,
+  PRIMARY KEY (trial_id, seq),
+  UNIQUE (trial_id, family, params_json)
+);
+CREATE TABLE epochs(                      -- learning curves; accuracies are fractions
+  trial_id       INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+  epoch          INTEGER NOT NULL,
+  lr             REAL,
+  train_loss     REAL,
+  train_accuracy REAL,
+  val_accuracy   REAL,                    -- -1 without a validation split
+  test_accuracy  REAL,
+  test_top5      REAL,
+  seconds        REAL,
+  PRIMARY KEY (trial_id, epoch)
+);
+CREATE TABLE objectives(                  -- accuracy, top5, energy_pj, memory_bits, flops, ...
+  trial_id INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+  name     TEXT NOT NULL,
+  value    REAL NOT NULL,
+  PRIMARY KEY (trial_id, name)
+);
+CREATE TABLE layer_precisions(            -- the precision of every weight layer of a trial
+  trial_id    INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+  layer_index INTEGER NOT NULL,
+  name        TEXT NOT NULL,
+  role        TEXT NOT NULL,              -- stem, body, shortcut, classifier
+  weight_bits INTEGER NOT NULL,
+  input_bits  INTEGER NOT NULL,
+  fp_fraction REAL NOT NULL,
+  PRIMARY KEY (trial_id, layer_index),
+  UNIQUE (trial_id, name)
+);
+CREATE TABLE artifacts(                   -- analysis profiles of the baselines, ...
+  study_id   INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+  key        TEXT NOT NULL,
+  value_json TEXT NOT NULL,
+  created_at REAL NOT NULL,
+  PRIMARY KEY (study_id, key)
+);
+)sql",
+  };
+  return steps;
+}
+
+}  // namespace hybridnet::db

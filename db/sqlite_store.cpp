@@ -1,0 +1,507 @@
+// SQLite implementation of the Store (SQLiteCpp). WAL mode, so readers (`hybridnet status`) never
+// block the sweep; every write is an IMMEDIATE transaction, so two processes never deadlock on a
+// read-to-write upgrade and a busy database is waited for (busy timeout) rather than failed.
+// Identity: PRAGMA application_id marks our files; PRAGMA user_version is the schema version.
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <mutex>
+
+#include "db/schema.h"
+#include "db/store.h"
+#include "models/error.h"
+
+namespace hybridnet::db {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const char* to_string(TrialState s) {
+  switch (s) {
+    case TrialState::kPending: return "pending";
+    case TrialState::kRunning: return "running";
+    case TrialState::kDone: return "done";
+    case TrialState::kFailed: return "failed";
+    case TrialState::kInterrupted: return "interrupted";
+  }
+  return "?";
+}
+
+TrialState parse_state(const std::string& t) {
+  for (auto s : {TrialState::kPending, TrialState::kRunning, TrialState::kDone,
+                 TrialState::kFailed, TrialState::kInterrupted})
+    if (t == to_string(s)) return s;
+  throw StorageError("unknown trial state '" + t +
+                     "' (pending, running, done, failed, interrupted)");
+}
+
+double TrialRecord::objective(const std::string& name) const {
+  auto it = objectives.find(name);
+  return it == objectives.end() ? std::nan("") : it->second;
+}
+
+namespace {
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+constexpr int kBusyTimeoutMs = 60000;
+
+json parse_json_column(const SQLite::Column& c) {
+  if (c.isNull()) return json();
+  return json::parse(c.getString(), nullptr, /*allow_exceptions=*/false);
+}
+
+double real_or_zero(const SQLite::Column& c) { return c.isNull() ? 0.0 : c.getDouble(); }
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(const std::string& path, OpenMode mode) : path_(path) {
+    const bool exists = fs::exists(path) && fs::file_size(path) > 0;
+    if (!exists && mode == OpenMode::kReadOnly)
+      throw StorageError(path + ": no such database (a sweep creates it)");
+    if (exists) inspect(mode);  // before any write: a foreign or newer file stays untouched
+    try {
+      if (!exists && fs::path(path).has_parent_path())
+        fs::create_directories(fs::path(path).parent_path());
+      const int flags = mode == OpenMode::kReadOnly ? SQLite::OPEN_READONLY
+                                                    : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE;
+      db_ = std::make_unique<SQLite::Database>(path, flags, kBusyTimeoutMs);
+      db_->exec("PRAGMA foreign_keys = ON");
+      if (mode == OpenMode::kReadWrite) {
+        db_->exec("PRAGMA journal_mode = WAL");
+        db_->exec("PRAGMA synchronous = NORMAL");
+        migrate();
+      }
+    } catch (const SQLite::Exception& e) {
+      throw StorageError(path + ": " + e.what());
+    }
+  }
+
+  int64_t open_study(const std::string& name, const json& space) override {
+    return write([&] {
+      SQLite::Statement find(*db_, "SELECT id FROM studies WHERE name = ?");
+      find.bind(1, name);
+      if (find.executeStep()) {
+        const int64_t id = find.getColumn(0).getInt64();
+        SQLite::Statement up(*db_, "UPDATE studies SET space_json = ? WHERE id = ?");
+        up.bind(1, space.dump());
+        up.bind(2, id);
+        up.exec();
+        return id;
+      }
+      SQLite::Statement ins(*db_,
+                            "INSERT INTO studies(name, space_json, created_at) VALUES (?, ?, ?)");
+      ins.bind(1, name);
+      ins.bind(2, space.dump());
+      ins.bind(3, now_seconds());
+      ins.exec();
+      return static_cast<int64_t>(db_->getLastInsertRowid());
+    });
+  }
+
+  std::optional<StudyRecord> find_study(const std::string& name) override {
+    for (auto& s : studies())
+      if (s.name == name) return s;
+    return std::nullopt;
+  }
+
+  std::vector<StudyRecord> studies() override {
+    return read([&] {
+      std::vector<StudyRecord> out;
+      SQLite::Statement q(*db_, "SELECT id, name, space_json, created_at FROM studies ORDER BY id");
+      while (q.executeStep())
+        out.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getString(),
+                       parse_json_column(q.getColumn(2)), q.getColumn(3).getDouble()});
+      return out;
+    });
+  }
+
+  std::pair<int64_t, bool> add_trial(int64_t study, const NewTrial& t) override {
+    return write([&] {
+      int64_t id = 0;
+      bool is_new = false;
+      SQLite::Statement find(*db_, "SELECT id FROM trials WHERE study_id = ? AND trial_key = ?");
+      find.bind(1, study);
+      find.bind(2, t.key);
+      if (find.executeStep()) {
+        id = find.getColumn(0).getInt64();
+        // A baseline claimed later by an analysis family keeps the higher priority.
+        SQLite::Statement up(*db_,
+                             "UPDATE trials SET priority = max(priority, ?) WHERE id = ? AND "
+                             "state != 'done'");
+        up.bind(1, t.priority);
+        up.bind(2, id);
+        up.exec();
+      } else {
+        SQLite::Statement ins(
+            *db_,
+            "INSERT INTO trials(study_id, trial_key, family, params_json, plan_json, plan_hash, "
+            "config_json, priority, state, created_at) VALUES (?,?,?,?,?,?,?,?,'pending',?)");
+        ins.bind(1, study);
+        ins.bind(2, t.key);
+        ins.bind(3, t.family);
+        ins.bind(4, t.params.dump());
+        ins.bind(5, t.plan.dump());
+        ins.bind(6, t.plan_hash);
+        ins.bind(7, t.config.dump());
+        ins.bind(8, t.priority);
+        ins.bind(9, now_seconds());
+        ins.exec();
+        id = db_->getLastInsertRowid();
+        is_new = true;
+        SQLite::Statement obj(*db_,
+                              "INSERT INTO objectives(trial_id, name, value) VALUES (?, ?, ?)");
+        for (const auto& [name, value] : t.objectives) {
+          obj.bind(1, id);
+          obj.bind(2, name);
+          obj.bind(3, value);
+          obj.exec();
+          obj.reset();
+        }
+        SQLite::Statement lay(*db_,
+                              "INSERT INTO layer_precisions(trial_id, layer_index, name, role, "
+                              "weight_bits, input_bits, fp_fraction) VALUES (?,?,?,?,?,?,?)");
+        for (const auto& l : t.layers) {
+          lay.bind(1, id);
+          lay.bind(2, l.index);
+          lay.bind(3, l.name);
+          lay.bind(4, l.role);
+          lay.bind(5, l.weight_bits);
+          lay.bind(6, l.input_bits);
+          lay.bind(7, l.fp_fraction);
+          lay.exec();
+          lay.reset();
+        }
+      }
+      SQLite::Statement set(*db_,
+                            "INSERT OR IGNORE INTO trial_settings(trial_id, seq, family, "
+                            "params_json) SELECT ?, coalesce(max(seq), 0) + 1, ?, ? FROM "
+                            "trial_settings WHERE trial_id = ?");
+      set.bind(1, id);
+      set.bind(2, t.family);
+      set.bind(3, t.params.dump());
+      set.bind(4, id);
+      set.exec();
+      return std::make_pair(id, is_new);
+    });
+  }
+
+  std::optional<TrialRecord> claim_trial(int64_t study, const std::string& worker,
+                                         double stale_seconds) override {
+    const std::optional<int64_t> claimed = write([&]() -> std::optional<int64_t> {
+      const double now = now_seconds();
+      SQLite::Statement q(*db_,
+                          "SELECT id FROM trials WHERE study_id = ? AND (state IN ('pending', "
+                          "'interrupted') OR (state = 'running' AND heartbeat_at < ?)) "
+                          "ORDER BY priority DESC, id LIMIT 1");
+      q.bind(1, study);
+      q.bind(2, now - stale_seconds);
+      if (!q.executeStep()) return std::nullopt;
+      const int64_t id = q.getColumn(0).getInt64();
+      SQLite::Statement up(*db_,
+                           "UPDATE trials SET state = 'running', worker = ?, attempts = attempts "
+                           "+ 1, started_at = coalesce(started_at, ?), heartbeat_at = ?, "
+                           "progress_json = NULL, failure = NULL WHERE id = ?");
+      up.bind(1, worker);
+      up.bind(2, now);
+      up.bind(3, now);
+      up.bind(4, id);
+      up.exec();
+      return id;
+    });
+    if (!claimed) return std::nullopt;
+    return trial(*claimed);
+  }
+
+  bool release_trial(int64_t id, const std::string& worker) override {
+    return write([&] {
+      SQLite::Statement up(*db_,
+                           "UPDATE trials SET state = 'interrupted' WHERE id = ? AND state = "
+                           "'running' AND worker = ?");
+      up.bind(1, id);
+      up.bind(2, worker);
+      return up.exec() > 0;
+    });
+  }
+
+  void heartbeat(int64_t id, const std::string& worker, const json& progress) override {
+    write([&] {
+      SQLite::Statement up(*db_,
+                           "UPDATE trials SET heartbeat_at = ?, progress_json = ? WHERE id = ? "
+                           "AND state = 'running' AND worker = ?");
+      up.bind(1, now_seconds());
+      up.bind(2, progress.dump());
+      up.bind(3, id);
+      up.bind(4, worker);
+      return up.exec();
+    });
+  }
+
+  void add_epoch(int64_t id, const EpochRow& r) override {
+    write([&] {
+      SQLite::Statement ins(*db_,
+                            "INSERT OR REPLACE INTO epochs(trial_id, epoch, lr, train_loss, "
+                            "train_accuracy, val_accuracy, test_accuracy, test_top5, seconds) "
+                            "VALUES (?,?,?,?,?,?,?,?,?)");
+      ins.bind(1, id);
+      ins.bind(2, r.epoch);
+      ins.bind(3, r.lr);
+      ins.bind(4, r.train_loss);
+      ins.bind(5, r.train_accuracy);
+      ins.bind(6, r.val_accuracy);
+      ins.bind(7, r.test_accuracy);
+      ins.bind(8, r.test_top5);
+      ins.bind(9, r.seconds);
+      return ins.exec();
+    });
+  }
+
+  void finish_trial(int64_t id, const std::map<std::string, double>& objectives) override {
+    write([&] {
+      SQLite::Statement obj(*db_,
+                            "INSERT OR REPLACE INTO objectives(trial_id, name, value) VALUES "
+                            "(?, ?, ?)");
+      for (const auto& [name, value] : objectives) {
+        obj.bind(1, id);
+        obj.bind(2, name);
+        obj.bind(3, value);
+        obj.exec();
+        obj.reset();
+      }
+      set_state(id, "done", "");
+      return 0;
+    });
+  }
+
+  void fail_trial(int64_t id, const std::string& reason) override {
+    write([&] { return set_state(id, "failed", reason); });
+  }
+
+  void interrupt_trial(int64_t id) override {
+    write([&] { return set_state(id, "interrupted", ""); });
+  }
+
+  std::vector<TrialRecord> trials(int64_t study) override {
+    return read([&] { return select_trials("t.study_id = ?", study); });
+  }
+
+  std::optional<TrialRecord> trial(int64_t id) override {
+    auto v = read([&] { return select_trials("t.id = ?", id); });
+    if (v.empty()) return std::nullopt;
+    return v.front();
+  }
+
+  std::vector<EpochRow> epochs(int64_t id) override {
+    return read([&] {
+      std::vector<EpochRow> out;
+      SQLite::Statement q(*db_,
+                          "SELECT epoch, lr, train_loss, train_accuracy, val_accuracy, "
+                          "test_accuracy, test_top5, seconds FROM epochs WHERE trial_id = ? "
+                          "ORDER BY epoch");
+      q.bind(1, id);
+      while (q.executeStep()) {
+        EpochRow r;
+        r.epoch = q.getColumn(0).getInt();
+        r.lr = q.getColumn(1).getDouble();
+        r.train_loss = q.getColumn(2).getDouble();
+        r.train_accuracy = q.getColumn(3).getDouble();
+        r.val_accuracy = q.getColumn(4).getDouble();
+        r.test_accuracy = q.getColumn(5).getDouble();
+        r.test_top5 = q.getColumn(6).getDouble();
+        r.seconds = q.getColumn(7).getDouble();
+        out.push_back(r);
+      }
+      return out;
+    });
+  }
+
+  std::vector<LayerRow> layers(int64_t id) override {
+    return read([&] {
+      std::vector<LayerRow> out;
+      SQLite::Statement q(*db_,
+                          "SELECT layer_index, name, role, weight_bits, input_bits, fp_fraction "
+                          "FROM layer_precisions WHERE trial_id = ? ORDER BY layer_index");
+      q.bind(1, id);
+      while (q.executeStep())
+        out.push_back({q.getColumn(0).getInt(), q.getColumn(1).getString(),
+                       q.getColumn(2).getString(), q.getColumn(3).getInt(),
+                       q.getColumn(4).getInt(), q.getColumn(5).getDouble()});
+      return out;
+    });
+  }
+
+  void put_artifact(int64_t study, const std::string& key, const json& value) override {
+    write([&] {
+      SQLite::Statement ins(*db_,
+                            "INSERT OR IGNORE INTO artifacts(study_id, key, value_json, "
+                            "created_at) VALUES (?, ?, ?, ?)");
+      ins.bind(1, study);
+      ins.bind(2, key);
+      ins.bind(3, value.dump());
+      ins.bind(4, now_seconds());
+      return ins.exec();
+    });
+  }
+
+  std::optional<json> artifact(int64_t study, const std::string& key) override {
+    return read([&]() -> std::optional<json> {
+      SQLite::Statement q(*db_, "SELECT value_json FROM artifacts WHERE study_id = ? AND key = ?");
+      q.bind(1, study);
+      q.bind(2, key);
+      if (!q.executeStep()) return std::nullopt;
+      return parse_json_column(q.getColumn(0));
+    });
+  }
+
+ private:
+  // Checks a file before anything writes to it: ours, not newer, not corrupt.
+  void inspect(OpenMode mode) {
+    int64_t app = 0, version = 0, tables = 0;
+    std::string check;
+    try {
+      SQLite::Database ro(path_, SQLite::OPEN_READONLY, kBusyTimeoutMs);
+      app = ro.execAndGet("PRAGMA application_id").getInt64();
+      version = ro.execAndGet("PRAGMA user_version").getInt64();
+      tables = ro.execAndGet("SELECT count(*) FROM sqlite_master").getInt64();
+      check = ro.execAndGet("PRAGMA quick_check").getString();
+    } catch (const SQLite::Exception& e) {
+      throw StorageError(path_ + ": not a SQLite database, or corrupt (" + e.what() + ")");
+    }
+    if (app != kApplicationId && !(app == 0 && tables == 0 && mode == OpenMode::kReadWrite))
+      throw StorageError(path_ + ": not a hybridnet database (SQLite application_id " +
+                         std::to_string(app) + "); refusing to touch it");
+    if (version > kSchemaVersion)
+      throw StorageError(path_ + ": schema version " + std::to_string(version) +
+                         " is newer than this hybridnet's (" + std::to_string(kSchemaVersion) +
+                         "); use a newer hybridnet");
+    if (check != "ok")
+      throw StorageError(path_ + ": corrupt database (quick_check: " + check + ")");
+    if (version < kSchemaVersion && mode == OpenMode::kReadOnly && app == kApplicationId)
+      throw StorageError(path_ + ": schema version " + std::to_string(version) +
+                         " needs an upgrade; run a sweep on it (read-write) first");
+  }
+
+  // Brings the schema to kSchemaVersion, one migration per version, in one transaction.
+  void migrate() {
+    SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    int version = db_->execAndGet("PRAGMA user_version").getInt();
+    const auto& steps = schema_migrations();
+    for (; version < kSchemaVersion; ++version) db_->exec(steps.at(version));
+    db_->exec("PRAGMA application_id = " + std::to_string(kApplicationId));
+    db_->exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
+    tx.commit();
+  }
+
+  int set_state(int64_t id, const char* state, const std::string& failure) {
+    SQLite::Statement up(*db_,
+                         "UPDATE trials SET state = ?, failure = ?, finished_at = ? WHERE id = ?");
+    up.bind(1, state);
+    if (failure.empty())
+      up.bind(2);
+    else
+      up.bind(2, failure);
+    if (std::string(state) == "interrupted")
+      up.bind(3);
+    else
+      up.bind(3, now_seconds());
+    up.bind(4, id);
+    return up.exec();
+  }
+
+  std::vector<TrialRecord> select_trials(const std::string& where, int64_t arg) {
+    std::vector<TrialRecord> out;
+    std::map<int64_t, size_t> index;
+    SQLite::Statement q(*db_,
+                        "SELECT t.id, t.study_id, t.trial_key, t.family, t.params_json, "
+                        "t.plan_json, t.plan_hash, t.config_json, t.priority, t.state, t.worker, "
+                        "t.attempts, t.created_at, t.started_at, t.finished_at, t.heartbeat_at, "
+                        "t.progress_json, t.failure FROM trials t WHERE " +
+                            where + " ORDER BY t.id");
+    q.bind(1, arg);
+    while (q.executeStep()) {
+      TrialRecord r;
+      r.id = q.getColumn(0).getInt64();
+      r.study_id = q.getColumn(1).getInt64();
+      r.key = q.getColumn(2).getString();
+      r.family = q.getColumn(3).getString();
+      r.params = parse_json_column(q.getColumn(4));
+      r.plan = parse_json_column(q.getColumn(5));
+      r.plan_hash = q.getColumn(6).getString();
+      r.config = parse_json_column(q.getColumn(7));
+      r.priority = q.getColumn(8).getInt();
+      r.state = parse_state(q.getColumn(9).getString());
+      r.worker = q.getColumn(10).isNull() ? "" : q.getColumn(10).getString();
+      r.attempts = q.getColumn(11).getInt();
+      r.created_at = real_or_zero(q.getColumn(12));
+      r.started_at = real_or_zero(q.getColumn(13));
+      r.finished_at = real_or_zero(q.getColumn(14));
+      r.heartbeat_at = real_or_zero(q.getColumn(15));
+      r.progress = parse_json_column(q.getColumn(16));
+      r.failure = q.getColumn(17).isNull() ? "" : q.getColumn(17).getString();
+      index[r.id] = out.size();
+      out.push_back(std::move(r));
+    }
+    SQLite::Statement s(*db_,
+                        "SELECT s.trial_id, s.family, s.params_json FROM trial_settings s JOIN "
+                        "trials t ON t.id = s.trial_id WHERE " +
+                            where + " ORDER BY s.trial_id, s.seq");
+    s.bind(1, arg);
+    while (s.executeStep())
+      out[index.at(s.getColumn(0).getInt64())].settings.push_back(
+          {s.getColumn(1).getString(), parse_json_column(s.getColumn(2))});
+    SQLite::Statement o(*db_,
+                        "SELECT o.trial_id, o.name, o.value FROM objectives o JOIN trials t ON "
+                        "t.id = o.trial_id WHERE " +
+                            where);
+    o.bind(1, arg);
+    while (o.executeStep())
+      out[index.at(o.getColumn(0).getInt64())].objectives[o.getColumn(1).getString()] =
+          o.getColumn(2).getDouble();
+    return out;
+  }
+
+  // Every write: serialised within the process, one IMMEDIATE transaction across processes.
+  template <class F>
+  auto write(F&& f) -> decltype(f()) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    try {
+      SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+      auto result = f();
+      tx.commit();
+      return result;
+    } catch (const SQLite::Exception& e) {
+      throw StorageError(path_ + ": " + e.what());
+    }
+  }
+
+  // Every read: one snapshot (a deferred transaction never upgrades to a write).
+  template <class F>
+  auto read(F&& f) -> decltype(f()) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    try {
+      SQLite::Transaction tx(*db_);
+      auto result = f();
+      tx.commit();
+      return result;
+    } catch (const SQLite::Exception& e) {
+      throw StorageError(path_ + ": " + e.what());
+    }
+  }
+
+  std::string path_;
+  std::unique_ptr<SQLite::Database> db_;
+  std::mutex mutex_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> open_sqlite_store(const std::string& path, OpenMode mode) {
+  return std::make_unique<SqliteStore>(path, mode);
+}
+
+}  // namespace hybridnet::db

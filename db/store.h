@@ -1,0 +1,142 @@
+// The study store: studies, their trials (one per distinct network and training setting), the
+// per-epoch learning curves, objective values, per-layer precision, and analysis artefacts.
+// An interface, so that a server database could stand in for SQLite later; db/ never includes
+// torch and knows nothing of training: plans and settings are opaque JSON here.
+//
+// Contract (every implementation):
+//  - Thread-safe: one Store may be used from several threads at once.
+//  - Several processes may share one store: add_trial is idempotent per (study, key), and
+//    claim_trial hands a trial to exactly one worker (atomic compare-and-set).
+//  - Finished trials (done) are immutable.
+//  - Every write is one transaction: a crash leaves the store as it was before or after it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hybridnet::db {
+
+enum class TrialState { kPending, kRunning, kDone, kFailed, kInterrupted };
+const char* to_string(TrialState state);
+/// "pending", "running", "done", "failed", "interrupted"; StorageError otherwise.
+TrialState parse_state(const std::string& text);
+
+struct StudyRecord {
+  int64_t id = 0;
+  std::string name;
+  nlohmann::json space;  ///< the search space the study was last run with
+  double created_at = 0;  ///< Unix seconds
+};
+
+/// Precision of one weight layer of a trial's network.
+struct LayerRow {
+  int index = 0;
+  std::string name, role;
+  int weight_bits = 32, input_bits = 32;
+  double fp_fraction = 0;
+};
+
+/// One finished epoch of a trial (accuracies are fractions; val_accuracy -1 without a split).
+struct EpochRow {
+  int epoch = 0;
+  double lr = 0, train_loss = 0, train_accuracy = 0, val_accuracy = -1, test_accuracy = 0,
+         test_top5 = 0, seconds = 0;
+};
+
+/// A candidate as the search hands it to the store.
+struct NewTrial {
+  std::string key;        ///< identity in the study: the same key is the same trial
+  std::string family;     ///< family of the setting that produced it
+  nlohmann::json params;  ///< that setting's parameters
+  nlohmann::json plan;    ///< canonical plan JSON
+  std::string plan_hash;
+  nlohmann::json config;  ///< training settings, data options, seed: what a runner needs
+  int priority = 0;       ///< higher is claimed first (the analysis baselines)
+  /// Values known before training: energy_pj, memory_bits, flops, ee_fp, mc_fp, ...
+  std::map<std::string, double> objectives;
+  std::vector<LayerRow> layers;
+};
+
+/// A parameter setting that led to a trial; one trial may have several.
+struct Setting {
+  std::string family;
+  nlohmann::json params;
+};
+
+struct TrialRecord {
+  int64_t id = 0, study_id = 0;
+  std::string key, family;
+  nlohmann::json params;           ///< the first setting's parameters
+  std::vector<Setting> settings;   ///< every setting, in the order they were added
+  nlohmann::json plan, config;
+  std::string plan_hash;
+  int priority = 0;
+  TrialState state = TrialState::kPending;
+  std::string worker;  ///< who runs or ran it: "host:pid:start"
+  int attempts = 0;    ///< times claimed
+  double created_at = 0, started_at = 0, finished_at = 0, heartbeat_at = 0;  ///< Unix seconds
+  nlohmann::json progress;  ///< live progress of a running trial (epoch, step, loss, eta, ...)
+  std::string failure;
+  std::map<std::string, double> objectives;
+
+  /// Objective value, or NaN when the trial has none (accuracy before it is done).
+  double objective(const std::string& name) const;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  /// The study named `name`, created with `space` if new; an existing study keeps its trials
+  /// and records `space` as the one it was last run with.
+  virtual int64_t open_study(const std::string& name, const nlohmann::json& space) = 0;
+  virtual std::optional<StudyRecord> find_study(const std::string& name) = 0;
+  virtual std::vector<StudyRecord> studies() = 0;
+
+  /// Adds a trial, or when the key exists records `t`'s setting against the existing trial.
+  /// Returns the trial id and whether it was new.
+  virtual std::pair<int64_t, bool> add_trial(int64_t study, const NewTrial& t) = 0;
+
+  /// Atomically hands the next runnable trial of `study` to `worker`: pending or interrupted
+  /// ones, and running ones whose heartbeat is older than `stale_seconds`; highest priority
+  /// first, then oldest. The trial becomes running with a fresh heartbeat and one more attempt.
+  virtual std::optional<TrialRecord> claim_trial(int64_t study, const std::string& worker,
+                                                 double stale_seconds) = 0;
+  /// Running trial `id` back to interrupted if `worker` still holds it (a dead local worker).
+  virtual bool release_trial(int64_t id, const std::string& worker) = 0;
+  /// Refreshes the heartbeat and progress of a running trial held by `worker`.
+  virtual void heartbeat(int64_t id, const std::string& worker, const nlohmann::json& progress) = 0;
+  /// Records a finished epoch (replaces a row of the same epoch left by an interrupted attempt).
+  virtual void add_epoch(int64_t id, const EpochRow& row) = 0;
+  /// Running -> done with its final objective values (merged with the predicted ones).
+  virtual void finish_trial(int64_t id, const std::map<std::string, double>& objectives) = 0;
+  virtual void fail_trial(int64_t id, const std::string& reason) = 0;
+  virtual void interrupt_trial(int64_t id) = 0;
+
+  virtual std::vector<TrialRecord> trials(int64_t study) = 0;
+  virtual std::optional<TrialRecord> trial(int64_t id) = 0;
+  virtual std::vector<EpochRow> epochs(int64_t id) = 0;
+  virtual std::vector<LayerRow> layers(int64_t id) = 0;
+
+  /// Named JSON artefacts of a study (the analysis profile of a baseline, say); put is
+  /// first-writer-wins, so that concurrent writers of the same deterministic artefact agree.
+  virtual void put_artifact(int64_t study, const std::string& key, const nlohmann::json& value) = 0;
+  virtual std::optional<nlohmann::json> artifact(int64_t study, const std::string& key) = 0;
+};
+
+enum class OpenMode { kReadWrite, kReadOnly };
+
+/// Opens (kReadWrite: creates or migrates) a SQLite store. A file that is not a hybridnet
+/// database, comes from a newer schema, or is corrupt is a StorageError naming it, and is left
+/// untouched. kReadOnly needs an existing file.
+std::unique_ptr<Store> open_sqlite_store(const std::string& path, OpenMode mode);
+
+/// Schema version this build writes.
+inline constexpr int kSchemaVersion = 1;
+
+}  // namespace hybridnet::db
