@@ -11,6 +11,11 @@ int PcaSpectrum::components(double threshold) const {
     throw std::invalid_argument("PcaSpectrum::components(): threshold (" +
                                 std::to_string(threshold) + ") must be in (0, 1]");
   if (eigenvalues.size() == 0 || eigenvalues.sum() <= 0.0) return 0;
+  return components_at(cumulative_explained, threshold);
+}
+
+int components_at(const std::vector<double>& cumulative_explained, double threshold) {
+  if (cumulative_explained.empty() || !(cumulative_explained.back() > 0.0)) return 0;
   // A relative tolerance so that T = 1 is reached despite round-off in the cumulative sum.
   for (size_t i = 0; i < cumulative_explained.size(); ++i)
     if (cumulative_explained[i] >= threshold - 1e-12) return static_cast<int>(i + 1);

@@ -18,6 +18,10 @@ struct PcaSpectrum {
   int components(double threshold) const;
 };
 
+/// Smallest k with cumulative_explained[k-1] >= threshold, from a stored curve (0 when empty or
+/// without variance).
+int components_at(const std::vector<double>& cumulative_explained, double threshold);
+
 /// Spectrum of a symmetric covariance matrix.
 PcaSpectrum pca_spectrum(const Eigen::MatrixXd& covariance);
 

@@ -45,9 +45,7 @@ Profile make_profile(const models::Architecture& arch, const models::HybridPlan&
     l.name = spec.name;
     l.out_channels = spec.out_channels;
     const PcaSpectrum s = pca_spectrum(it->second.output.covariance());
-    l.k = s.components(options.threshold);
-    l.explained_variance = s.cumulative_explained;
-    l.delta_k = p.layers.empty() ? 0 : l.k - p.layers.back().k;
+    l.explained_variance = s.cumulative_explained;  // k and delta_k: retune() below
     l.error = it->second.input.error();
     l.error_scaled = it->second.input.scaled_error();
     l.flops = cost.layers[index].flops;
@@ -55,17 +53,28 @@ Profile make_profile(const models::Architecture& arch, const models::HybridPlan&
     p.samples = it->second.input.samples();
     p.layers.push_back(l);
   }
+  return retune(std::move(p), options.threshold, options.gamma);
+}
+
+Profile retune(Profile p, double threshold, double gamma) {
+  if (!(threshold > 0.0 && threshold <= 1.0))
+    throw ConfigError("threshold " + std::to_string(threshold) + " must be in (0, 1]");
+  p.threshold = threshold;
+  for (size_t i = 0; i < p.layers.size(); ++i) {
+    auto& l = p.layers[i];
+    l.k = components_at(l.explained_variance, threshold);
+    l.delta_k = i == 0 ? 0 : l.k - p.layers[i - 1].k;
+  }
   double sum_e = 0, sum_inv = 0;
   int eligible = 0;
   for (const auto& l : p.layers)
     if (l.eligible) {
-      sum_e += options.scaled_error ? l.error_scaled : l.error;
+      sum_e += p.scaled_error ? l.error_scaled : l.error;
       sum_inv += 1.0 / l.flops;
       ++eligible;
     }
-  p.gamma = options.gamma >= 0 ? options.gamma : (eligible && sum_inv > 0 ? sum_e / sum_inv : 0.0);
-  for (auto& l : p.layers)
-    l.metric = (options.scaled_error ? l.error_scaled : l.error) + p.gamma / l.flops;
+  p.gamma = gamma >= 0 ? gamma : (eligible && sum_inv > 0 ? sum_e / sum_inv : 0.0);
+  for (auto& l : p.layers) l.metric = (p.scaled_error ? l.error_scaled : l.error) + p.gamma / l.flops;
   return p;
 }
 

@@ -62,6 +62,10 @@ struct LayerStats {
 Profile make_profile(const models::Architecture& arch, const models::HybridPlan& plan,
                      const std::map<int, LayerStats>& stats, const ProfileOptions& options);
 
+/// The profile at threshold T and gamma (< 0: automatic) from its stored explained-variance
+/// curves and errors: k_i, delta k_i and M_i recomputed without a new capture.
+Profile retune(Profile p, double threshold, double gamma);
+
 /// Captures the activations of run directory `dir` on `data` and profiles them.
 Profile profile_run(const std::string& dir, const models::DataOptions& data,
                     const ProfileOptions& options);

@@ -19,6 +19,13 @@ int main(int argc, char** argv) {
   hybridnet::dse::setup_arch(app);
   hybridnet::dse::setup_cost(app);
   hybridnet::dse::setup_analyze(app);
+  hybridnet::dse::setup_space(app);
+  hybridnet::dse::setup_sweep(app);
+  hybridnet::dse::setup_status(app);
+  hybridnet::dse::setup_studies(app);
+  hybridnet::dse::setup_trials(app);
+  hybridnet::dse::setup_pareto(app);
+  hybridnet::dse::setup_show(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

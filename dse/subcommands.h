@@ -13,5 +13,12 @@ void setup_evaluate(CLI::App& app);
 void setup_arch(CLI::App& app);
 void setup_cost(CLI::App& app);
 void setup_analyze(CLI::App& app);
+void setup_space(CLI::App& app);
+void setup_sweep(CLI::App& app);
+void setup_status(CLI::App& app);
+void setup_studies(CLI::App& app);
+void setup_trials(CLI::App& app);
+void setup_pareto(CLI::App& app);
+void setup_show(CLI::App& app);
 
 }  // namespace hybridnet::dse

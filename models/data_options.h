@@ -30,4 +30,12 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DataOptions, name, dir, subset, 
                                                 synthetic_test, synthetic_classes,
                                                 synthetic_channels, synthetic_size, synthetic_seed)
 
+
+/// Image shape and class count of a dataset, known without reading it (for costs and plans).
+struct DataShape {
+  int channels = 1, height = 28, width = 28, num_classes = 10;
+};
+/// Throws ConfigError for an unknown dataset name.
+DataShape data_shape(const DataOptions& options);
+
 }  // namespace hybridnet::models

@@ -1,0 +1,87 @@
+// `hybridnet show`: one trial in full: settings, per-layer precision and cost, learning curve.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "dse/study_cli.h"
+#include "dse/subcommands.h"
+#include "models/cost_model.h"
+#include "models/data_options.h"
+#include "models/energy_table.h"
+#include "search/progress.h"
+#include "search/results.h"
+
+namespace hybridnet::dse {
+
+struct ShowOptions {
+  std::string db;
+  int64_t trial = 0;
+  bool json = false;
+};
+
+void run_show(const ShowOptions& o) {
+  auto store = open_store(o.db, /*read_only=*/true);
+  const auto t = require_trial(*store, o.trial, o.db);
+  const std::string where = o.db + ": trial " + std::to_string(t.id);
+  const auto plan = models::HybridPlan::from_json(t.plan, where);
+  const auto data = t.config.at("data").get<models::DataOptions>();
+  const auto shape = models::data_shape(data);
+  const auto cost = models::plan_cost(plan, shape.channels, shape.height, shape.width,
+                                      shape.num_classes,
+                                      models::load_energy_table(t.config.value("energy_table", "10nm")));
+  const auto epochs = store->epochs(t.id);
+  if (o.json) {
+    nlohmann::json curve = nlohmann::json::array();
+    for (const auto& e : epochs)
+      curve.push_back({{"epoch", e.epoch}, {"lr", e.lr}, {"train_loss", e.train_loss},
+                       {"train_accuracy", e.train_accuracy}, {"val_accuracy", e.val_accuracy},
+                       {"test_accuracy", e.test_accuracy}, {"seconds", e.seconds}});
+    nlohmann::json out = search::trial_summary(t);
+    out["plan"] = t.plan;
+    out["config"] = t.config;
+    out["cost"] = models::cost_to_json(cost);
+    out["learning_curve"] = curve;
+    out["attempts"] = t.attempts;
+    std::cout << out.dump(2) << "\n";
+    return;
+  }
+  std::printf("trial %lld: %s, %s, plan %s, state %s%s\n", (long long)t.id,
+              search::setting_label(t.family, t.params).c_str(), plan.arch.c_str(),
+              t.plan_hash.c_str(), db::to_string(t.state),
+              t.failure.empty() ? "" : (" (" + t.failure + ")").c_str());
+  for (size_t i = 1; i < t.settings.size(); ++i)
+    std::printf("  also the network of %s\n",
+                search::setting_label(t.settings[i].family, t.settings[i].params).c_str());
+  const auto& tr = t.config.at("train");
+  std::printf("training: %d epochs, %s lr %g, batch %d, seed %llu; data %s (subset %lld)\n",
+              tr.value("epochs", 0), tr.value("optimizer", "?").c_str(), tr.value("lr", 0.0),
+              tr.value("batch_size", 0), (unsigned long long)tr.value("seed", uint64_t{0}),
+              data.name.c_str(), (long long)data.subset);
+  std::printf("\n%-4s %-20s %-12s %12s %12s %12s\n", "#", "layer", "precision", "MACs",
+              "energy nJ", "memory KiB");
+  for (const auto& l : cost.layers)
+    std::printf("%-4d %-20s %-12s %12lld %12.2f %12.2f\n", l.index, l.name.c_str(),
+                l.precision.c_str(), (long long)l.macs, l.energy_pj / 1e3, l.memory_bits / 8192);
+  std::printf("total: energy %.2f uJ, memory %.1f KiB, E.E(FP) %.2f, M.C(FP) %.2f, "
+              "E.E(XNOR) %.2f, M.C(XNOR) %.2f (%s table)\n",
+              cost.total.energy_pj / 1e6, cost.total.memory_bits / 8192, cost.ee_fp, cost.mc_fp,
+              cost.ee_xnor, cost.mc_xnor, cost.energy_table.c_str());
+  std::printf("\nlearning curve:\n%5s %10s %10s %10s %10s %8s\n", "epoch", "lr", "train loss",
+              "train acc", "test acc", "seconds");
+  for (const auto& e : epochs)
+    std::printf("%5d %10.5f %10.4f %10.4f %10.4f %8.1f\n", e.epoch, e.lr, e.train_loss,
+                e.train_accuracy, e.test_accuracy, e.seconds);
+  if (epochs.empty()) std::printf("  (no finished epoch yet)\n");
+}
+
+void setup_show(CLI::App& app) {
+  auto opt = std::make_shared<ShowOptions>();
+  auto* sub = app.add_subcommand(
+      "show", "One trial: plan, per-layer precision and cost, learning curve");
+  sub->add_option("--db", opt->db, "SQLite store")->required();
+  sub->add_option("--trial", opt->trial, "Trial id (see `hybridnet trials`)")->required();
+  sub->add_flag("--json", opt->json, "Print JSON (summary + plan, config, cost, learning_curve)");
+  sub->callback([opt] { run_show(*opt); });
+}
+
+}  // namespace hybridnet::dse

@@ -1,0 +1,97 @@
+// `hybridnet sweep`: trains a search space's candidates into a study of a SQLite store, in
+// parallel, resumably, then prints the study's Pareto front.
+#include <signal.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "dse/study_cli.h"
+#include "dse/subcommands.h"
+#include "models/error.h"
+#include "search/results.h"
+#include "search/sweep.h"
+
+namespace hybridnet::dse {
+
+struct SweepCliOptions {
+  std::string space;
+  std::string db = "runs/hybridnet.sqlite";
+  int jobs = 1;
+  int threads = 0;
+  std::string budget;
+  int max_trials = 0;
+  double stale_after = 120;
+};
+
+namespace {
+// First Ctrl-C: stop cleanly (running trials keep their last epoch checkpoint). Second: default.
+void on_signal(int sig) {
+  search::request_stop();
+  ::signal(sig, SIG_DFL);
+}
+}  // namespace
+
+void run_sweep_command(const SweepCliOptions& o) {
+  const auto space = search::load_space(o.space);  // every error before anything trains
+  search::SweepOptions so;
+  so.db_path = o.db;
+  so.jobs = o.jobs;
+  so.threads = o.threads;
+  so.budget_seconds = o.budget.empty() ? 0 : parse_duration(o.budget, "--budget");
+  so.max_trials = o.max_trials;
+  so.stale_seconds = o.stale_after;
+  so.live = isatty(STDERR_FILENO);
+  if (o.jobs < 1) throw ConfigError("--jobs must be >= 1");
+  if (o.max_trials < 0) throw ConfigError("--max-trials must be >= 0");
+  auto store = open_store(o.db, /*read_only=*/false);
+  ::signal(SIGINT, on_signal);
+  ::signal(SIGTERM, on_signal);
+  const auto summary = search::run_sweep(space, *store, so);
+  ::signal(SIGINT, SIG_DFL);
+  ::signal(SIGTERM, SIG_DFL);
+
+  const auto trials = store->trials(summary.study_id);
+  const auto front = search::pareto_trials(trials, space.objectives);
+  std::fprintf(stderr, "this run: %d trial(s) started, %d done, %d failed, %d interrupted\n",
+               summary.started, summary.done, summary.failed, summary.interrupted);
+  std::printf("Pareto front of study %s (%s), %zu of %zu trials:\n%s", space.study.c_str(),
+              search::to_string(space.objectives).c_str(), front.size(), trials.size(),
+              trial_table(front).c_str());
+  if (summary.stopped)
+    std::fprintf(stderr,
+                 "stopped with work left: run the same command again to resume the study\n");
+}
+
+void setup_sweep(CLI::App& app) {
+  auto opt = std::make_shared<SweepCliOptions>();
+  auto* sub = app.add_subcommand(
+      "sweep",
+      "Train every candidate of a search space into a study (resumable, parallel), then print "
+      "its Pareto front");
+  sub->add_option("--space", opt->space, "Search space JSON file (see examples/quickstart.json)")
+      ->required();
+  sub->add_option("--db", opt->db,
+                  "SQLite store; run directories (checkpoints) go to <db without extension>.runs/")
+      ->capture_default_str();
+  sub->add_option("--jobs", opt->jobs, "Trials trained at once")->capture_default_str();
+  sub->add_option("--threads", opt->threads,
+                  "Intra-op threads per trial (0 = cores / jobs, so jobs x threads <= cores)")
+      ->capture_default_str();
+  sub->add_option("--budget", opt->budget,
+                  "Wall-clock budget, e.g. 8h or 1h30m: then running trials are checkpointed "
+                  "and interrupted");
+  sub->add_option("--max-trials", opt->max_trials,
+                  "Start at most N trials in this invocation (0 = no limit)")
+      ->capture_default_str();
+  sub->add_option("--stale-after", opt->stale_after,
+                  "Seconds without heartbeat after which another process's running trial is "
+                  "taken over (a dead process on this host is detected at once)")
+      ->capture_default_str();
+  sub->footer(
+      "Ctrl-C stops cleanly: running trials are marked interrupted and resume from their last\n"
+      "epoch checkpoint when the same command runs again. Several sweeps may share one --db.");
+  sub->callback([opt] { run_sweep_command(*opt); });
+}
+
+}  // namespace hybridnet::dse

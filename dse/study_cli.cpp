@@ -1,0 +1,87 @@
+#include "dse/study_cli.h"
+
+#include <cmath>
+#include <cstdio>
+#include <regex>
+
+#include "models/error.h"
+#include "search/progress.h"
+
+namespace hybridnet::dse {
+
+std::unique_ptr<db::Store> open_store(const std::string& path, bool read_only) {
+  return db::open_sqlite_store(path, read_only ? db::OpenMode::kReadOnly
+                                               : db::OpenMode::kReadWrite);
+}
+
+db::StudyRecord require_study(db::Store& store, const std::string& name, const std::string& db) {
+  const auto studies = store.studies();
+  std::string known;
+  for (const auto& s : studies) known += (known.empty() ? "" : ", ") + s.name;
+  if (name.empty()) {
+    if (studies.size() == 1) return studies.front();
+    throw ConfigError(db + ": " +
+                      (studies.empty() ? std::string("holds no study yet")
+                                       : "holds several studies (" + known + "); give --study"));
+  }
+  for (const auto& s : studies)
+    if (s.name == name) return s;
+  throw ConfigError(db + ": no study '" + name + "'" +
+                    (known.empty() ? "" : " (studies: " + known + ")"));
+}
+
+db::TrialRecord require_trial(db::Store& store, int64_t id, const std::string& db) {
+  auto t = store.trial(id);
+  if (!t) throw ConfigError(db + ": no trial " + std::to_string(id));
+  return *t;
+}
+
+double parse_duration(const std::string& text, const std::string& option) {
+  static const std::regex re(R"(^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*$)");
+  std::smatch m;
+  if (text.empty() || !std::regex_match(text, m, re))
+    throw ConfigError(option + " '" + text + "': expected a duration like 8h, 90m, 1h30m, 45s");
+  double s = 0;
+  if (m[1].matched) s += std::stod(m[1]) * 3600;
+  if (m[2].matched) s += std::stod(m[2]) * 60;
+  if (m[3].matched) s += std::stod(m[3]);
+  if (!(s > 0)) throw ConfigError(option + " '" + text + "': must be positive");
+  return s;
+}
+
+std::string trial_table(const std::vector<db::TrialRecord>& trials,
+                        const std::vector<std::string>& marks) {
+  std::string out;
+  char buf[320];
+  std::snprintf(buf, sizeof buf, "%2s %4s  %-13s %-22s %-8s %-11s %8s %11s %11s %7s %7s\n", "",
+                "id", "family", "params", "arch", "state", "accuracy", "energy uJ", "memory KiB",
+                "EE(FP)", "MC(FP)");
+  out += buf;
+  auto num = [](double v, const char* f) {
+    char b[32];
+    if (!std::isfinite(v)) return std::string("-");
+    std::snprintf(b, sizeof b, f, v);
+    return std::string(b);
+  };
+  for (size_t i = 0; i < trials.size(); ++i) {
+    const auto& t = trials[i];
+    std::string params = search::setting_label("", t.params);
+    if (!params.empty() && params[0] == ' ') params.erase(0, 1);
+    if (params.empty()) params = "-";
+    std::string arch = t.plan.value("arch", "?");
+    const double width = t.plan.value("width", 1.0);
+    if (width != 1.0) arch += " x" + num(width, "%g");
+    std::snprintf(buf, sizeof buf, "%2s %4lld  %-13s %-22s %-8s %-11s %8s %11s %11s %7s %7s\n",
+                  i < marks.size() ? marks[i].c_str() : "", (long long)t.id, t.family.c_str(),
+                  params.substr(0, 22).c_str(), arch.c_str(), db::to_string(t.state),
+                  num(t.objective("accuracy"), "%.4f").c_str(),
+                  num(t.objective("energy_pj") / 1e6, "%.2f").c_str(),
+                  num(t.objective("memory_bits") / 8192, "%.1f").c_str(),
+                  num(t.objective("ee_fp"), "%.2f").c_str(),
+                  num(t.objective("mc_fp"), "%.2f").c_str());
+    out += buf;
+  }
+  return out;
+}
+
+}  // namespace hybridnet::dse

@@ -1,0 +1,131 @@
+#include "search/candidates.h"
+
+#include <map>
+
+#include "models/cost_model.h"
+#include "models/energy_table.h"
+#include "search/families.h"
+
+namespace hybridnet::search {
+
+using nlohmann::json;
+
+std::string Candidate::key() const {
+  json t = train;
+  for (const char* k : {"threads", "device", "eval_batch_size"}) t.erase(k);
+  return models::text_hash(json{{"plan", plan.to_json()}, {"train", t}, {"data", data}}.dump());
+}
+
+json Candidate::config() const {
+  return {{"train", train}, {"data", data}, {"energy_table", energy_table}};
+}
+
+namespace {
+
+Candidate make(const SearchSpace& s, const std::string& family, const json& params,
+               const json& train_override, models::HybridPlan plan, uint64_t seed) {
+  Candidate c;
+  c.family = family;
+  c.params = params;
+  c.plan = std::move(plan);
+  json t = s.train;
+  t.update(train_override);
+  c.train = t.get<models::TrainConfig>();
+  c.train.seed = seed;
+  c.data = s.data;
+  c.energy_table = s.energy_table;
+  return c;
+}
+
+}  // namespace
+
+Candidate baseline_candidate(const SearchSpace& s, const std::string& arch, double width,
+                             uint64_t seed) {
+  Candidate c = make(s, "xnor", json::object(), json::object(),
+                     family_plan("xnor", json::object(), arch, width), seed);
+  c.priority = kBaselinePriority;
+  return c;
+}
+
+std::vector<Candidate> plain_candidates(const SearchSpace& s) {
+  std::vector<Candidate> out;
+  for (uint64_t seed : s.seeds)
+    for (const auto& arch : s.archs)
+      for (double width : s.widths) {
+        if (s.needs_profile()) out.push_back(baseline_candidate(s, arch, width, seed));
+        for (const auto& g : s.families) {
+          if (find_family(g.family)->needs_profile) continue;
+          for (const auto& setting : g.settings())
+            out.push_back(make(s, g.family, setting, g.train_override,
+                               family_plan(g.family, setting, arch, width), seed));
+        }
+      }
+  return out;
+}
+
+std::vector<Candidate> analysis_candidates(const SearchSpace& s, const Candidate& baseline,
+                                           const analysis::Profile& profile,
+                                           std::vector<std::string>* skipped) {
+  std::vector<Candidate> out;
+  for (const auto& g : s.families) {
+    if (!find_family(g.family)->needs_profile) continue;
+    for (const auto& setting : g.settings()) {
+      auto sel = family_selection(g.family, setting, profile, baseline.train.seed);
+      if (!sel.found) {
+        if (skipped) skipped->push_back(g.family + " " + setting.dump() + ": " + sel.message);
+        continue;
+      }
+      out.push_back(
+          make(s, g.family, setting, g.train_override, std::move(sel.plan), baseline.train.seed));
+    }
+  }
+  return out;
+}
+
+db::NewTrial to_new_trial(const Candidate& c) {
+  db::NewTrial t;
+  t.key = c.key();
+  t.family = c.family;
+  t.params = c.params;
+  t.plan = c.plan.to_json();
+  t.plan_hash = c.plan.hash();
+  t.config = c.config();
+  t.priority = c.priority;
+  const auto shape = models::data_shape(c.data);
+  const auto cost = models::plan_cost(c.plan, shape.channels, shape.height, shape.width,
+                                      shape.num_classes, models::load_energy_table(c.energy_table));
+  t.objectives = {{"energy_pj", cost.total.energy_pj}, {"memory_bits", cost.total.memory_bits},
+                  {"flops", cost.total.flops},         {"ee_fp", cost.ee_fp},
+                  {"mc_fp", cost.mc_fp},               {"ee_xnor", cost.ee_xnor},
+                  {"mc_xnor", cost.mc_xnor}};
+  const auto arch = c.plan.describe();
+  for (size_t i = 0; i < c.plan.layers.size(); ++i) {
+    const auto& l = c.plan.layers[i];
+    t.layers.push_back({static_cast<int>(i), l.name, models::to_string(arch.layers[i].role),
+                        l.precision.weight_bits, l.precision.input_bits,
+                        l.precision.fp_fraction});
+  }
+  return t;
+}
+
+Distinct deduplicate(const std::vector<Candidate>& candidates) {
+  Distinct d;
+  std::map<std::string, size_t> index;
+  for (const auto& c : candidates) {
+    auto [it, is_new] = index.emplace(c.key(), d.candidates.size());
+    if (is_new) {
+      d.candidates.push_back(c);
+      d.settings.emplace_back();
+    } else {
+      d.candidates[it->second].priority = std::max(d.candidates[it->second].priority, c.priority);
+    }
+    auto& list = d.settings[it->second];
+    const db::Setting s{c.family, c.params};
+    bool seen = false;
+    for (const auto& x : list) seen = seen || (x.family == s.family && x.params == s.params);
+    if (!seen) list.push_back(s);
+  }
+  return d;
+}
+
+}  // namespace hybridnet::search

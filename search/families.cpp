@@ -1,0 +1,138 @@
+#include "search/families.h"
+
+#include <sstream>
+
+#include "models/error.h"
+#include "models/presets.h"
+
+namespace hybridnet::search {
+
+using nlohmann::json;
+
+const std::vector<Family>& families() {
+  static const std::vector<Family> all = {
+      {"fp", {}, false, "every layer full precision"},
+      {"xnor", {}, false, "XNOR-Net: stem and classifier FP, every other layer binary"},
+      {"quantized-k", {{"k", 2, "weight and input bits, 2..8"}}, false,
+       "every quantized layer k-bit (VGG-2bit style)"},
+      {"inflate", {{"width", 2.0, "width multiplier (replaces the space's width)"}}, false,
+       "XNOR at a width multiplier"},
+      {"hybrid-res-a", {}, false, "ResNet: XNOR with FP shortcut (downsampling) convs"},
+      {"hybrid-vgg-a", {}, false, "VGG: XNOR with FP 1x1 residual convs every two convs"},
+      {"inter-layer", {{"k", 6, "number of last body layers made FP"}}, false,
+       "ResNet inter-layer sectioning (Hybrid-Res B)"},
+      {"intra-layer", {{"p", 0.1, "fraction of filters FP in every body layer"}}, false,
+       "intra-layer sectioning (Hybrid-Res C / Hybrid-VGG B)"},
+      {"hybrid-comp-a", {{"k", 6, "last k body layers"}, {"kb", 2, "their bits"}}, false,
+       "last k body layers kb-bit, the rest binary"},
+      {"pca",
+       {{"T", 0.99, "PCA variance threshold"},
+        {"delta", 1.0, "significance: k_i - k_(i-1) > delta"},
+        {"kb", 2, "bits of the significant layers"}},
+       true, "PCA-driven: significant layers get kb-bit weights and inputs"},
+      {"partition",
+       {{"R", 0.2, "largest share of layers in the high-error cluster"},
+        {"gamma", "auto", "size weight of M = E + gamma / FLOPs, or \"auto\""}},
+       true, "K-means partition: the high-metric cluster keeps FP inputs"},
+      {"combined",
+       {{"R", 0.2, "largest share of layers upgraded"},
+        {"kb", 2, "bits of the upgraded layers (32: FP inputs)"}},
+       true, "K-means over PCA delta k and the partition metric"},
+  };
+  return all;
+}
+
+const Family* find_family(const std::string& name) {
+  for (const auto& f : families())
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
+namespace {
+
+std::string fmt(const json& v) {
+  if (v.is_number()) {
+    std::ostringstream o;
+    o << v.get<double>();
+    return o.str();
+  }
+  return v.dump();
+}
+
+std::string preset_spec(const std::string& preset, const json& params,
+                        const std::vector<std::string>& keys, double width) {
+  std::string spec = preset + ":width=" + fmt(width);
+  for (const auto& k : keys) spec += "," + k + "=" + fmt(params.at(k));
+  return spec;
+}
+
+bool is_vgg(const std::string& arch) { return arch.rfind("vgg", 0) == 0; }
+
+double number(const json& params, const std::string& key) {
+  return params.at(key).get<double>();
+}
+
+void check_range(const std::string& family, const std::string& key, double v, double lo,
+                 double hi, bool lo_open) {
+  if (v > hi || v < lo || (lo_open && v == lo)) {
+    std::ostringstream o;
+    o << family << ": " << key << " = " << v << " must be in " << (lo_open ? "(" : "[") << lo
+      << ", " << hi << "]";
+    throw ConfigError(o.str());
+  }
+}
+
+}  // namespace
+
+models::HybridPlan family_plan(const std::string& f, const json& p, const std::string& arch,
+                               double width) {
+  if (f == "fp" || f == "xnor" || f == "hybrid-res-a" || f == "hybrid-vgg-a")
+    return models::make_preset(preset_spec(f, p, {}, width), arch);
+  if (f == "quantized-k") return models::make_preset(preset_spec(f, p, {"k"}, width), arch);
+  if (f == "inflate") return models::make_preset("inflate:width=" + fmt(p.at("width")), arch);
+  if (f == "inter-layer") {
+    if (is_vgg(arch)) throw ConfigError("inter-layer does not apply to " + arch + ": ResNets only");
+    return models::make_preset(preset_spec("hybrid-res-b", p, {"k"}, width), arch);
+  }
+  if (f == "intra-layer")
+    return models::make_preset(
+        preset_spec(is_vgg(arch) ? "hybrid-vgg-b" : "hybrid-res-c", p, {"p"}, width), arch);
+  if (f == "hybrid-comp-a")
+    return models::make_preset(preset_spec(f, p, {"k", "kb"}, width), arch);
+  throw std::logic_error("family_plan(): " + f + " is not a plain family");
+}
+
+void check_analysis_params(const std::string& f, const json& p) {
+  if (f == "pca") {
+    check_range(f, "T", number(p, "T"), 0, 1, true);
+    check_range(f, "delta", number(p, "delta"), 0, 1e9, false);
+    check_range(f, "kb", number(p, "kb"), 2, 8, false);
+  } else if (f == "partition") {
+    check_range(f, "R", number(p, "R"), 0, 1, true);
+    if (!(p.at("gamma").is_string() && p.at("gamma") == "auto"))
+      check_range(f, "gamma", number(p, "gamma"), 0, 1e300, false);
+  } else if (f == "combined") {
+    check_range(f, "R", number(p, "R"), 0, 1, true);
+    const double kb = number(p, "kb");
+    if (kb != 32) check_range(f, "kb", kb, 2, 8, false);
+  }
+}
+
+analysis::Selection family_selection(const std::string& f, const json& p,
+                                     const analysis::Profile& profile, uint64_t seed) {
+  check_analysis_params(f, p);
+  if (f == "pca")
+    return analysis::select_pca(analysis::retune(profile, number(p, "T"), profile.gamma),
+                                number(p, "delta"), p.at("kb").get<int>());
+  if (f == "partition") {
+    const json& g = p.at("gamma");
+    const double gamma = g.is_string() ? -1.0 : g.get<double>();
+    return analysis::select_partition(analysis::retune(profile, profile.threshold, gamma),
+                                      number(p, "R"), seed);
+  }
+  if (f == "combined")
+    return analysis::select_combined(profile, number(p, "R"), p.at("kb").get<int>(), seed);
+  throw std::logic_error("family_selection(): " + f + " is not an analysis family");
+}
+
+}  // namespace hybridnet::search

@@ -1,0 +1,92 @@
+#include "search/results.h"
+
+#include <cmath>
+#include <sstream>
+
+#include "models/error.h"
+
+namespace hybridnet::search {
+
+using nlohmann::json;
+
+double objective_value(const db::TrialRecord& t, const Objective& o) {
+  return t.objective(objective_column(o.name));
+}
+
+std::vector<Objective> study_objectives(const db::StudyRecord& study) {
+  const json& o = study.space.contains("objectives") ? study.space.at("objectives") : json();
+  if (!o.is_array()) return default_objectives();
+  std::vector<Objective> out;
+  for (const auto& item : o)
+    out.push_back(parse_objective(item.get<std::string>(), "study " + study.name));
+  return out;
+}
+
+std::vector<db::TrialRecord> pareto_trials(const std::vector<db::TrialRecord>& trials,
+                                           const std::vector<Objective>& objectives) {
+  std::vector<db::TrialRecord> done;
+  std::vector<std::vector<double>> points;
+  for (const auto& t : trials) {
+    if (t.state != db::TrialState::kDone) continue;
+    std::vector<double> p;
+    for (const auto& o : objectives) p.push_back(objective_value(t, o));
+    bool known = true;
+    for (double v : p) known = known && std::isfinite(v);
+    if (!known) continue;
+    done.push_back(t);
+    points.push_back(std::move(p));
+  }
+  std::vector<db::TrialRecord> out;
+  for (size_t i : pareto_front(points, objectives)) out.push_back(done[i]);
+  return out;
+}
+
+namespace {
+json value_or_null(double v) { return std::isfinite(v) ? json(v) : json(); }
+}  // namespace
+
+json trial_summary(const db::TrialRecord& t) {
+  json settings = json::array();
+  for (const auto& s : t.settings) settings.push_back({{"family", s.family}, {"params", s.params}});
+  return {{"id", t.id},
+          {"family", t.family},
+          {"params", t.params},
+          {"settings", settings},
+          {"plan_hash", t.plan_hash},
+          {"arch", t.plan.value("arch", "")},
+          {"width", t.plan.value("width", 1.0)},
+          {"state", db::to_string(t.state)},
+          {"accuracy", value_or_null(t.objective("accuracy"))},
+          {"energy_pj", value_or_null(t.objective("energy_pj"))},
+          {"memory_bits", value_or_null(t.objective("memory_bits"))},
+          {"ee_fp", value_or_null(t.objective("ee_fp"))},
+          {"mc_fp", value_or_null(t.objective("mc_fp"))},
+          {"flops", value_or_null(t.objective("flops"))},
+          {"failure", t.failure.empty() ? json() : json(t.failure)}};
+}
+
+std::string trials_csv(const std::vector<db::TrialRecord>& trials) {
+  auto quote = [](const std::string& s) {
+    std::string out = "\"";
+    for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return out + "\"";
+  };
+  std::ostringstream o;
+  o << "id,family,params,plan_hash,arch,width,state,accuracy,energy_pj,memory_bits,ee_fp,mc_fp,"
+       "flops,failure\n";
+  o.precision(10);
+  for (const auto& t : trials) {
+    const json s = trial_summary(t);
+    o << t.id << "," << t.family << "," << quote(t.params.dump()) << "," << t.plan_hash << ","
+      << s["arch"].get<std::string>() << "," << s["width"].get<double>() << ","
+      << db::to_string(t.state);
+    for (const char* k : {"accuracy", "energy_pj", "memory_bits", "ee_fp", "mc_fp", "flops"}) {
+      o << ",";
+      if (!s[k].is_null()) o << s[k].get<double>();
+    }
+    o << "," << (t.failure.empty() ? "" : quote(t.failure)) << "\n";
+  }
+  return o.str();
+}
+
+}  // namespace hybridnet::search

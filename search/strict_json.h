@@ -1,0 +1,38 @@
+// Strict reading of user-written JSON into plain structs: the struct's default JSON (from
+// NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT) lists every key and its kind, so an unknown key
+// or a value of another kind is an error that names the file and the JSON path.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "models/error.h"
+
+namespace hybridnet::search {
+
+/// "a number", "an integer", "a string", ... for error messages.
+std::string json_kind(const nlohmann::json& example);
+/// Whether `value` may stand where `example` does: any number for a float, an integer for an
+/// integer (non-negative for an unsigned one), the same type otherwise.
+bool same_kind(const nlohmann::json& example, const nlohmann::json& value);
+
+/// `j` read into T; errors read "<where>: <path>.<key>: ...".
+template <class T>
+T strict_from_json(const nlohmann::json& j, const std::string& where, const std::string& path) {
+  if (!j.is_object()) throw ConfigError(where + ": " + path + ": expected an object");
+  const nlohmann::json defaults = T{};
+  for (const auto& [key, value] : j.items()) {
+    const auto it = defaults.find(key);
+    if (it == defaults.end()) {
+      std::string known;
+      for (const auto& [k, v] : defaults.items()) known += (known.empty() ? "" : ", ") + k;
+      throw ConfigError(where + ": " + path + "." + key + ": unknown key (known: " + known + ")");
+    }
+    if (!same_kind(*it, value))
+      throw ConfigError(where + ": " + path + "." + key + ": expected " + json_kind(*it) +
+                        ", got " + value.dump());
+  }
+  return j.get<T>();
+}
+
+}  // namespace hybridnet::search
