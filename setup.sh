@@ -36,7 +36,8 @@ case "$step" in
   test)
     ctest --test-dir build --output-on-failure -j2 --timeout 600 ;;
   run)
-    # The main job until the sweep lands: a short XNOR ResNet-8 training on Fashion-MNIST.
-    ./build/dse/hybridnet train --model resnet8 --plan xnor --dataset fashion-mnist \
-      --subset 10000 --epochs 2 --out runs/quickstart ;;
+    # The main job: the quick-start sweep on Fashion-MNIST; prints the study's Pareto front.
+    # Running it again resumes the study (Ctrl-C is safe).
+    ./build/dse/hybridnet sweep --space examples/quickstart.json --db runs/quickstart.sqlite \
+      --jobs 2 ;;
 esac

@@ -12,6 +12,7 @@ namespace hybridnet::dse {
 
 struct EvaluateOptions {
   std::string checkpoint;
+  std::string export_dir;
   std::string dataset;
   std::string data_dir;
   std::string device;  // empty: the device the run was trained on
@@ -19,7 +20,10 @@ struct EvaluateOptions {
   bool json = false;
 };
 
-void run_evaluate(const EvaluateOptions& o) {
+void run_evaluate(EvaluateOptions o) {
+  if (o.checkpoint.empty() == o.export_dir.empty())
+    throw ConfigError("evaluate needs --checkpoint DIR or --export DIR (one of them)");
+  if (o.checkpoint.empty()) o.checkpoint = o.export_dir;  // an export is a loadable run directory
   auto run = models::load_run(o.checkpoint);
   models::DataOptions data = run.spec.data;  // same subsets and normalisation as training
   if (!o.dataset.empty() && o.dataset != data.name) {
@@ -56,8 +60,8 @@ void run_evaluate(const EvaluateOptions& o) {
 void setup_evaluate(CLI::App& app) {
   auto opt = std::make_shared<EvaluateOptions>();
   auto* sub = app.add_subcommand("evaluate", "Test accuracy of a trained run directory");
-  sub->add_option("--checkpoint", opt->checkpoint, "Run directory written by `hybridnet train`")
-      ->required();
+  sub->add_option("--checkpoint", opt->checkpoint, "Run directory written by `hybridnet train`");
+  sub->add_option("--export", opt->export_dir, "Directory written by `hybridnet export`");
   sub->add_option("--dataset", opt->dataset,
                   "Dataset (default: the run's own, with its test subset)");
   sub->add_option("--data", opt->data_dir, "Directory of the dataset files");

@@ -20,5 +20,6 @@ void setup_studies(CLI::App& app);
 void setup_trials(CLI::App& app);
 void setup_pareto(CLI::App& app);
 void setup_show(CLI::App& app);
+void setup_export(CLI::App& app);
 
 }  // namespace hybridnet::dse

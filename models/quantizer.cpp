@@ -46,7 +46,8 @@ torch::Tensor sign_ste(const torch::Tensor& x) { return SignSte::apply(x); }
 
 torch::Tensor qk_levels(const torch::Tensor& x, int k) {
   const double n = double((1 << k) - 1);
-  return 2.0 * (torch::floor(n * (x + 1.0) / 2.0) / n - 0.5);
+  // Rounding to the nearest level (see quantizer.h for why not the literal floor).
+  return 2.0 * (torch::floor(n * (x + 1.0) / 2.0 + 0.5) / n - 0.5);
 }
 
 torch::Tensor quantize_input(const torch::Tensor& x, int bits) {

@@ -56,6 +56,7 @@ json trial_summary(const db::TrialRecord& t) {
           {"arch", t.plan.value("arch", "")},
           {"width", t.plan.value("width", 1.0)},
           {"state", db::to_string(t.state)},
+          {"attempts", t.attempts},
           {"accuracy", value_or_null(t.objective("accuracy"))},
           {"energy_pj", value_or_null(t.objective("energy_pj"))},
           {"memory_bits", value_or_null(t.objective("memory_bits"))},
@@ -72,14 +73,14 @@ std::string trials_csv(const std::vector<db::TrialRecord>& trials) {
     return out + "\"";
   };
   std::ostringstream o;
-  o << "id,family,params,plan_hash,arch,width,state,accuracy,energy_pj,memory_bits,ee_fp,mc_fp,"
+  o << "id,family,params,plan_hash,arch,width,state,attempts,accuracy,energy_pj,memory_bits,ee_fp,mc_fp,"
        "flops,failure\n";
   o.precision(10);
   for (const auto& t : trials) {
     const json s = trial_summary(t);
     o << t.id << "," << t.family << "," << quote(t.params.dump()) << "," << t.plan_hash << ","
       << s["arch"].get<std::string>() << "," << s["width"].get<double>() << ","
-      << db::to_string(t.state);
+      << db::to_string(t.state) << "," << t.attempts;
     for (const char* k : {"accuracy", "energy_pj", "memory_bits", "ee_fp", "mc_fp", "flops"}) {
       o << ",";
       if (!s[k].is_null()) o << s[k].get<double>();

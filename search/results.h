@@ -21,7 +21,8 @@ std::vector<Objective> study_objectives(const db::StudyRecord& study);
 std::vector<db::TrialRecord> pareto_trials(const std::vector<db::TrialRecord>& trials,
                                            const std::vector<Objective>& objectives);
 
-/// {"id", "family", "params", "settings", "plan_hash", "arch", "width", "state", "accuracy",
+/// {"id", "family", "params", "settings", "plan_hash", "arch", "width", "state", "attempts",
+///  "accuracy",
 ///  "energy_pj", "memory_bits", "ee_fp", "mc_fp", "flops", "failure"}; unknown values are null.
 nlohmann::json trial_summary(const db::TrialRecord& t);
 /// The same columns as CSV (params as compact JSON), with a header line.

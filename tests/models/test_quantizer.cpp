@@ -24,18 +24,21 @@ TEST_CASE("sign forward maps 0 to +1 and its STE passes gradient only where |x| 
   CHECK(values(x.grad()) == std::vector<float>{0, 1, 1, 1, 1, 1, 0});
 }
 
-TEST_CASE("q_k levels match eq. 3 computed by hand for k = 1, 2, 4", "[models][quantizer]") {
-  // k = 1: floor((x+1)/2) is 0 on [-1, 1) and 1 at x = 1: q_1 is not sign, which is why binary
-  // layers use sign.
-  CHECK(values(qk_levels(torch::tensor({-1.0f, -0.5f, 0.0f, 0.99f, 1.0f}), 1)) ==
-        std::vector<float>{-1, -1, -1, -1, 1});
-  // k = 2: bins of floor(3 (x+1) / 2) -> {-1, -1/3, 1/3, 1}
-  auto q2 = values(qk_levels(torch::tensor({-1.0f, -0.5f, -0.3f, 0.0f, 0.4f, 1.0f}), 2));
-  const std::vector<double> e2 = {-1, -1, -1.0 / 3, -1.0 / 3, 1.0 / 3, 1};
+TEST_CASE("q_k levels match eq. 3 (rounded) computed by hand for k = 1, 2, 4",
+          "[models][quantizer]") {
+  // k = 1: round((x+1)/2) is 0 on [-1, 0) and 1 on [0, 1]: q_1 is sign.
+  CHECK(values(qk_levels(torch::tensor({-1.0f, -0.5f, -0.01f, 0.0f, 0.99f, 1.0f}), 1)) ==
+        std::vector<float>{-1, -1, -1, 1, 1, 1});
+  // k = 2: round(3 (x+1) / 2) -> {-1, -1/3, 1/3, 1}, boundaries at -2/3, 0, 2/3
+  auto q2 = values(qk_levels(torch::tensor({-1.0f, -0.7f, -0.6f, -0.1f, 0.1f, 0.6f, 0.7f, 1.0f}), 2));
+  const std::vector<double> e2 = {-1, -1, -1.0 / 3, -1.0 / 3, 1.0 / 3, 1.0 / 3, 1, 1};
   for (size_t i = 0; i < e2.size(); ++i) CHECK(q2[i] == Catch::Detail::Approx(e2[i]));
-  // k = 4: 2 (floor(15 (x+1) / 2) / 15 - 1/2)
+  // Symmetric: q_k(-x) = -q_k(x) away from the boundaries.
+  auto xs = torch::tensor({0.1f, 0.3f, 0.5f, 0.9f});
+  CHECK(torch::allclose(qk_levels(-xs, 2), -qk_levels(xs, 2)));
+  // k = 4: 2 (round(15 (x+1) / 2) / 15 - 1/2)
   auto q4 = values(qk_levels(torch::tensor({-1.0f, 0.0f, 0.5f, 1.0f}), 4));
-  const std::vector<double> e4 = {-1, -1.0 / 15, 7.0 / 15, 1};
+  const std::vector<double> e4 = {-1, 1.0 / 15, 7.0 / 15, 1};
   for (size_t i = 0; i < e4.size(); ++i) CHECK(q4[i] == Catch::Detail::Approx(e4[i]));
   // 2^k distinct levels over [-1, 1]
   for (int k : {2, 3, 4}) {
@@ -67,12 +70,12 @@ TEST_CASE("alpha is the mean absolute weight of each output filter", "[models][q
 
 TEST_CASE("k-bit weights are alpha * q_k(W / max|W|) with the least-squares alpha",
           "[models][quantizer]") {
-  // W / max|W| = [0.25, -0.5, 1, -1] -> q_2 = [-1/3, -1, 1, -1];
-  // alpha = <W,Q>/<Q,Q> = (-0.2/3 + 0.4 + 0.8 + 0.8) / (1/9 + 3)
+  // W / max|W| = [0.25, -0.5, 1, -1] -> q_2 = [1/3, -1/3, 1, -1] (a small positive weight stays
+  // positive); alpha = <W,Q>/<Q,Q> = (0.2/3 + 0.4/3 + 0.8 + 0.8) / (2/9 + 2)
   auto w = torch::tensor({0.2f, -0.4f, 0.8f, -0.8f}).view({1, 4});
-  const double alpha = (-0.2 / 3 + 0.4 + 0.8 + 0.8) / (1.0 / 9 + 3);
+  const double alpha = (0.2 / 3 + 0.4 / 3 + 0.8 + 0.8) / (2.0 / 9 + 2);
   auto wq = values(quantize_weight(w, 2));
-  const std::vector<double> expected = {-alpha / 3, -alpha, alpha, -alpha};
+  const std::vector<double> expected = {alpha / 3, -alpha / 3, alpha, -alpha};
   for (size_t i = 0; i < 4; ++i) CHECK(wq[i] == Catch::Detail::Approx(expected[i]));
 }
 

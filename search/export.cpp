@@ -1,0 +1,72 @@
+#include "search/export.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include "models/cost_model.h"
+#include "models/data_options.h"
+#include "models/energy_table.h"
+#include "models/error.h"
+#include "search/results.h"
+#include "search/sweep.h"
+
+namespace hybridnet::search {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+const char* kExportReadme = R"(# hybridnet export
+
+A trained hybrid binary / mixed-precision network, exported by `hybridnet export`.
+
+| file | content |
+|---|---|
+| plan.json | the network: architecture, width, shortcut wiring, and the precision of every weight layer (`weight_bits`, `input_bits`: 1 = binary sign with a per-filter scale, 2..8 = k-bit, 32 = full precision; `fp_fraction`: share of FP filters) |
+| model.pt | the trained weights (LibTorch `torch::save` of the HybridNet module: quantizers are applied in the forward pass, so weights are stored in full precision) |
+| run.json | everything needed to rebuild the network and its data: plan, data options, training settings, input shape, classes |
+| state.json | the learning curve (one record per epoch) |
+| metrics.json | final test accuracy (a fraction), top-5, loss, samples, plan hash |
+| cost.json | the papers' cost model per layer and in total: energy (pJ), memory (bits), MACs, FLOPs, and the E.E / M.C ratios against the FP and XNOR networks |
+| trial.json | the study, trial id, family and parameters that produced it, and its objectives |
+
+Check it: `hybridnet evaluate --export DIR` reproduces metrics.json's test accuracy on the same
+data; `hybridnet arch --plan DIR/plan.json` lists the layers.
+)";
+
+void write_text(const fs::path& p, const std::string& text) {
+  std::ofstream out(p);
+  if (!out || !(out << text)) throw DataError(p.string() + ": cannot write");
+}
+
+}  // namespace
+
+void export_trial(const db::TrialRecord& t, const std::string& study, const std::string& db_path,
+                  const std::string& out_dir) {
+  if (t.state != db::TrialState::kDone)
+    throw ConfigError("trial " + std::to_string(t.id) + " is " + db::to_string(t.state) +
+                      "; only finished (done) trials can be exported");
+  const fs::path run = trial_run_dir(db_path, study, t.id);
+  for (const char* f : {"plan.json", "model.pt", "run.json", "state.json", "metrics.json"})
+    if (!fs::exists(run / f))
+      throw DataError((run / f).string() + ": missing; the trial's run directory is incomplete");
+  const fs::path out(out_dir);
+  fs::create_directories(out);
+  for (const char* f : {"plan.json", "model.pt", "run.json", "state.json", "metrics.json"})
+    fs::copy_file(run / f, out / f, fs::copy_options::overwrite_existing);
+
+  const auto plan = models::HybridPlan::from_json(t.plan, db_path);
+  const auto shape = models::data_shape(t.config.at("data").get<models::DataOptions>());
+  const auto cost = models::plan_cost(
+      plan, shape.channels, shape.height, shape.width, shape.num_classes,
+      models::load_energy_table(t.config.value("energy_table", "10nm")));
+  write_text(out / "cost.json", models::cost_to_json(cost).dump(2) + "\n");
+  json trial = trial_summary(t);
+  trial["study"] = study;
+  trial["config"] = t.config;
+  write_text(out / "trial.json", trial.dump(2) + "\n");
+  write_text(out / "README.md", kExportReadme);
+}
+
+}  // namespace hybridnet::search

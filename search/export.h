@@ -1,0 +1,17 @@
+// Export of a finished trial for deployment: a self-describing directory with the plan, the
+// trained weights, the metrics and the cost, loadable by `hybridnet evaluate --export DIR`.
+#pragma once
+
+#include <string>
+
+#include "db/store.h"
+
+namespace hybridnet::search {
+
+/// Writes trial `t` of study `study` (stored in `db_path`) to `out`: plan.json, model.pt,
+/// run.json, state.json, metrics.json, cost.json, trial.json and README.md. Throws ConfigError
+/// when the trial is not done, DataError when its run directory is missing.
+void export_trial(const db::TrialRecord& t, const std::string& study, const std::string& db_path,
+                  const std::string& out);
+
+}  // namespace hybridnet::search

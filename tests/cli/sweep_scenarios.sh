@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# End-to-end sweeps of the real `hybridnet` program on synthetic data (for speed):
+#   queries   a failing trial is recorded and the sweep goes on; trials/pareto/show/status output
+#   crash     a sweep killed with SIGKILL mid-trial resumes: no trial lost or trained twice
+#   share     two sweep processes on one database split the work without duplicates
+# Usage: sweep_scenarios.sh HYBRIDNET WORKDIR SCENARIO
+set -euo pipefail
+HN=$1; WORK=$2; SCENARIO=$3
+rm -rf "$WORK"; mkdir -p "$WORK"; cd "$WORK"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+# CSV columns: id,family,params,plan_hash,arch,width,state,attempts,... (params is quoted JSON
+# without commas in these spaces' single-parameter settings).
+csv_count() { "$HN" trials --db db.sqlite --csv | tail -n +2 | grep -c "$1" || true; }
+
+space() {  # space NAME EPOCHS TRAIN_IMAGES FAMILIES_JSON
+  cat > space.json <<JSON
+{"study": "$1", "arch": "resnet8",
+ "data": {"name": "synthetic", "synthetic_train": $3, "synthetic_test": 128},
+ "train": {"epochs": $2, "optimizer": "adam", "batch_size": 64},
+ "analysis": {"samples": 256},
+ "families": $4}
+JSON
+}
+
+case "$SCENARIO" in
+queries)
+  space q 1 256 '{"fp": {}, "xnor": {}, "pca": {"delta": 1}, "partition": {"R": 0.4},
+                  "quantized-k": {"k": 2, "train": {"optimizer": "sgd", "lr": 1e30}}}'
+  "$HN" space --space space.json | tee space.out
+  grep -q "quantized-k k=2" space.out || fail "space does not list quantized-k"
+  "$HN" sweep --space space.json --db db.sqlite --jobs 2 > sweep.out 2> sweep.err || fail "sweep failed"
+  cat sweep.err
+  grep -q "failed #[0-9]* quantized-k k=2: training diverged" sweep.err || fail "no failure line"
+  grep -q "Pareto front of study q" sweep.out || fail "no front printed"
+  "$HN" trials --db db.sqlite --state failed | tee failed.out
+  grep -q "quantized-k" failed.out || fail "failed trial not listed"
+  [[ $(csv_count ",done,") -ge 4 ]] || fail "fewer than 4 done trials (fp, xnor, pca, partition)"
+  for key in '"id"' '"family"' '"params"' '"plan_hash"' '"state"' '"accuracy"' '"energy_pj"' \
+             '"memory_bits"' '"ee_fp"' '"mc_fp"'; do
+    "$HN" trials --db db.sqlite --json | grep -q "$key" || fail "trials --json lacks $key"
+    "$HN" pareto --db db.sqlite --study q --json | grep -q "$key" || fail "pareto --json lacks $key"
+  done
+  "$HN" pareto --db db.sqlite --objectives accuracy:max,memory:min | tee pareto.out
+  grep -q "accuracy:max,memory:min" pareto.out || fail "pareto ignores --objectives"
+  "$HN" show --db db.sqlite --trial 1 | tee show.out
+  grep -q "learning curve" show.out || fail "show has no learning curve"
+  "$HN" status --db db.sqlite | grep -q "study q: .* done, 0 running, 1 failed" || fail "status"
+  "$HN" studies --db db.sqlite | grep -q "^q " || fail "studies"
+  # Export a finished trial; evaluate on the export reproduces the stored accuracy exactly.
+  id=$("$HN" trials --db db.sqlite --csv --state done | sed -n '2s/,.*//p')
+  "$HN" export --db db.sqlite --trial "$id" --out export | tee export.out
+  for f in plan.json model.pt run.json metrics.json cost.json trial.json README.md; do
+    [[ -s export/$f ]] || fail "export lacks $f"
+  done
+  stored=$("$HN" show --db db.sqlite --trial "$id" --json | sed -n 's/^  "accuracy": \([^,]*\),*$/\1/p')
+  measured=$("$HN" evaluate --export export --json | sed -n 's/^  "test_accuracy": \([^,]*\),*$/\1/p')
+  echo "trial $id: stored accuracy $stored, evaluate --export $measured"
+  [[ -n "$stored" && "$stored" == "$measured" ]] || fail "export accuracy $measured != stored $stored"
+  failed_id=$("$HN" trials --db db.sqlite --csv --state failed | sed -n '2s/,.*//p')
+  "$HN" export --db db.sqlite --trial "$failed_id" --out bad 2> bad.err && fail "exported a failed trial"
+  grep -q "only finished (done) trials can be exported" bad.err || fail "export error: $(cat bad.err)"
+  # Running again has nothing to do and loses nothing.
+  before=$("$HN" trials --db db.sqlite --csv)
+  "$HN" sweep --space space.json --db db.sqlite 2> again.err > /dev/null
+  grep -q "0 trial(s) started" again.err || fail "a second sweep re-ran trials"
+  [[ "$before" == "$("$HN" trials --db db.sqlite --csv)" ]] || fail "a second sweep changed trials"
+  ;;
+crash)
+  space c 3 1536 '{"fp": {}, "xnor": {}}'
+  "$HN" sweep --space space.json --db db.sqlite --jobs 1 > first.out 2> first.err &
+  pid=$!
+  for _ in $(seq 1 600); do  # until the first trial has a finished epoch checkpoint
+    compgen -G "db.runs/c/trial-*/state.json" > /dev/null && break
+    sleep 0.2
+  done
+  compgen -G "db.runs/c/trial-*/state.json" > /dev/null || fail "no epoch finished in 120 s"
+  kill -9 "$pid"; wait "$pid" 2> /dev/null || true
+  cat first.err
+  "$HN" status --db db.sqlite | tee status.out
+  grep -q "1 running" status.out || fail "the killed trial is not left running"
+  "$HN" sweep --space space.json --db db.sqlite --jobs 1 > second.out 2> second.err
+  cat second.err
+  grep -q "is gone; it will resume" second.err || fail "the dead worker was not detected"
+  grep -q "attempt 2, resumes from its checkpoint" second.err || fail "no resume"
+  [[ $(csv_count ",done,") -eq 2 ]] || fail "not every trial done"
+  [[ $(csv_count ",done,1,") -eq 1 && $(csv_count ",done,2,") -eq 1 ]] ||
+    fail "expected one trial trained once and the killed one resumed once"
+  for id in 1 2; do  # every epoch recorded exactly once
+    n=$("$HN" show --db db.sqlite --trial $id --json | grep -c '"test_accuracy"')
+    [[ $n -eq 3 ]] || fail "trial $id has $n epoch rows, expected 3"
+  done
+  ;;
+share)
+  space s 1 512 '{"fp": {}, "xnor": {}, "quantized-k": {"k": [2, 3, 4]}, "inter-layer": {"k": [1, 2]},
+                  "hybrid-res-a": {}}'
+  "$HN" sweep --space space.json --db db.sqlite --jobs 1 --threads 1 > a.out 2> a.err &
+  a=$!
+  "$HN" sweep --space space.json --db db.sqlite --jobs 1 --threads 1 > b.out 2> b.err &
+  b=$!
+  wait $a || fail "sweep A failed: $(cat a.err)"
+  wait $b || fail "sweep B failed: $(cat b.err)"
+  cat a.err b.err
+  [[ $(csv_count ",done,1,") -eq 8 ]] || fail "expected 8 trials each trained once"
+  na=$(sed -n 's/^this run: \([0-9]*\) trial.*/\1/p' a.err)
+  nb=$(sed -n 's/^this run: \([0-9]*\) trial.*/\1/p' b.err)
+  echo "process A trained $na, process B trained $nb"
+  [[ $((na + nb)) -eq 8 ]] || fail "the processes started $na + $nb trials, not 8"
+  ;;
+*) fail "unknown scenario $SCENARIO" ;;
+esac
+echo "PASS $SCENARIO"

@@ -1,0 +1,200 @@
+// Search spaces: enumeration of candidates, deduplication of identical networks, analysis
+// families from a hand-made profile, and validation errors that name the file and JSON path.
+#include <catch2/catch.hpp>
+#include <set>
+
+#include "analysis/profile.h"
+#include "models/error.h"
+#include "search/candidates.h"
+#include "search/families.h"
+#include "search/space.h"
+
+using namespace hybridnet;
+using namespace hybridnet::search;
+using nlohmann::json;
+
+namespace {
+
+json base_space() {
+  return json::parse(R"({
+    "study": "t", "arch": "resnet8", "data": {"name": "synthetic"},
+    "train": {"epochs": 1, "optimizer": "adam"},
+    "families": {"fp": {}, "xnor": {}}
+  })");
+}
+
+std::string error_of(const json& j) {
+  try {
+    parse_space(j, "space.json");
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+}  // namespace
+
+TEST_CASE("space: grids expand to the cartesian product over archs, widths and seeds",
+          "[search]") {
+  json j = base_space();
+  j["arch"] = {"resnet8", "resnet14"};
+  j["seeds"] = {0, 1};
+  j["families"]["quantized-k"] = {{"k", {2, 4}}};
+  j["families"]["hybrid-comp-a"] = {{"k", {1, 2}}, {"kb", {2, 3}}};
+  const auto s = parse_space(j, "space.json");
+  REQUIRE(s.train.lr == Approx(1e-3));  // adam's default when no lr is given
+  // per (arch, seed): fp + xnor + 2 quantized-k + 4 hybrid-comp-a = 8
+  const auto c = plain_candidates(s);
+  REQUIRE(c.size() == 2 * 2 * 8);
+  const auto d = deduplicate(c);
+  REQUIRE(d.candidates.size() == c.size());  // all distinct: arch or seed or plan differ
+  std::set<std::string> keys;
+  for (const auto& x : c) keys.insert(x.key());
+  REQUIRE(keys.size() == c.size());
+}
+
+TEST_CASE("space: settings that build the same network are one candidate", "[search]") {
+  json j = base_space();
+  // inter-layer with k = 0 FP layers is the XNOR network; a repeated grid value is one setting
+  // of one network; hybrid-comp-a with k = 0 is also XNOR.
+  j["families"]["inter-layer"] = {{"k", {0, 2}}};
+  j["families"]["hybrid-comp-a"] = {{"k", 0}, {"kb", {2, 3}}};
+  j["families"]["quantized-k"] = {{"k", {2, 2}}};
+  const auto s = parse_space(j, "space.json");
+  const auto c = plain_candidates(s);
+  REQUIRE(c.size() == 2 + 2 + 2 + 2);
+  const auto d = deduplicate(c);
+  // fp, xnor (= inter-layer k=0 = hybrid-comp-a k=0 kb=2 and kb=3), inter-layer k=2, quantized-k 2
+  REQUIRE(d.candidates.size() == 4);
+  const std::string xnor_key = baseline_candidate(s, "resnet8", 1.0, 0).key();
+  size_t xnor = d.candidates.size();
+  for (size_t i = 0; i < d.candidates.size(); ++i)
+    if (d.candidates[i].key() == xnor_key) xnor = i;
+  REQUIRE(xnor < d.candidates.size());
+  std::multiset<std::string> families;
+  for (const auto& setting : d.settings[xnor]) families.insert(setting.family);
+  REQUIRE(families == std::multiset<std::string>{"hybrid-comp-a", "hybrid-comp-a",
+                                                 "inter-layer", "xnor"});
+  // Training settings are part of the identity: another lr is another trial.
+  auto a = d.candidates[0], b = a;
+  b.train.lr *= 2;
+  REQUIRE(a.key() != b.key());
+  b = a;
+  b.train.threads = 7;  // how many cores train it does not change the trial
+  REQUIRE(a.key() == b.key());
+}
+
+TEST_CASE("space: analysis families add their baseline, then plans from its profile",
+          "[search]") {
+  json j = base_space();
+  j["families"] = {{"fp", json::object()},
+                   {"pca", {{"T", 0.99}, {"delta", {1, 100}}, {"kb", 2}}},
+                   {"partition", {{"R", 0.5}, {"gamma", 0}}}};
+  const auto s = parse_space(j, "space.json");
+  REQUIRE(s.needs_profile());
+  const auto c = plain_candidates(s);
+  REQUIRE(c.size() == 2);  // the XNOR baseline and fp
+  REQUIRE(c[0].priority == kBaselinePriority);
+  REQUIRE(c[0].family == "xnor");
+
+  // A hand-made profile of resnet8's 7 main-path layers: k jumps at positions 4 and 6; the
+  // input error is largest at positions 2 and 3.
+  analysis::Profile p;
+  p.arch = "resnet8";
+  p.plan = c[0].plan;
+  const auto arch = p.plan.describe();
+  const auto layers = analysis::profiled_layers(arch);
+  REQUIRE(layers.size() == 7);
+  const std::vector<int> ks = {4, 5, 5, 12, 12, 30, 30};
+  const std::vector<double> errors = {0.1, 0.9, 0.8, 0.1, 0.1, 0.1, 0.1};
+  for (size_t i = 0; i < layers.size(); ++i) {
+    analysis::LayerProfile l;
+    l.position = static_cast<int>(i + 1);
+    l.layer = layers[i];
+    l.name = arch.layers[layers[i]].name;
+    l.out_channels = arch.layers[layers[i]].out_channels;
+    // A cumulative curve that reaches 0.99 exactly at component ks[i].
+    l.explained_variance.assign(l.out_channels, 1.0);
+    for (int k = 0; k + 1 < ks[i]; ++k) l.explained_variance[k] = 0.5;
+    l.error = errors[i];
+    l.flops = 1e6;
+    l.eligible = i > 0;
+    p.layers.push_back(l);
+  }
+  p = analysis::retune(p, 0.99, 0.0);
+  REQUIRE(p.layers[3].delta_k == 7);
+  std::vector<std::string> skipped;
+  const auto a = analysis_candidates(s, c[0], p, &skipped);
+  // pca delta=1 -> positions 2, 4, 6 (dk 1 is not > 1... 5-4 = 1, so 4 and 6); delta=100 -> none,
+  // which is the baseline's own plan, still a candidate (it dedups with the baseline).
+  REQUIRE(a.size() == 3);
+  REQUIRE(a[0].family == "partition");
+  const auto& pca1 = a[1];
+  REQUIRE(pca1.params["delta"] == 1);
+  REQUIRE(pca1.plan.precision(p.layers[3].name).weight_bits == 2);
+  REQUIRE(pca1.plan.precision(p.layers[5].name).weight_bits == 2);
+  REQUIRE(pca1.plan.precision(p.layers[1].name).weight_bits == 1);
+  REQUIRE(a[2].key() == c[0].key());  // delta=100 upgrades nothing: the baseline network
+  // partition, gamma 0: the high-error layers 2 and 3 get FP inputs, binary weights.
+  REQUIRE(a[0].plan.precision(p.layers[1].name).input_bits == 32);
+  REQUIRE(a[0].plan.precision(p.layers[1].name).weight_bits == 1);
+  REQUIRE(a[0].plan.precision(p.layers[3].name).input_bits == 1);
+}
+
+TEST_CASE("space: validation errors name the file and the JSON path", "[search]") {
+  json j = base_space();
+  j["families"]["hybrid-x"] = json::object();
+  REQUIRE_THAT(error_of(j), Catch::Contains("space.json: families.hybrid-x: unknown family"));
+
+  j = base_space();
+  j["families"]["pca"] = {{"Delta", 1}};
+  REQUIRE_THAT(error_of(j), Catch::Contains("space.json: families.pca.Delta: unknown parameter") &&
+                                Catch::Contains("pca takes T, delta, kb"));
+
+  j = base_space();
+  j["families"]["pca"] = {{"delta", {1, "two"}}};
+  REQUIRE_THAT(error_of(j),
+               Catch::Contains("space.json: families.pca.delta[1]: expected a number"));
+
+  j = base_space();
+  j["families"]["quantized-k"] = {{"k", json::array()}};
+  REQUIRE_THAT(error_of(j), Catch::Contains("space.json: families.quantized-k.k: empty grid"));
+
+  j = base_space();
+  j["families"]["quantized-k"] = {{"k", 2.5}};
+  REQUIRE_THAT(error_of(j), Catch::Contains("families.quantized-k.k: expected an integer"));
+
+  j = base_space();
+  j["arch"] = "vgg11";
+  j["families"]["hybrid-res-a"] = json::object();
+  REQUIRE_THAT(error_of(j), Catch::Contains("space.json: families.hybrid-res-a") &&
+                                Catch::Contains("does not apply to vgg11"));
+
+  j = base_space();
+  j["train"]["epochs"] = "three";
+  REQUIRE_THAT(error_of(j), Catch::Contains("space.json: train.epochs: expected an integer"));
+
+  j = base_space();
+  j["data"]["subsett"] = 10;
+  REQUIRE_THAT(error_of(j), Catch::Contains("space.json: data.subsett: unknown key"));
+
+  j = base_space();
+  j["familes"] = json::object();
+  REQUIRE_THAT(error_of(j), Catch::Contains("space.json: familes: unknown key"));
+
+  j = base_space();
+  j["families"] = json::object();
+  REQUIRE_THAT(error_of(j), Catch::Contains("space.json: families: a non-empty object"));
+
+  j = base_space();
+  j["objectives"] = {"accuracy:max", "speed:max"};
+  REQUIRE_THAT(error_of(j), Catch::Contains("space.json: objectives[1]: unknown objective"));
+
+  j = base_space();
+  j["families"]["pca"] = {{"T", 1.5}};
+  REQUIRE_THAT(error_of(j), Catch::Contains("families.pca") && Catch::Contains("T = 1.5"));
+
+  j = base_space();
+  j.erase("study");
+  REQUIRE_THAT(error_of(j), Catch::Contains("space.json: study: a non-empty string"));
+}
