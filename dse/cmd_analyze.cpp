@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/profile.h"
+#include "analysis/profile_io.h"
 #include "analysis/selectors.h"
 #include "analysis/svg_chart.h"
 #include "dse/cli_common.h"
@@ -187,30 +188,12 @@ void run_analyze(AnalyzeOptions o) {
   }
 
   if (!o.json_file.empty()) {
-    json layers = json::array();
-    for (const auto& l : p.layers)
-      layers.push_back({{"index", l.layer},
-                        {"position", l.position},
-                        {"name", l.name},
-                        {"out_channels", l.out_channels},
-                        {"k", l.k},
-                        {"delta_k", l.delta_k},
-                        {"explained_variance", l.explained_variance},
-                        {"error", l.error},
-                        {"error_scaled", l.error_scaled},
-                        {"flops", l.flops},
-                        {"metric", l.metric},
-                        {"eligible", l.eligible}});
-    write_file(o.json_file, json{{"checkpoint", dir},
-                                 {"arch", p.arch},
-                                 {"threshold", p.threshold},
-                                 {"gamma", p.gamma},
-                                 {"plain", p.plain},
-                                 {"samples", p.samples},
-                                 {"layers", layers},
-                                 {"selections", out_sel}}
-                                    .dump(2) +
-                                "\n");
+    // The stored profile's JSON (as a sweep keeps it), plus where it came from and the plans.
+    json out = analysis::profile_to_json(p);
+    for (auto& l : out["layers"]) l["index"] = l["layer"];
+    out["checkpoint"] = dir;
+    out["selections"] = out_sel;
+    write_file(o.json_file, out.dump(2) + "\n");
     std::fprintf(stderr, "wrote %s\n", o.json_file.c_str());
   }
   if (!o.plot_dir.empty()) {
