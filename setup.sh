@@ -12,6 +12,8 @@ case "$step" in build|test|run) ;; *) echo "usage: $0 [build|test|run]" >&2; exi
 packages=(build-essential cmake ccache pkg-config zlib1g-dev
   libtorch-dev libopenblas0-openmp libeigen3-dev libtbb-dev libsqlitecpp-dev libsqlite3-dev
   nlohmann-json3-dev catch2 libcli11-dev dataset-fashion-mnist)
+# The report test renders the HTML report in a real browser.
+if [[ $step == test ]]; then packages+=(chromium); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -9,26 +9,27 @@
 namespace hybridnet::analysis {
 
 namespace {
-std::string escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '<')
-      out += "&lt;";
-    else if (c == '>')
-      out += "&gt;";
-    else if (c == '&')
-      out += "&amp;";
-    else
-      out += c;
-  }
-  return out;
-}
 std::string num(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.4g", v);
   return buf;
 }
 }  // namespace
+
+std::string xml_escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
 
 std::string render_svg(const SvgChart& c) {
   const double w = 820, h = 440, left = 70, right = 20, top = 60, bottom = 90;
@@ -48,7 +49,7 @@ std::string render_svg(const SvgChart& c) {
     << "\" font-family=\"sans-serif\" font-size=\"12\">\n"
     << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
     << "<text x=\"" << w / 2 << "\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">"
-    << escape(c.title) << "</text>\n";
+    << xml_escape(c.title) << "</text>\n";
   for (int t = 0; t <= 4; ++t) {  // y grid and labels
     const double v = lo + (hi - lo) * t / 4;
     o << "<line x1=\"" << left << "\" x2=\"" << w - right << "\" y1=\"" << y(v) << "\" y2=\""
@@ -60,14 +61,14 @@ std::string render_svg(const SvgChart& c) {
     << top + ph << "\" y2=\"" << top + ph << "\" stroke=\"black\"/>\n";
   for (size_t i = 0; i < n && i < c.x_ticks.size(); ++i)
     o << "<text transform=\"translate(" << x(i) << "," << top + ph + 8
-      << ") rotate(60)\" font-size=\"9\">" << escape(c.x_ticks[i]) << "</text>\n";
+      << ") rotate(60)\" font-size=\"9\">" << xml_escape(c.x_ticks[i]) << "</text>\n";
   if (c.bars) {
     const double bw = std::max(2.0, pw / std::max<size_t>(n, 1) * 0.7);
     for (size_t i = 0; i < n; ++i)
       o << "<rect x=\"" << x(i) - bw / 2 << "\" y=\"" << std::min(y(c.values[i]), y(0))
         << "\" width=\"" << bw << "\" height=\"" << std::fabs(y(0) - y(c.values[i])) << "\" fill=\""
         << (hot(i) ? "#d62728" : "#1f77b4") << "\"><title>"
-        << escape(c.x_ticks.size() > i ? c.x_ticks[i] : "") << ": " << num(c.values[i])
+        << xml_escape(c.x_ticks.size() > i ? c.x_ticks[i] : "") << ": " << num(c.values[i])
         << "</title></rect>\n";
   } else {
     o << "<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\" points=\"";
@@ -76,20 +77,20 @@ std::string render_svg(const SvgChart& c) {
     for (size_t i = 0; i < n; ++i)
       o << "<circle cx=\"" << x(i) << "\" cy=\"" << y(c.values[i]) << "\" r=\""
         << (hot(i) ? 6 : 3.5) << "\" fill=\"" << (hot(i) ? "#d62728" : "#1f77b4") << "\"><title>"
-        << escape(c.x_ticks.size() > i ? c.x_ticks[i] : "") << ": " << num(c.values[i])
+        << xml_escape(c.x_ticks.size() > i ? c.x_ticks[i] : "") << ": " << num(c.values[i])
         << "</title></circle>\n";
   }
   o << "<text x=\"" << left + pw / 2 << "\" y=\"" << h - 8 << "\" text-anchor=\"middle\">"
-    << escape(c.x_label) << "</text>\n<text transform=\"translate(16," << top + ph / 2
-    << ") rotate(-90)\" text-anchor=\"middle\">" << escape(c.y_label) << "</text>\n";
+    << xml_escape(c.x_label) << "</text>\n<text transform=\"translate(16," << top + ph / 2
+    << ") rotate(-90)\" text-anchor=\"middle\">" << xml_escape(c.y_label) << "</text>\n";
   // legend
   o << "<circle cx=\"" << w - 230 << "\" cy=\"" << top - 18
     << "\" r=\"4\" fill=\"#1f77b4\"/><text x=\"" << w - 222 << "\" y=\"" << top - 14 << "\">"
-    << escape(c.series_label) << "</text>\n";
+    << xml_escape(c.series_label) << "</text>\n";
   if (!c.highlight_label.empty())
     o << "<circle cx=\"" << w - 120 << "\" cy=\"" << top - 18
       << "\" r=\"4\" fill=\"#d62728\"/><text x=\"" << w - 112 << "\" y=\"" << top - 14 << "\">"
-      << escape(c.highlight_label) << "</text>\n";
+      << xml_escape(c.highlight_label) << "</text>\n";
   o << "</svg>\n";
   return o.str();
 }

@@ -22,4 +22,7 @@ struct SvgChart {
 /// The chart as an SVG document.
 std::string render_svg(const SvgChart& chart);
 
+/// `text` with &, <, >, " and ' escaped, safe in XML/HTML text and attribute values.
+std::string xml_escape(const std::string& text);
+
 }  // namespace hybridnet::analysis

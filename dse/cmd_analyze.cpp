@@ -16,6 +16,7 @@
 #include "models/cost_model.h"
 #include "models/dataset.h"
 #include "models/error.h"
+#include "models/text_file.h"
 #include "models/presets.h"
 #include "models/trainer.h"
 
@@ -92,11 +93,6 @@ std::string positions(const analysis::Profile& p, const std::vector<std::string>
     for (const auto& n : names)
       if (n == l.name) out += (out.empty() ? "" : ",") + std::to_string(l.position);
   return out.empty() ? "-" : out;
-}
-
-void write_file(const fs::path& path, const std::string& text) {
-  std::ofstream out(path);
-  if (!out || !(out << text)) throw ConfigError(path.string() + ": cannot write");
 }
 
 }  // namespace
@@ -193,7 +189,7 @@ void run_analyze(AnalyzeOptions o) {
     for (auto& l : out["layers"]) l["index"] = l["layer"];
     out["checkpoint"] = dir;
     out["selections"] = out_sel;
-    write_file(o.json_file, out.dump(2) + "\n");
+    write_text_file(o.json_file, out.dump(2) + "\n");
     std::fprintf(stderr, "wrote %s\n", o.json_file.c_str());
   }
   if (!o.plot_dir.empty()) {
@@ -222,8 +218,8 @@ void run_analyze(AnalyzeOptions o) {
       m.values.push_back(l.metric);
       m.highlighted.push_back(in(first_part.upgraded, l.name));
     }
-    write_file(fs::path(o.plot_dir) / "pca_components.svg", analysis::render_svg(k));
-    write_file(fs::path(o.plot_dir) / "binarization_metric.svg", analysis::render_svg(m));
+    write_text_file((fs::path(o.plot_dir) / "pca_components.svg").string(), analysis::render_svg(k));
+    write_text_file((fs::path(o.plot_dir) / "binarization_metric.svg").string(), analysis::render_svg(m));
     std::fprintf(stderr, "wrote %s/pca_components.svg and binarization_metric.svg\n",
                  o.plot_dir.c_str());
   }

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   hybridnet::dse::setup_pareto(app);
   hybridnet::dse::setup_show(app);
   hybridnet::dse::setup_export(app);
+  hybridnet::dse::setup_report(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -21,5 +21,6 @@ void setup_trials(CLI::App& app);
 void setup_pareto(CLI::App& app);
 void setup_show(CLI::App& app);
 void setup_export(CLI::App& app);
+void setup_report(CLI::App& app);
 
 }  // namespace hybridnet::dse

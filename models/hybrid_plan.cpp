@@ -7,6 +7,7 @@
 #include <set>
 
 #include "models/error.h"
+#include "models/text_file.h"
 
 namespace hybridnet::models {
 
@@ -196,9 +197,7 @@ HybridPlan load_plan_file(const std::string& path) {
 }
 
 void save_plan_file(const HybridPlan& plan, const std::string& path) {
-  std::ofstream out(path);
-  if (!out) throw ConfigError(path + ": cannot write plan file");
-  out << plan.to_json().dump(2) << "\n";
+  write_text_file(path, plan.to_json().dump(2) + "\n");
 }
 
 HybridPlan xnor_plan(const std::string& arch, double width, ShortcutPolicy shortcut) {

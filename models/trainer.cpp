@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "models/error.h"
+#include "models/text_file.h"
 
 namespace hybridnet::models {
 
@@ -43,14 +44,7 @@ torch::Device resolve_device(const std::string& device) {
 namespace {
 
 void write_json_atomic(const fs::path& p, const json& j) {
-  const fs::path tmp = p.string() + ".tmp";
-  {
-    std::ofstream out(tmp);
-    if (!out) throw DataError(tmp.string() + ": cannot write");
-    out << j.dump(2) << "\n";
-    if (!out) throw DataError(tmp.string() + ": write failed");
-  }
-  fs::rename(tmp, p);
+  write_text_file(p.string(), j.dump(2) + "\n");
 }
 
 template <typename T>

@@ -7,6 +7,7 @@
 #include "models/data_options.h"
 #include "models/energy_table.h"
 #include "models/error.h"
+#include "models/text_file.h"
 #include "search/results.h"
 #include "search/sweep.h"
 
@@ -35,11 +36,6 @@ Check it: `hybridnet evaluate --export DIR` reproduces metrics.json's test accur
 data; `hybridnet arch --plan DIR/plan.json` lists the layers.
 )";
 
-void write_text(const fs::path& p, const std::string& text) {
-  std::ofstream out(p);
-  if (!out || !(out << text)) throw DataError(p.string() + ": cannot write");
-}
-
 }  // namespace
 
 void export_trial(const db::TrialRecord& t, const std::string& study, const std::string& db_path,
@@ -61,12 +57,12 @@ void export_trial(const db::TrialRecord& t, const std::string& study, const std:
   const auto cost = models::plan_cost(
       plan, shape.channels, shape.height, shape.width, shape.num_classes,
       models::load_energy_table(t.config.value("energy_table", "10nm")));
-  write_text(out / "cost.json", models::cost_to_json(cost).dump(2) + "\n");
+  write_text_file((out / "cost.json").string(), models::cost_to_json(cost).dump(2) + "\n");
   json trial = trial_summary(t);
   trial["study"] = study;
   trial["config"] = t.config;
-  write_text(out / "trial.json", trial.dump(2) + "\n");
-  write_text(out / "README.md", kExportReadme);
+  write_text_file((out / "trial.json").string(), trial.dump(2) + "\n");
+  write_text_file((out / "README.md").string(), kExportReadme);
 }
 
 }  // namespace hybridnet::search
