@@ -76,7 +76,8 @@ void setup_sweep(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--jobs", opt->jobs, "Trials trained at once")->capture_default_str();
   sub->add_option("--threads", opt->threads,
-                  "Intra-op threads per trial (0 = cores / jobs, so jobs x threads <= cores)")
+                  "Intra-op threads per trial (0 = cores / jobs, so jobs x threads <= cores, "
+                  "and idle cores go to the running trials; set it to pin the count)")
       ->capture_default_str();
   sub->add_option("--budget", opt->budget,
                   "Wall-clock budget, e.g. 8h or 1h30m: then running trials are checkpointed "

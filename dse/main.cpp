@@ -6,9 +6,11 @@
 #include <iostream>
 
 #include "dse/subcommands.h"
+#include "models/allocator_tuning.h"
 #include "models/error.h"
 
 int main(int argc, char** argv) {
+  hybridnet::models::keep_freed_tensor_memory();
   CLI::App app{
       "hybridnet: find the layers of a binary (XNOR) network that deserve more precision,\n"
       "train the hybrids, and score accuracy against energy and memory."};

@@ -1,6 +1,8 @@
 // Network assembly and forward pass.
 #include "models/network.h"
 
+#include <mutex>
+
 #include "models/quant_layers.h"
 
 namespace hybridnet::models {
@@ -103,6 +105,14 @@ HybridNet build_network(const HybridPlan& plan, int in_channels, int in_h, int i
                         int num_classes) {
   return HybridNet(describe_architecture(plan.arch_config(in_channels, in_h, in_w, num_classes)),
                    plan);
+}
+
+HybridNet build_seeded_network(const HybridPlan& plan, uint64_t seed, int in_channels, int in_h,
+                               int in_w, int num_classes) {
+  static std::mutex global_generator;
+  std::lock_guard<std::mutex> lock(global_generator);
+  torch::manual_seed(seed);
+  return build_network(plan, in_channels, in_h, in_w, num_classes);
 }
 
 }  // namespace hybridnet::models

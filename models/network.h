@@ -42,4 +42,10 @@ TORCH_MODULE(HybridNet);
 HybridNet build_network(const HybridPlan& plan, int in_channels, int in_h, int in_w,
                         int num_classes);
 
+/// build_network with its weights drawn from `seed`. LibTorch's initialisers draw from the one
+/// global generator, so seeding and building hold a lock: trials built at the same time in one
+/// process (a parallel sweep) get the same weights as when built alone.
+HybridNet build_seeded_network(const HybridPlan& plan, uint64_t seed, int in_channels, int in_h,
+                               int in_w, int num_classes);
+
 }  // namespace hybridnet::models

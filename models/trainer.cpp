@@ -158,9 +158,8 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
                         " holds a different run (run.json differs); use another --out");
   }
 
-  torch::manual_seed(cfg.seed);
-  HybridNet net =
-      build_network(spec.plan, spec.in_channels, spec.in_h, spec.in_w, spec.num_classes);
+  HybridNet net = build_seeded_network(spec.plan, cfg.seed, spec.in_channels, spec.in_h,
+                                       spec.in_w, spec.num_classes);
   net->to(device);
   auto optimizer = make_optimizer(net, cfg);
 
@@ -280,9 +279,8 @@ LoadedRun load_run(const std::string& dir_name) {
   r.spec = load_run_spec(dir.string());
   if (!fs::exists(dir / "model.pt"))
     throw DataError((dir / "model.pt").string() + ": missing; the run has no finished epoch");
-  torch::manual_seed(r.spec.train.seed);
-  r.net =
-      build_network(r.spec.plan, r.spec.in_channels, r.spec.in_h, r.spec.in_w, r.spec.num_classes);
+  r.net = build_seeded_network(r.spec.plan, r.spec.train.seed, r.spec.in_channels, r.spec.in_h,
+                               r.spec.in_w, r.spec.num_classes);
   try {
     torch::load(r.net, (dir / "model.pt").string());
   } catch (const c10::Error& e) {

@@ -1,5 +1,6 @@
 #include "search/sweep.h"
 
+#include <ATen/Parallel.h>
 #include <c10/util/Exception.h>
 #include <signal.h>
 #include <tbb/task_arena.h>
@@ -47,9 +48,9 @@ class Sweep {
  public:
   Sweep(const SearchSpace& space, db::Store& store, const SweepOptions& o)
       : space_(space), store_(store), o_(o), console_(o.live), start_(Clock::now()) {
-    const int cores = std::max(1u, std::thread::hardware_concurrency());
+    cores_ = std::max(1u, std::thread::hardware_concurrency());
     if (o_.jobs < 1) throw ConfigError("--jobs must be >= 1");
-    threads_ = o_.threads > 0 ? o_.threads : std::max(1, cores / o_.jobs);
+    threads_ = o_.threads > 0 ? o_.threads : std::max(1, cores_ / o_.jobs);
     worker_ = this_worker();
   }
 
@@ -59,7 +60,9 @@ class Sweep {
     release_dead_workers();
     data_ = models::load_data(space_.data);  // once, shared read-only by every trial
     console_.log("sweep " + space_.study + ": " + std::to_string(o_.jobs) + " job(s) x " +
-                 std::to_string(threads_) + " intra-op thread(s), store " + o_.db_path);
+                 std::to_string(threads_) + " intra-op thread(s)" +
+                 (lends_cores() ? " (idle cores lent to running trials)" : "") + ", store " +
+                 o_.db_path);
     std::thread monitor([this] { monitor_loop(); });
     std::exception_ptr error;
     try {
@@ -194,6 +197,17 @@ class Sweep {
   }
   bool should_stop() const { return g_stop || budget_exceeded(); }
 
+  // With --threads left to us, cores that no trial of this process uses (a worker that found
+  // no work left, or waits for a baseline) go to the running trials, so that the last trial of
+  // a sweep does not train on one core while the other idles. Rechecked at every step; jobs x
+  // threads still never exceeds the cores.
+  bool lends_cores() const { return o_.threads <= 0 && cores_ > 1; }
+  void lend_idle_cores(int running) const {
+    const int want = std::max(threads_, cores_ / std::max(1, running));
+    // LibTorch's OpenMP thread count is per calling thread: this trial's only.
+    if (at::get_num_threads() != want) models::set_intra_op_threads(want);
+  }
+
   void worker_loop() {
     while (!should_stop()) {
       if (o_.max_trials > 0 && reserved_.fetch_add(1) >= o_.max_trials) {
@@ -290,8 +304,13 @@ class Sweep {
       const double per_step = p.elapsed_seconds / std::max<int64_t>(1, p.step);
       tp.eta_seconds = per_step * double((p.steps - p.step) + (p.epochs - p.epoch) * p.steps);
       tp.images_per_second = p.step * train.batch_size / std::max(1e-9, p.elapsed_seconds);
-      std::lock_guard<std::mutex> lock(mutex_);
-      running_[t.id].second = tp;
+      int running = 0;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        running_[t.id].second = tp;
+        running = static_cast<int>(running_.size() + profiling_.size());
+      }
+      if (lends_cores()) lend_idle_cores(running);
     };
     cb.epoch = [&](const models::EpochRecord& e) {
       store_.add_epoch(t.id, {e.epoch, e.lr, e.train_loss, e.train_accuracy, e.val_accuracy,
@@ -355,6 +374,7 @@ class Sweep {
   SweepOptions o_;
   Console console_;
   Clock::time_point start_;
+  int cores_ = 1;
   int threads_ = 1;
   std::string worker_;
   int64_t study_ = 0;
