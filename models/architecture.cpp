@@ -21,6 +21,8 @@ const char* to_string(LayerRole role) {
       return "shortcut";
     case LayerRole::kClassifier:
       return "classifier";
+    case LayerRole::kExit:
+      return "exit";
   }
   return "?";
 }
@@ -59,6 +61,19 @@ std::vector<int> Architecture::body_layers() const {
   for (const auto& l : layers)
     if (l.role == LayerRole::kBody) out.push_back(l.index);
   return out;
+}
+
+int Architecture::convs_through_block(int b) const {
+  int n = 0;
+  for (int i = 0; i <= b && i < static_cast<int>(blocks.size()); ++i)
+    n += static_cast<int>(blocks[i].main.size());
+  return n;
+}
+
+int Architecture::block_ending_at(int position) const {
+  for (int b = 0; b < static_cast<int>(blocks.size()); ++b)
+    if (convs_through_block(b) == position) return b;
+  return -1;
 }
 
 namespace {
@@ -248,6 +263,43 @@ int cifar_resnet_depth(const std::string& name) {
   return (depth >= 8 && (depth - 2) % 6 == 0) ? depth : 0;
 }
 
+// Early exits: FP linear classifiers on pooled block outputs, appended after every other layer
+// so that adding exits leaves the indices of the backbone's layers unchanged.
+void add_exits(Architecture& a) {
+  int previous = 0;
+  for (size_t k = 0; k < a.config.exits.size(); ++k) {
+    const int position = a.config.exits[k];
+    const std::string where = "exit after " + std::to_string(position) + " body layers";
+    if (position <= previous)
+      throw ConfigError(where + ": exit positions must be positive and ascending");
+    const int block = a.block_ending_at(position);
+    if (block < 0) {
+      std::string ends;
+      for (int b = 0; b + 1 < static_cast<int>(a.blocks.size()); ++b)
+        ends += (ends.empty() ? "" : ", ") + std::to_string(a.convs_through_block(b));
+      throw ConfigError(where + ": not at the end of a block of " + a.config.name +
+                        " before its last (possible: " + ends + ")");
+    }
+    if (block + 1 == static_cast<int>(a.blocks.size()))
+      throw ConfigError(where + ": that is the end of the network, not an early exit");
+    const int channels = a.layers[a.blocks[block].main.back()].out_channels;
+    ExitSpec e;
+    e.position = position;
+    e.after_block = block;
+    e.layer = static_cast<int>(a.layers.size());
+    LayerSpec l;
+    l.index = e.layer;
+    l.name = "exit" + std::to_string(k + 1);
+    l.kind = LayerKind::kLinear;
+    l.role = LayerRole::kExit;
+    l.in_channels = channels;
+    l.out_channels = a.config.num_classes;
+    a.layers.push_back(l);
+    a.exits.push_back(e);
+    previous = position;
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> known_architectures() {
@@ -290,6 +342,7 @@ Architecture describe_architecture(const ArchConfig& config) {
     throw ConfigError("unknown architecture '" + config.name + "' (known: " + names +
                       "; any resnetN with N = 6n+2)");
   }
+  add_exits(a);
   return a;
 }
 

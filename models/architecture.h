@@ -11,8 +11,9 @@
 namespace hybridnet::models {
 
 enum class LayerKind { kConv, kLinear };
-/// Where a layer sits: the papers keep the stem (first conv) and classifier FP by default.
-enum class LayerRole { kStem, kBody, kShortcut, kClassifier };
+/// Where a layer sits: the papers keep the stem (first conv) and classifier FP by default. An
+/// exit is the FP classifier of an early exit (edge-cloud paper), off the main path.
+enum class LayerRole { kStem, kBody, kShortcut, kClassifier, kExit };
 
 const char* to_string(LayerKind kind);
 const char* to_string(LayerRole role);
@@ -61,6 +62,8 @@ struct ArchConfig {
   int in_w = 32;
   int num_classes = 10;
   ShortcutPolicy shortcut;
+  /// Early exits, each after this many main-path body convs (at a block end), ascending.
+  std::vector<int> exits;
 };
 
 /// A residual unit (or, in a plain network, one conv): main-path layers run in order; when
@@ -70,6 +73,15 @@ struct Block {
   bool residual = false;
   int shortcut = -1;
   bool pool_after = false;  ///< 2x2 max pool (ceil mode) after the block: VGG stage ends
+};
+
+/// An early exit (edge-cloud paper): global average pooling of block `after_block`'s output,
+/// then the FP linear classifier `layer` (role kExit). `position` = main-path body convs before
+/// it.
+struct ExitSpec {
+  int position = 0;
+  int after_block = 0;
+  int layer = 0;
 };
 
 /// Pooling right after the stem conv.
@@ -82,11 +94,16 @@ struct Architecture {
   StemPool stem_pool = StemPool::kNone;
   std::vector<Block> blocks;
   std::vector<int> classifier;  ///< linear layers after global average pooling, in order
+  std::vector<ExitSpec> exits;  ///< early exits in forward order; their layers come last
 
   /// Index of the layer called `name`, or -1.
   int find(const std::string& name) const;
   /// Quantizable main-path layers between the stem and the last classifier, in order.
   std::vector<int> body_layers() const;
+  /// Main-path body convs up to and including block b (the position of an exit after it).
+  int convs_through_block(int b) const;
+  /// Block after which `position` main-path body convs are done; -1 when no block ends there.
+  int block_ending_at(int position) const;
 };
 
 /// Architecture names understood by describe_architecture, for --help and errors.

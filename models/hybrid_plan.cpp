@@ -16,9 +16,28 @@ using nlohmann::json;
 namespace {
 
 Precision default_precision(const LayerSpec& l, bool fp_shortcuts) {
-  if (l.role == LayerRole::kStem || l.role == LayerRole::kClassifier) return Precision::fp();
+  if (l.role == LayerRole::kStem || l.role == LayerRole::kClassifier || l.role == LayerRole::kExit)
+    return Precision::fp();
   if (l.role == LayerRole::kShortcut && fp_shortcuts) return Precision::fp();
   return Precision::binary();
+}
+
+// Layers of the edge part: the main-path and shortcut convs of the blocks that end at or before
+// `edge_layers` body convs (the stem is on the edge too, and FP).
+std::set<int> edge_block_layers(const Architecture& a, int edge_layers) {
+  std::set<int> out;
+  for (int b = 0; b < static_cast<int>(a.blocks.size()); ++b) {
+    if (a.convs_through_block(b) > edge_layers) break;
+    for (int i : a.blocks[b].main) out.insert(i);
+    if (a.blocks[b].shortcut >= 0) out.insert(a.blocks[b].shortcut);
+  }
+  return out;
+}
+
+// The edge-cloud paper's precisions: edge body convs p1-bit, everything else FP.
+Precision edge_cloud_precision(const LayerSpec& l, const std::set<int>& edge, int edge_bits) {
+  if (l.role == LayerRole::kBody && edge.count(l.index)) return Precision::kbit(edge_bits);
+  return Precision::fp();
 }
 
 void check_keys(const json& obj, const std::set<std::string>& allowed, const std::string& path) {
@@ -62,6 +81,7 @@ ArchConfig HybridPlan::arch_config(int in_channels, int in_h, int in_w, int num_
   c.in_h = in_h;
   c.in_w = in_w;
   c.num_classes = num_classes;
+  c.exits = exits;
   return c;
 }
 
@@ -86,10 +106,13 @@ json HybridPlan::to_json() const {
                           {"weight_bits", l.precision.weight_bits},
                           {"input_bits", l.precision.input_bits},
                           {"fp_fraction", l.precision.fp_fraction}});
-  return {{"arch", arch},
-          {"width", width},
-          {"shortcut", {{"type", to_string(shortcut.type)}, {"every", shortcut.every}}},
-          {"layers", layer_list}};
+  json j = {{"arch", arch},
+            {"width", width},
+            {"shortcut", {{"type", to_string(shortcut.type)}, {"every", shortcut.every}}},
+            {"layers", layer_list}};
+  if (edge_layers > 0 || !exits.empty())
+    j["edge_cloud"] = {{"edge_layers", edge_layers}, {"exits", exits}};
+  return j;
 }
 
 std::string HybridPlan::hash() const { return text_hash(to_json().dump()); }
@@ -110,7 +133,7 @@ bool HybridPlan::operator==(const HybridPlan& o) const { return to_json() == o.t
 HybridPlan HybridPlan::from_json(const json& j, const std::string& where) {
   const std::string root = where.empty() ? std::string("plan") : where + ": plan";
   if (!j.is_object()) throw ConfigError(root + ": must be a JSON object");
-  check_keys(j, {"arch", "width", "shortcut", "layers"}, root);
+  check_keys(j, {"arch", "width", "shortcut", "layers", "edge_cloud"}, root);
   HybridPlan plan;
   if (!j.contains("arch")) throw ConfigError(root + ".arch: missing");
   plan.arch = get_field<std::string>(j, "arch", root, "");
@@ -142,14 +165,59 @@ HybridPlan HybridPlan::from_json(const json& j, const std::string& where) {
       throw ConfigError(path + ".every: must be 1 or 2");
   }
 
+  int edge_bits = 1;
+  if (j.contains("edge_cloud")) {
+    const json& e = j.at("edge_cloud");
+    const std::string path = root + ".edge_cloud";
+    if (!e.is_object())
+      throw ConfigError(path + ": must be an object {\"edge_layers\", \"edge_bits\", \"exits\"}");
+    check_keys(e, {"edge_layers", "edge_bits", "exits"}, path);
+    plan.edge_layers = get_field<int>(e, "edge_layers", path, 0);
+    if (plan.edge_layers < 0) throw ConfigError(path + ".edge_layers: must be >= 0");
+    edge_bits = get_bits(e, "edge_bits", path, 1);
+    if (edge_bits == 32) throw ConfigError(path + ".edge_bits: the edge is quantized (1..8 bits)");
+    plan.exits = get_field<std::vector<int>>(e, "exits", path, {});
+    // One exit at the end of the edge part unless told otherwise.
+    if (!e.contains("exits") && plan.edge_layers > 0) plan.exits = {plan.edge_layers};
+    for (size_t k = 0; k < plan.exits.size(); ++k)
+      if (plan.edge_layers > 0 && plan.exits[k] > plan.edge_layers)
+        throw ConfigError(path + ".exits[" + std::to_string(k) + "]: " +
+                          std::to_string(plan.exits[k]) + " is past the edge part (" +
+                          std::to_string(plan.edge_layers) + " layers); exits run on the edge");
+  }
+
   Architecture a;
+  const std::vector<int> exits = std::move(plan.exits);
+  plan.exits.clear();
   try {
     a = plan.describe();
   } catch (const ConfigError& e) {
     throw ConfigError(root + ".arch: " + e.what());
   }
+  if (plan.edge_layers > 0) {
+    const int block = a.block_ending_at(plan.edge_layers);
+    if (block < 0 || block + 1 == static_cast<int>(a.blocks.size())) {
+      std::string ends;
+      for (int b = 0; b + 1 < static_cast<int>(a.blocks.size()); ++b)
+        ends += (ends.empty() ? "" : ", ") + std::to_string(a.convs_through_block(b));
+      throw ConfigError(root + ".edge_cloud.edge_layers: " + std::to_string(plan.edge_layers) +
+                        " does not end a block of " + plan.arch + " before the last (possible: " +
+                        ends + ")");
+    }
+  }
+  plan.exits = exits;
+  if (!plan.exits.empty()) {
+    try {
+      a = plan.describe();
+    } catch (const ConfigError& e) {
+      throw ConfigError(root + ".edge_cloud.exits: " + e.what());
+    }
+  }
+  const std::set<int> edge = edge_block_layers(a, plan.edge_layers);
   for (const auto& l : a.layers)
-    plan.layers.push_back({l.name, default_precision(l, fp_shortcuts)});
+    plan.layers.push_back({l.name, plan.edge_layers > 0
+                                       ? edge_cloud_precision(l, edge, edge_bits)
+                                       : default_precision(l, fp_shortcuts)});
 
   if (j.contains("layers")) {
     const json& list = j.at("layers");

@@ -23,6 +23,11 @@ struct HybridPlan {
   double width = 1.0;
   ShortcutPolicy shortcut;
   std::vector<LayerPrecision> layers;  ///< canonical: every weight layer, forward order
+  /// Edge-cloud split (edge-cloud paper): the stem and the first `edge_layers` main-path body
+  /// convs run on the edge, the rest in the cloud; 0 = no split.
+  int edge_layers = 0;
+  /// Early exits after this many main-path body convs (ascending, within the edge part).
+  std::vector<int> exits;
 
   /// Architecture for a given data shape.
   ArchConfig arch_config(int in_channels, int in_h, int in_w, int num_classes) const;
@@ -33,7 +38,8 @@ struct HybridPlan {
   Precision& precision(const std::string& name);
 
   /// Canonical JSON: {"arch","width","shortcut":{"type","every"},"layers":[{name,weight_bits,
-  /// input_bits,fp_fraction}...]} with every layer listed.
+  /// input_bits,fp_fraction}...]} with every layer listed, and "edge_cloud": {"edge_layers",
+  /// "exits"} when the plan has a split or exits.
   nlohmann::json to_json() const;
   /// 16 hex digits (FNV-1a 64) of the canonical JSON text: equal plans, equal hashes.
   std::string hash() const;
@@ -41,6 +47,9 @@ struct HybridPlan {
   /// Parses and validates a plan. `where` (a file name) prefixes every error, which names the
   /// JSON path of the bad field. Layers not listed take the XNOR defaults: stem and classifier
   /// FP, other layers binary; shortcut convs binary, or FP with "shortcut": {"type": "conv_fp"}.
+  /// With "edge_cloud": {"edge_layers": M, "edge_bits": p1, "exits": [...]}, they take the
+  /// edge-cloud paper's defaults instead: the edge's body convs p1-bit (weights and inputs, 1 by
+  /// default), its stem and shortcut convs FP, every cloud layer and exit FP.
   static HybridPlan from_json(const nlohmann::json& j, const std::string& where);
 
   bool operator==(const HybridPlan& o) const;

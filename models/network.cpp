@@ -36,7 +36,8 @@ HybridNetImpl::HybridNetImpl(Architecture arch, HybridPlan plan)
   for (const auto& l : arch_.layers) {
     const Precision p = plan_.precision(l.name);
     const std::string name = module_name(l);
-    const bool main_path = l.role == LayerRole::kBody || l.role == LayerRole::kClassifier;
+    const bool main_path = l.role == LayerRole::kBody || l.role == LayerRole::kClassifier ||
+                           l.role == LayerRole::kExit;
     const FpActivation act = main_path ? FpActivation::kRelu : FpActivation::kIdentity;
     if (l.kind == LayerKind::kConv) {
       QuantConv2d conv(QuantConv2dOptions(l.in_channels, l.out_channels, l.kernel)
@@ -83,7 +84,11 @@ torch::Tensor HybridNetImpl::unit(int index, const torch::Tensor& x) {
   return out;
 }
 
-torch::Tensor HybridNetImpl::forward(torch::Tensor x) {
+torch::Tensor HybridNetImpl::forward(torch::Tensor x) { return forward_exits(x).back(); }
+
+std::vector<torch::Tensor> HybridNetImpl::forward_exits(torch::Tensor x) {
+  std::vector<torch::Tensor> logits;
+  size_t next_exit = 0;
   x = unit(arch_.stem, x);
   if (arch_.stem_pool == StemPool::kMax3x3Stride2)
     x = torch::max_pool2d(x, 3, 2, 1);
@@ -95,10 +100,16 @@ torch::Tensor HybridNetImpl::forward(torch::Tensor x) {
     if (b.residual && !plain_)
       y = y + (b.shortcut >= 0 ? unit(b.shortcut, x) : identity_shortcut(x, y));
     x = b.pool_after ? torch::max_pool2d(y, 2, 2, 0, 1, /*ceil_mode=*/true) : y;
+    const int block = static_cast<int>(&b - arch_.blocks.data());
+    for (; next_exit < arch_.exits.size() && arch_.exits[next_exit].after_block == block;
+         ++next_exit)
+      logits.push_back(
+          unit(arch_.exits[next_exit].layer, torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1)));
   }
   x = torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1);
   for (int i : arch_.classifier) x = unit(i, x);
-  return x;
+  logits.push_back(x);
+  return logits;
 }
 
 HybridNet build_network(const HybridPlan& plan, int in_channels, int in_h, int in_w,

@@ -14,8 +14,10 @@ namespace hybridnet::models {
 class HybridNetImpl : public torch::nn::Module {
  public:
   HybridNetImpl(Architecture arch, HybridPlan plan);
-  /// Logits [B, classes] for images [B, C, H, W].
+  /// Logits [B, classes] for images [B, C, H, W] (the final classifier's).
   torch::Tensor forward(torch::Tensor x);
+  /// The logits of every early exit in forward order, then the final classifier's.
+  std::vector<torch::Tensor> forward_exits(torch::Tensor x);
 
   const Architecture& architecture() const { return arch_; }
   const HybridPlan& plan() const { return plan_; }

@@ -1,0 +1,68 @@
+#include "models/early_exit.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "models/error.h"
+
+namespace hybridnet::models {
+
+double softmax_entropy(const float* logits, int classes) {
+  // With z = logits - max and Z = sum e^z: p_c = e^z_c / Z, -sum p ln p = ln Z - sum p_c z_c.
+  const double m = *std::max_element(logits, logits + classes);
+  double z_sum = 0, pz = 0;
+  for (int c = 0; c < classes; ++c) z_sum += std::exp(logits[c] - m);
+  for (int c = 0; c < classes; ++c) {
+    const double z = logits[c] - m;
+    pz += std::exp(z) / z_sum * z;
+  }
+  return std::max(0.0, std::log(z_sum) - pz);
+}
+
+ExitCurve::ExitCurve(const ExitLogits& l) : samples_(l.samples), outputs_(l.outputs) {
+  if (l.outputs < 1 || l.classes < 2 ||
+      l.logits.size() != size_t(l.outputs) * l.samples * l.classes ||
+      l.labels.size() != size_t(l.samples))
+    throw ConfigError("exit logits: inconsistent shape");
+  entropy_.resize(size_t(outputs_) * samples_);
+  correct_.resize(size_t(outputs_) * samples_);
+  for (int k = 0; k < outputs_; ++k)
+    for (int64_t i = 0; i < samples_; ++i) {
+      const float* z = l.at(k, i);
+      entropy_[k * samples_ + i] = softmax_entropy(z, l.classes);
+      correct_[k * samples_ + i] = (std::max_element(z, z + l.classes) - z) == l.labels[i];
+    }
+}
+
+int ExitCurve::decide(int64_t i, const std::vector<double>& thresholds) const {
+  for (int k = 0; k + 1 < outputs_; ++k)
+    if (entropy_[k * samples_ + i] < thresholds[k]) return k;
+  return outputs_ - 1;
+}
+
+ExitPoint ExitCurve::at(const std::vector<double>& thresholds) const {
+  if (static_cast<int>(thresholds.size()) != outputs_ - 1)
+    throw ConfigError(std::to_string(thresholds.size()) + " threshold(s) for " +
+                      std::to_string(outputs_ - 1) + " early exit(s)");
+  std::vector<int64_t> taken(outputs_, 0), right(outputs_, 0);
+  for (int64_t i = 0; i < samples_; ++i) {
+    const int k = decide(i, thresholds);
+    ++taken[k];
+    right[k] += correct_[k * samples_ + i];
+  }
+  ExitPoint p;
+  p.thresholds = thresholds;
+  const double n = std::max<int64_t>(1, samples_);
+  int64_t all_right = 0;
+  for (int k = 0; k < outputs_; ++k) {
+    if (k + 1 < outputs_) p.exit_share.push_back(taken[k] / n);
+    p.exit_accuracy.push_back(taken[k] ? double(right[k]) / taken[k] : 0.0);
+    all_right += right[k];
+  }
+  p.cloud_share = taken[outputs_ - 1] / n;
+  p.accuracy = all_right / n;
+  return p;
+}
+
+}  // namespace hybridnet::models
