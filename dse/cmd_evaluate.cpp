@@ -4,6 +4,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "dse/run_data.h"
 #include "dse/subcommands.h"
 #include "models/error.h"
 #include "models/trainer.h"
@@ -25,16 +26,7 @@ void run_evaluate(EvaluateOptions o) {
     throw ConfigError("evaluate needs --checkpoint DIR or --export DIR (one of them)");
   if (o.checkpoint.empty()) o.checkpoint = o.export_dir;  // an export is a loadable run directory
   auto run = models::load_run(o.checkpoint);
-  models::DataOptions data = run.spec.data;  // same subsets and normalisation as training
-  if (!o.dataset.empty() && o.dataset != data.name) {
-    data = models::DataOptions{};
-    data.name = o.dataset;
-  }
-  if (!o.data_dir.empty()) data.dir = o.data_dir;
-  const auto splits = models::load_data(data);
-  if (splits.channels != run.spec.in_channels || splits.height != run.spec.in_h ||
-      splits.width != run.spec.in_w || splits.num_classes != run.spec.num_classes)
-    throw DataError(data.name + ": images or classes do not match the network in " + o.checkpoint);
+  const auto splits = load_run_data(run, o.dataset, o.data_dir, o.checkpoint);
   models::TrainConfig t = run.spec.train;
   models::set_intra_op_threads(o.threads);
   const auto device = models::resolve_device(o.device.empty() ? t.device : o.device);
@@ -45,14 +37,14 @@ void run_evaluate(EvaluateOptions o) {
                                 {"test_top5", ev.top5},
                                 {"test_loss", ev.loss},
                                 {"test_samples", ev.samples},
-                                {"dataset", data.name},
+                                {"dataset", splits.name},
                                 {"epochs_done", run.epochs_done},
                                 {"plan_hash", run.spec.plan.hash()}}
                      .dump(2)
               << "\n";
   } else {
     std::printf("test_accuracy %.4f  top5 %.4f  loss %.4f  (%lld images of %s, after %d epochs)\n",
-                ev.top1, ev.top5, ev.loss, (long long)ev.samples, data.name.c_str(),
+                ev.top1, ev.top5, ev.loss, (long long)ev.samples, splits.name.c_str(),
                 run.epochs_done);
   }
 }

@@ -19,6 +19,7 @@ struct TrainOptions {
   std::string out;
   models::DataOptions data;
   models::TrainConfig train;
+  models::ExitTraining exits;
   bool augment = false, no_augment = false;
   double lr = 0;  // 0: the optimizer's default
 };
@@ -30,15 +31,19 @@ void run_train(TrainOptions o) {
   o.train.lr = o.lr > 0 ? o.lr : (o.train.optimizer == "adam" ? 1e-3 : 0.1);
   models::validate(o.train);
   const auto plan = models::resolve_plan_argument(o.plan, o.model);
+  const int early_exits = static_cast<int>(plan.exits.size());
+  models::exit_loss_weights(o.exits, early_exits);  // bad --exit-* options fail before loading
   const auto data = models::load_data(o.data);
 
-  const auto spec = models::make_run_spec(plan, o.data, data, o.train);
+  auto spec = models::make_run_spec(plan, o.data, data, o.train);
+  spec.exit_training = o.exits;
+  const int epochs = models::total_epochs(o.train, o.exits, early_exits);
   std::fprintf(stderr,
                "training %s plan %s on %s: %lld train / %lld val / %lld test images, %d epochs, "
                "batch %d, %s lr %g, out %s\n",
                plan.arch.c_str(), plan.hash().c_str(), data.name.c_str(),
                (long long)data.train.size(), (long long)data.val.size(),
-               (long long)data.test.size(), o.train.epochs, o.train.batch_size,
+               (long long)data.test.size(), epochs, o.train.batch_size,
                o.train.optimizer.c_str(), o.train.lr, o.out.c_str());
 
   // On a terminal a live line per step; in a log a plain line every quarter epoch.
@@ -61,13 +66,12 @@ void run_train(TrainOptions o) {
     std::string val;
     if (e.val_accuracy >= 0) val = "  val acc " + std::to_string(e.val_accuracy).substr(0, 6);
     std::fprintf(stderr, "epoch %d/%d: loss %.4f  train acc %.4f%s  test acc %.4f  (%.1f s)\n",
-                 e.epoch, o.train.epochs, e.train_loss, e.train_accuracy, val.c_str(),
+                 e.epoch, epochs, e.train_loss, e.train_accuracy, val.c_str(),
                  e.test_accuracy, e.seconds);
   };
   const auto result = models::train_run(spec, data, o.out, callbacks);
   if (result.resumed_from_epoch > 0)
-    std::fprintf(stderr, "resumed after epoch %d of %d\n", result.resumed_from_epoch,
-                 o.train.epochs);
+    std::fprintf(stderr, "resumed after epoch %d of %d\n", result.resumed_from_epoch, epochs);
   std::printf("test_accuracy %.4f  top5 %.4f  (%lld images)  run %s\n", result.test.top1,
               result.test.top5, (long long)result.test.samples, o.out.c_str());
 }
@@ -120,6 +124,17 @@ void setup_train(CLI::App& app) {
   sub->add_option("--threads", t.threads, "Intra-op threads (0 = all cores)")
       ->capture_default_str();
   sub->add_option("--max-steps", t.max_steps, "Cap on steps per epoch (0 = whole epoch)")
+      ->capture_default_str();
+  sub->add_option("--exit-training", opt->exits.mode,
+                  "Plans with early exits: joint (loss sum_k lambda_k CE_k) or separate (train "
+                  "the backbone, freeze it, train the exits)")
+      ->capture_default_str();
+  sub->add_option("--exit-lambdas", opt->exits.lambdas,
+                  "Joint training: loss weight of each early exit, comma separated (default 0.6 "
+                  "shared by the early exits; the final classifier gets 1 - their sum)")
+      ->delimiter(',');
+  sub->add_option("--exit-epochs", opt->exits.exit_epochs,
+                  "Separate training: epochs of the exits after the backbone's (0 = --epochs)")
       ->capture_default_str();
   sub->footer(preset_help());
   sub->callback([opt] { run_train(*opt); });

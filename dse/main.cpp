@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   app.set_help_all_flag("--help-all", "Show help for every subcommand");
   hybridnet::dse::setup_train(app);
   hybridnet::dse::setup_evaluate(app);
+  hybridnet::dse::setup_exits(app);
   hybridnet::dse::setup_arch(app);
   hybridnet::dse::setup_cost(app);
   hybridnet::dse::setup_analyze(app);

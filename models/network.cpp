@@ -2,6 +2,7 @@
 #include "models/network.h"
 
 #include <mutex>
+#include <set>
 
 #include "models/quant_layers.h"
 
@@ -110,6 +111,30 @@ std::vector<torch::Tensor> HybridNetImpl::forward_exits(torch::Tensor x) {
   for (int i : arch_.classifier) x = unit(i, x);
   logits.push_back(x);
   return logits;
+}
+
+void HybridNetImpl::freeze_backbone() {
+  std::set<std::string> exits;
+  for (const auto& e : arch_.exits) {
+    const std::string name = module_name(arch_.layers[e.layer]);
+    exits.insert(name + ".");
+    exits.insert(name + "_bn.");
+  }
+  for (auto& p : named_parameters()) {
+    bool exit_param = false;
+    for (const auto& prefix : exits) exit_param |= p.key().rfind(prefix, 0) == 0;
+    if (exit_param) continue;
+    p.value().set_requires_grad(false);
+    p.value().mutable_grad() = torch::Tensor();  // optimizers skip parameters without a grad
+  }
+}
+
+void HybridNetImpl::train_exits_only() {
+  eval();
+  for (const auto& e : arch_.exits) {
+    layers_[e.layer].ptr()->train(true);
+    norms_[e.layer].ptr()->train(true);
+  }
 }
 
 HybridNet build_network(const HybridPlan& plan, int in_channels, int in_h, int in_w,

@@ -25,6 +25,10 @@ class HybridNetImpl : public torch::nn::Module {
   /// Reports every layer's input (after BN) and output to `observer` during forward; empty
   /// function = off.
   void set_observer(ActivationObserver observer) { observer_ = std::move(observer); }
+  /// Separate exit training: every parameter but the exits' stops learning (no gradient), and
+  /// train_exits_only() puts the backbone's batch norms in eval mode so their statistics stay.
+  void freeze_backbone();
+  void train_exits_only();
   /// Drops the shortcut connections in forward (a "plain" copy of a ResNet, for profiling).
   void set_plain(bool plain) { plain_ = plain; }
 

@@ -28,6 +28,9 @@ const std::vector<PresetInfo>& presets() {
       {"inflate", "width=2", "XNOR at a width multiplier"},
       {"hybrid-comp-a", "k=6, kb=2, width=1", "last k body layers kb-bit, the rest binary"},
       {"binary-shortcut-1", "width=1", "ResNet XNOR with a shortcut around every conv"},
+      {"edge-cloud", "M=(half), bits=1, exits=1, width=1",
+       "first M body convs bits-bit on the edge (stem and shortcuts FP), the rest FP in the "
+       "cloud; exits early exits spread evenly over the edge, the last at its end"},
   };
   return kPresets;
 }
@@ -108,12 +111,53 @@ std::vector<int> last_k(const std::vector<int>& body, int k, const std::string& 
   return std::vector<int>(body.end() - k, body.end());
 }
 
+// Edge-cloud paper: M body convs on the edge at `bits`, early exits spread evenly over the edge
+// at block ends (two exits: the middle and the end, as the paper's Table IV).
+HybridPlan edge_cloud_preset(const std::string& spec_text, Params& params,
+                             const std::string& arch) {
+  const double width = params.get("width", 1.0);
+  const Architecture a = xnor_plan(arch, width, default_shortcut(arch)).describe();
+  std::vector<int> ends;  // block ends before the last block
+  for (int b = 0; b + 1 < static_cast<int>(a.blocks.size()); ++b)
+    ends.push_back(a.convs_through_block(b));
+  if (ends.empty()) throw ConfigError("preset edge-cloud: " + arch + " has no block to split at");
+  // Default split: the first block end at or past half the body convs.
+  const int total = a.convs_through_block(static_cast<int>(a.blocks.size()) - 1);
+  int half = ends.back();
+  for (int e : ends)
+    if (2 * e >= total) {
+      half = e;
+      break;
+    }
+  const int m = params.get_int("M", half, 1, ends.back());
+  const int bits = params.get_int("bits", 1, 1, 8);
+  const int count = params.get_int("exits", 1, 1, 8);
+  std::vector<int> exits;
+  for (int j = 1; j <= count; ++j) {
+    const double target = double(m) * j / count;
+    int best = 0;
+    for (int e : ends)
+      if (e <= target + 1e-9) best = e;
+    if (best == 0 || (!exits.empty() && best == exits.back()))
+      throw ConfigError("preset edge-cloud: " + std::to_string(count) + " exits do not fit in " +
+                        std::to_string(m) + " edge layers of " + arch);
+    exits.push_back(best);
+  }
+  params.check_all_used();
+  const nlohmann::json j = {
+      {"arch", arch},
+      {"width", width},
+      {"edge_cloud", {{"edge_layers", m}, {"edge_bits", bits}, {"exits", exits}}}};
+  return HybridPlan::from_json(j, "preset " + spec_text);
+}
+
 }  // namespace
 
 HybridPlan make_preset(const std::string& spec_text, const std::string& arch) {
   const Spec spec = parse_spec(spec_text);
   Params params(spec);
   const std::string& name = spec.name;
+  if (name == "edge-cloud") return edge_cloud_preset(spec_text, params, arch);
   const bool vgg = is_vgg(arch);
   const double width = params.get("width", name == "inflate" ? 2.0 : 1.0);
   ShortcutPolicy sc = default_shortcut(arch);

@@ -30,15 +30,54 @@ void validate(const TrainConfig& c) {
   if (c.max_steps < 0) fail("--max-steps must be >= 0");
 }
 
+void to_json(json& j, const ExitTraining& t) {
+  j = {{"mode", t.mode}, {"lambdas", t.lambdas}, {"exit_epochs", t.exit_epochs}};
+}
+
+void from_json(const json& j, ExitTraining& t) {
+  const ExitTraining d;
+  t.mode = j.value("mode", d.mode);
+  t.lambdas = j.value("lambdas", d.lambdas);
+  t.exit_epochs = j.value("exit_epochs", d.exit_epochs);
+}
+
+std::vector<double> exit_loss_weights(const ExitTraining& t, int early_exits) {
+  if (t.mode != "joint" && t.mode != "separate")
+    throw ConfigError("exit training must be joint or separate, not " + t.mode);
+  if (t.exit_epochs < 0) throw ConfigError("exit epochs must be >= 0");
+  std::vector<double> w = t.lambdas;
+  if (w.empty() && early_exits > 0) w.assign(early_exits, 0.6 / early_exits);
+  if (static_cast<int>(w.size()) != early_exits)
+    throw ConfigError("exit lambdas: " + std::to_string(w.size()) + " given for " +
+                      std::to_string(early_exits) + " early exit(s)");
+  double sum = 0;
+  for (double l : w) {
+    if (!(l >= 0 && l <= 1)) throw ConfigError("exit lambdas must be in [0, 1]");
+    sum += l;
+  }
+  if (sum > 1 + 1e-9)
+    throw ConfigError("exit lambdas sum to " + std::to_string(sum) +
+                      "; they and the final classifier's weight sum to 1");
+  w.push_back(std::max(0.0, 1.0 - sum));
+  return w;
+}
+
+int total_epochs(const TrainConfig& train, const ExitTraining& t, int early_exits) {
+  if (early_exits == 0 || t.mode != "separate") return train.epochs;
+  return train.epochs + (t.exit_epochs > 0 ? t.exit_epochs : train.epochs);
+}
+
 json run_spec_to_json(const RunSpec& s) {
-  return {{"plan", s.plan.to_json()},
-          {"data", s.data},
-          {"train", s.train},
-          {"shape",
-           {{"channels", s.in_channels},
-            {"height", s.in_h},
-            {"width", s.in_w},
-            {"classes", s.num_classes}}}};
+  json j = {{"plan", s.plan.to_json()},
+            {"data", s.data},
+            {"train", s.train},
+            {"shape",
+             {{"channels", s.in_channels},
+              {"height", s.in_h},
+              {"width", s.in_w},
+              {"classes", s.num_classes}}}};
+  if (!s.plan.exits.empty()) j["exit_training"] = s.exit_training;
+  return j;
 }
 
 RunSpec run_spec_from_json(const json& j, const std::string& where) {
@@ -47,6 +86,7 @@ RunSpec run_spec_from_json(const json& j, const std::string& where) {
     s.plan = HybridPlan::from_json(j.at("plan"), where);
     s.data = j.at("data").get<DataOptions>();
     s.train = j.at("train").get<TrainConfig>();
+    if (j.contains("exit_training")) s.exit_training = j.at("exit_training").get<ExitTraining>();
     const json& shape = j.at("shape");
     s.in_channels = shape.at("channels");
     s.in_h = shape.at("height");

@@ -37,11 +37,35 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, epochs, batch_size,
 /// Throws ConfigError naming the option when a value is out of range.
 void validate(const TrainConfig& c);
 
+/// How a network with early exits trains (edge-cloud paper II.B). "joint": the loss is
+/// sum_k lambda_k CE_k over every exit and the final classifier (eq. 5); "separate": the
+/// backbone trains on the final classifier alone for `epochs`, then is frozen (weights and
+/// batch-norm statistics) while the exits train for `exit_epochs` more.
+struct ExitTraining {
+  std::string mode = "joint";
+  /// lambda per early exit; empty: 0.6 shared equally by the early exits (the paper's value
+  /// for one exit). The final classifier gets 1 - their sum.
+  std::vector<double> lambdas;
+  int exit_epochs = 0;  ///< separate: epochs of the exits' phase (0: as many as the backbone's)
+  bool operator==(const ExitTraining& o) const {
+    return mode == o.mode && lambdas == o.lambdas && exit_epochs == o.exit_epochs;
+  }
+};
+/// {"mode", "lambdas", "exit_epochs"}; missing keys keep the defaults.
+void to_json(nlohmann::json& j, const ExitTraining& t);
+void from_json(const nlohmann::json& j, ExitTraining& t);
+/// Loss weights of the early exits and then the final classifier (they sum to 1); throws
+/// ConfigError when the mode is unknown or the lambdas do not fit `early_exits`.
+std::vector<double> exit_loss_weights(const ExitTraining& t, int early_exits);
+/// Epochs of the whole run: the exits' phase of separate training comes on top.
+int total_epochs(const TrainConfig& train, const ExitTraining& t, int early_exits);
+
 /// Everything needed to rebuild and re-evaluate a run.
 struct RunSpec {
   HybridPlan plan;
   DataOptions data;
   TrainConfig train;
+  ExitTraining exit_training;  ///< in run.json only when the plan has exits
   int in_channels = 1, in_h = 28, in_w = 28, num_classes = 10;
 };
 nlohmann::json run_spec_to_json(const RunSpec& spec);

@@ -104,6 +104,21 @@ void set_intra_op_threads(int threads) {
       threads > 0 ? threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency())));
 }
 
+torch::Tensor exit_loss(const std::vector<torch::Tensor>& outputs, const torch::Tensor& labels,
+                        const std::vector<double>& weights) {
+  if (outputs.size() != weights.size())
+    throw ConfigError(std::to_string(weights.size()) + " loss weights for " +
+                      std::to_string(outputs.size()) + " outputs");
+  torch::Tensor loss;
+  for (size_t k = 0; k < outputs.size(); ++k) {
+    if (weights[k] == 0) continue;
+    const auto term = weights[k] * torch::nn::functional::cross_entropy(outputs[k], labels);
+    loss = loss.defined() ? loss + term : term;
+  }
+  if (!loss.defined()) throw ConfigError("every loss weight is 0");
+  return loss;
+}
+
 Evaluation evaluate(HybridNet& net, const Dataset& data, int batch_size, torch::Device device) {
   torch::NoGradGuard no_grad;
   net->eval();
@@ -142,6 +157,13 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
   const fs::path dir(dir_name);
   fs::create_directories(dir);
   const json spec_json = run_spec_to_json(spec);
+  const int early_exits = static_cast<int>(spec.plan.exits.size());
+  const std::vector<double> loss_weights = exit_loss_weights(spec.exit_training, early_exits);
+  const bool separate = early_exits > 0 && spec.exit_training.mode == "separate";
+  const int epochs = total_epochs(cfg, spec.exit_training, early_exits);
+  // The exits' phase of separate training: its own schedule over its own epochs.
+  TrainConfig exit_cfg = cfg;
+  exit_cfg.epochs = epochs - cfg.epochs;
 
   TrainResult result;
   const bool resuming = fs::exists(dir / "run.json");
@@ -149,8 +171,10 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
     json old = read_json_file((dir / "run.json").string());
     // Only the epoch count may change: training longer continues the same run.
     json a = old, b = spec_json;
-    a["train"].erase("epochs");
-    b["train"].erase("epochs");
+    if (!separate) {  // separate training's phases hang on the epoch count
+      a["train"].erase("epochs");
+      b["train"].erase("epochs");
+    }
     a["train"].erase("threads");
     b["train"].erase("threads");
     if (a != b)
@@ -172,7 +196,7 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
       throw DataError((dir / "state.json").string() + ": malformed: " + e.what());
     }
     start_epoch = static_cast<int>(result.history.size());
-    if (start_epoch > cfg.epochs)
+    if (start_epoch > epochs)
       throw ConfigError(dir.string() + " already holds " + std::to_string(start_epoch) +
                         " finished epochs; --epochs must be at least that");
     try {
@@ -191,9 +215,19 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
   const int64_t n = data.train.size();
   const int64_t full_steps = (n + cfg.batch_size - 1) / cfg.batch_size;
   const int64_t steps = cfg.max_steps > 0 ? std::min(cfg.max_steps, full_steps) : full_steps;
-  for (int epoch = start_epoch; epoch < cfg.epochs; ++epoch) {
+  for (int epoch = start_epoch; epoch < epochs; ++epoch) {
     const auto t0 = std::chrono::steady_clock::now();
-    const double lr = schedule_lr(cfg, epoch);
+    const bool exit_phase = separate && epoch >= cfg.epochs;
+    const double lr =
+        exit_phase ? schedule_lr(exit_cfg, epoch - cfg.epochs) : schedule_lr(cfg, epoch);
+    if (exit_phase) net->freeze_backbone();
+    // Separate training: the backbone learns from the final classifier alone, then only the
+    // exits learn, each from its own cross-entropy.
+    std::vector<double> weights = loss_weights;
+    if (separate) {
+      std::fill(weights.begin(), weights.end(), exit_phase ? 1.0 : 0.0);
+      weights.back() = exit_phase ? 0.0 : 1.0;
+    }
     for (auto& group : optimizer->param_groups()) group.options().set_lr(lr);
     // Per-epoch RNG: the same seed gives the same order on a fresh run and on a resumed one.
     std::mt19937_64 rng(cfg.seed * 1000003ULL + epoch);
@@ -203,6 +237,7 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
     const auto order_t = torch::from_blob(order.data(), {n}, torch::kInt64);
 
     net->train();
+    if (exit_phase) net->train_exits_only();
     double loss_sum = 0;
     int64_t correct = 0, seen = 0;
     for (int64_t s = 0; s < steps; ++s) {
@@ -213,8 +248,11 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
       x = x.to(device);
       const auto y = data.train.labels.index_select(0, idx).to(device);
       optimizer->zero_grad();
-      const auto logits = net->forward(x);
-      const auto loss = torch::nn::functional::cross_entropy(logits, y);
+      const auto outputs =
+          early_exits > 0 ? net->forward_exits(x) : std::vector<torch::Tensor>{net->forward(x)};
+      const auto& logits = outputs.back();
+      const auto loss = early_exits > 0 ? exit_loss(outputs, y, weights)
+                                        : torch::nn::functional::cross_entropy(logits, y);
       const double loss_value = loss.item<double>();
       if (!std::isfinite(loss_value))
         throw TrainingError("training diverged: loss is " + std::to_string(loss_value) +
@@ -231,7 +269,7 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
         const double el =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         callbacks.step(
-            {epoch + 1, cfg.epochs, s + 1, steps, loss_sum / seen, double(correct) / seen, el});
+            {epoch + 1, epochs, s + 1, steps, loss_sum / seen, double(correct) / seen, el});
       }
     }
     EpochRecord rec;
@@ -266,7 +304,7 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
                                            {"test_top5", result.test.top5},
                                            {"test_loss", result.test.loss},
                                            {"test_samples", result.test.samples},
-                                           {"epochs", cfg.epochs},
+                                           {"epochs", epochs},
                                            {"seconds", train_seconds},
                                            {"plan_hash", spec.plan.hash()},
                                            {"history", history}});

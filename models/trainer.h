@@ -54,6 +54,11 @@ struct TrainResult {
   int resumed_from_epoch = 0;  ///< epochs found finished in the run directory
 };
 
+/// The loss of a network's outputs (early exits, then the final classifier): sum_k w_k CE_k
+/// (edge-cloud paper eq. 5; w from exit_loss_weights). A weight of 0 skips its output.
+torch::Tensor exit_loss(const std::vector<torch::Tensor>& outputs, const torch::Tensor& labels,
+                        const std::vector<double>& weights);
+
 /// LibTorch's intra-op (OpenMP) threads: `threads` if > 0, else every core.
 void set_intra_op_threads(int threads);
 

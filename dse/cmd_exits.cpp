@@ -1,0 +1,181 @@
+// `hybridnet exits`: Algorithm 1 of the edge-cloud paper over a grid of entropy thresholds for a
+// trained network with early exits: per threshold, the share of samples leaving at each exit,
+// accuracy, and edge / cloud / mean energy per inference. The network runs once; every
+// threshold is scored from the cached exit logits.
+#include <CLI/CLI.hpp>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "dse/cli_common.h"
+#include "dse/run_data.h"
+#include "dse/subcommands.h"
+#include "models/cost_model.h"
+#include "models/error.h"
+#include "models/exit_cost.h"
+#include "models/exit_logits.h"
+
+namespace hybridnet::dse {
+
+struct ExitsOptions {
+  std::string checkpoint;
+  std::string dataset;
+  std::string data_dir;
+  std::string thresholds = "0.1:2.0:0.1";
+  std::string energy_table = "cdl";
+  double transfer_pj_per_bit = 0;
+  int threads = 0;
+  bool json = false;
+};
+
+// "FROM:TO:STEP" (TO included) or "T1,T2,...".
+std::vector<double> parse_thresholds(const std::string& text) {
+  const std::string what = "--thresholds: expected FROM:TO:STEP or a comma list, got '" + text + "'";
+  auto number = [&](const std::string& s) {
+    size_t used = 0;
+    double v = 0;
+    try {
+      v = std::stod(s, &used);
+    } catch (const std::exception&) {
+      throw ConfigError(what);
+    }
+    if (used != s.size() || !(v >= 0) || !std::isfinite(v))
+      throw ConfigError(what + " (thresholds are entropies >= 0)");
+    return v;
+  };
+  std::vector<std::string> parts;
+  const char sep = text.find(':') != std::string::npos ? ':' : ',';
+  std::stringstream ss(text);
+  for (std::string p; std::getline(ss, p, sep);) parts.push_back(p);
+  std::vector<double> out;
+  if (sep == ':') {
+    if (parts.size() != 3) throw ConfigError(what);
+    const double from = number(parts[0]), to = number(parts[1]), step = number(parts[2]);
+    if (step <= 0 || to < from) throw ConfigError(what + " (needs FROM <= TO and STEP > 0)");
+    const auto n = static_cast<int64_t>(std::floor((to - from) / step + 1e-9)) + 1;
+    if (n > 100000) throw ConfigError(what + " (more than 100000 thresholds)");
+    for (int64_t i = 0; i < n; ++i) out.push_back(from + double(i) * step);
+  } else {
+    for (const auto& p : parts) out.push_back(number(p));
+  }
+  if (out.empty()) throw ConfigError(what);
+  return out;
+}
+
+void run_exits(const ExitsOptions& o) {
+  const auto grid = parse_thresholds(o.thresholds);
+  const auto table = models::load_energy_table(o.energy_table);
+  auto run = models::load_run(o.checkpoint);
+  const auto& plan = run.spec.plan;
+  const int early = static_cast<int>(plan.exits.size());
+  if (early == 0)
+    throw ConfigError(o.checkpoint + ": the network has no early exit (train an edge-cloud plan, "
+                      "e.g. --plan edge-cloud:M=10,bits=1)");
+  const auto splits = load_run_data(run, o.dataset, o.data_dir, o.checkpoint);
+  models::set_intra_op_threads(o.threads);
+  const auto device = models::resolve_device(run.spec.train.device);
+  run.net->to(device);
+  const models::ExitCurve curve(
+      models::collect_exit_logits(run.net, splits.test, run.spec.train.eval_batch_size, device));
+
+  const auto& arch = run.net->architecture();
+  const auto cost = models::plan_cost(plan, run.spec.in_channels, run.spec.in_h, run.spec.in_w,
+                                      run.spec.num_classes, table);
+  const auto costs = models::exit_costs(arch, plan, cost);
+  const double fp_pj = cost.ee_fp * cost.total.energy_pj;  // the FP network without exits
+
+  nlohmann::json points = nlohmann::json::array();
+  std::vector<std::string> rows;
+  for (double t : grid) {
+    const auto p = curve.at(std::vector<double>(early, t));
+    const auto e = models::inference_energy(costs, p.exit_share, o.transfer_pj_per_bit);
+    points.push_back({{"thresholds", p.thresholds},
+                      {"exit_share", p.exit_share},
+                      {"cloud_share", p.cloud_share},
+                      {"exit_accuracy", p.exit_accuracy},
+                      {"accuracy", p.accuracy},
+                      {"edge_energy_pj", e.edge_pj},
+                      {"cloud_energy_pj", e.cloud_pj},
+                      {"transfer_energy_pj", e.transfer_pj},
+                      {"mean_energy_pj", e.mean_pj()},
+                      {"ee_fp", fp_pj / e.mean_pj()}});
+    char buf[64];
+    std::string row;
+    std::snprintf(buf, sizeof buf, "%9.3f", t);
+    row += buf;
+    for (int k = 0; k < early; ++k) {
+      std::snprintf(buf, sizeof buf, "  %6.1f%% %6.4f", 100 * p.exit_share[k], p.exit_accuracy[k]);
+      row += buf;
+    }
+    std::snprintf(buf, sizeof buf, "  %6.4f  %8.4f  %8.2f  %8.2f  %8.2f  %5.2f",
+                  p.exit_accuracy.back(), p.accuracy, e.edge_pj / 1e6, e.cloud_pj / 1e6,
+                  e.mean_pj() / 1e6, fp_pj / e.mean_pj());
+    rows.push_back(row + buf);
+  }
+  if (o.json) {
+    std::cout << nlohmann::json{{"checkpoint", o.checkpoint},
+                                {"dataset", splits.name},
+                                {"test_samples", splits.test.size()},
+                                {"energy_table", table.name},
+                                {"edge_layers", plan.edge_layers},
+                                {"exits", plan.exits},
+                                {"fp_energy_pj", fp_pj},
+                                {"network_energy_pj", cost.total.energy_pj},
+                                {"exit_energy_pj", costs.to_exit_pj},
+                                {"edge_energy_pj", costs.edge_pj},
+                                {"cloud_energy_pj", costs.cloud_pj},
+                                {"transfer_pj_per_bit", o.transfer_pj_per_bit},
+                                {"points", points}}
+                     .dump(2)
+              << "\n";
+    return;
+  }
+  std::string where;
+  for (int x : plan.exits) where += (where.empty() ? "" : ", ") + std::to_string(x);
+  std::printf("%s: %s, edge %d body layer(s), early exit(s) after %s; %lld test images of %s; "
+              "energy table %s\n",
+              o.checkpoint.c_str(), plan.arch.c_str(), plan.edge_layers, where.c_str(),
+              (long long)splits.test.size(), splits.name.c_str(), table.name.c_str());
+  std::printf("FP network %.2f uJ; this network with no exit taken %.2f uJ (edge %.2f, cloud "
+              "%.2f)\n",
+              fp_pj / 1e6, cost.total.energy_pj / 1e6, costs.edge_pj / 1e6,
+              costs.cloud_pj / 1e6);
+  std::string head = "threshold";
+  for (int k = 1; k <= early; ++k) head += "  exit" + std::to_string(k) + " share/acc";
+  head += "  cloud acc  accuracy   edge uJ  cloud uJ   mean uJ  xFP";
+  std::printf("%s\n", head.c_str());
+  for (const auto& r : rows) std::printf("%s\n", r.c_str());
+}
+
+void setup_exits(CLI::App& app) {
+  auto opt = std::make_shared<ExitsOptions>();
+  auto* sub = app.add_subcommand(
+      "exits",
+      "Exit shares, accuracy and edge/cloud energy of a network with early exits over a grid of "
+      "entropy thresholds (one pass over the data)");
+  sub->add_option("--checkpoint", opt->checkpoint, "Run directory of a network with early exits")
+      ->required();
+  sub->add_option("--dataset", opt->dataset,
+                  "Dataset (default: the run's own, with its test subset)");
+  sub->add_option("--data", opt->data_dir, "Directory of the dataset files");
+  sub->add_option("--thresholds", opt->thresholds,
+                  "Entropy thresholds FROM:TO:STEP (TO included) or T1,T2,...; every early exit "
+                  "takes the same threshold")
+      ->capture_default_str();
+  sub->add_option("--energy-table", opt->energy_table,
+                  "Built-in table (" + join(models::builtin_energy_tables()) + ") or a JSON file")
+      ->capture_default_str();
+  sub->add_option("--transfer-pj-per-bit", opt->transfer_pj_per_bit,
+                  "Communication energy per bit of the 32-bit feature map sent to the cloud "
+                  "(0: left out, as in the paper)")
+      ->capture_default_str();
+  sub->add_option("--threads", opt->threads, "Intra-op threads (0 = all cores)");
+  sub->add_flag("--json", opt->json,
+                "Print {\"points\": [{\"thresholds\", \"exit_share\", \"accuracy\", "
+                "\"edge_energy_pj\", \"cloud_energy_pj\", \"mean_energy_pj\", ...}]}");
+  sub->callback([opt] { run_exits(*opt); });
+}
+
+}  // namespace hybridnet::dse
