@@ -248,11 +248,10 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
       x = x.to(device);
       const auto y = data.train.labels.index_select(0, idx).to(device);
       optimizer->zero_grad();
-      const auto outputs =
-          early_exits > 0 ? net->forward_exits(x) : std::vector<torch::Tensor>{net->forward(x)};
+      // Without exits: the final classifier alone, at weight 1.
+      const auto outputs = net->forward_exits(x);
       const auto& logits = outputs.back();
-      const auto loss = early_exits > 0 ? exit_loss(outputs, y, weights)
-                                        : torch::nn::functional::cross_entropy(logits, y);
+      const auto loss = exit_loss(outputs, y, weights);
       const double loss_value = loss.item<double>();
       if (!std::isfinite(loss_value))
         throw TrainingError("training diverged: loss is " + std::to_string(loss_value) +
