@@ -76,6 +76,28 @@ int Architecture::block_ending_at(int position) const {
   return -1;
 }
 
+std::vector<int> Architecture::split_points() const {
+  std::vector<int> out;
+  for (int b = 0; b + 1 < static_cast<int>(blocks.size()); ++b)
+    out.push_back(convs_through_block(b));
+  return out;
+}
+
+std::string Architecture::split_points_text() const {
+  std::string text;
+  for (int p : split_points()) text += (text.empty() ? "" : ", ") + std::to_string(p);
+  return text;
+}
+
+std::vector<int> Architecture::block_layers_through(int last_block) const {
+  std::vector<int> out;
+  for (int b = 0; b <= last_block && b < static_cast<int>(blocks.size()); ++b) {
+    out.insert(out.end(), blocks[b].main.begin(), blocks[b].main.end());
+    if (blocks[b].shortcut >= 0) out.push_back(blocks[b].shortcut);
+  }
+  return out;
+}
+
 namespace {
 
 // Appends layers while tracking the current feature-map shape.
@@ -273,13 +295,9 @@ void add_exits(Architecture& a) {
     if (position <= previous)
       throw ConfigError(where + ": exit positions must be positive and ascending");
     const int block = a.block_ending_at(position);
-    if (block < 0) {
-      std::string ends;
-      for (int b = 0; b + 1 < static_cast<int>(a.blocks.size()); ++b)
-        ends += (ends.empty() ? "" : ", ") + std::to_string(a.convs_through_block(b));
+    if (block < 0)
       throw ConfigError(where + ": not at the end of a block of " + a.config.name +
-                        " before its last (possible: " + ends + ")");
-    }
+                        " before its last (possible: " + a.split_points_text() + ")");
     if (block + 1 == static_cast<int>(a.blocks.size()))
       throw ConfigError(where + ": that is the end of the network, not an early exit");
     const int channels = a.layers[a.blocks[block].main.back()].out_channels;

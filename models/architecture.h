@@ -104,6 +104,13 @@ struct Architecture {
   int convs_through_block(int b) const;
   /// Block after which `position` main-path body convs are done; -1 when no block ends there.
   int block_ending_at(int position) const;
+  /// Body-conv counts at the end of every block but the last: where an edge split or an early
+  /// exit may go.
+  std::vector<int> split_points() const;
+  /// split_points() as "2, 4, 6", for error messages.
+  std::string split_points_text() const;
+  /// The main-path and shortcut layers of blocks 0..last_block (none for -1).
+  std::vector<int> block_layers_through(int last_block) const;
 };
 
 /// Architecture names understood by describe_architecture, for --help and errors.

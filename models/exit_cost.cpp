@@ -1,39 +1,30 @@
 #include "models/exit_cost.h"
 
 #include <numeric>
-#include <set>
 
 #include "models/error.h"
 
 namespace hybridnet::models {
 
 ExitCosts exit_costs(const Architecture& arch, const HybridPlan& plan, const CostReport& cost) {
-  // The blocks whose layers a sample has run when it reaches the end of block b.
-  auto layers_through = [&](int last_block) {
-    std::set<int> out = {arch.stem};
-    for (int b = 0; b <= last_block; ++b) {
-      for (int i : arch.blocks[b].main) out.insert(i);
-      if (arch.blocks[b].shortcut >= 0) out.insert(arch.blocks[b].shortcut);
-    }
-    return out;
-  };
-  auto energy_of = [&](const std::set<int>& layers) {
-    double e = 0;
-    for (int i : layers) e += cost.layers.at(i).energy_pj;
+  // What a sample has run when it reaches the end of block b: the stem and blocks 0..b.
+  auto energy_through = [&](int last_block) {
+    double e = cost.layers.at(arch.stem).energy_pj;
+    for (int i : arch.block_layers_through(last_block)) e += cost.layers.at(i).energy_pj;
     return e;
   };
   ExitCosts c;
   double exits_so_far = 0;
   for (const auto& x : arch.exits) {
     exits_so_far += cost.layers.at(x.layer).energy_pj;
-    c.to_exit_pj.push_back(energy_of(layers_through(x.after_block)) + exits_so_far);
+    c.to_exit_pj.push_back(energy_through(x.after_block) + exits_so_far);
   }
   const double total = cost.total.energy_pj;
   if (plan.edge_layers > 0) {
     const int split = arch.block_ending_at(plan.edge_layers);
     if (split < 0) throw ConfigError("edge split after " + std::to_string(plan.edge_layers) +
                                      " layers does not end a block");
-    c.edge_pj = energy_of(layers_through(split)) + exits_so_far;
+    c.edge_pj = energy_through(split) + exits_so_far;
     c.cloud_pj = total - c.edge_pj;
     const auto& last = arch.layers.at(arch.blocks[split].main.back());
     c.transfer_values = int64_t(last.out_channels) * last.out_h * last.out_w;

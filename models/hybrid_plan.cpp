@@ -22,18 +22,6 @@ Precision default_precision(const LayerSpec& l, bool fp_shortcuts) {
   return Precision::binary();
 }
 
-// Layers of the edge part: the main-path and shortcut convs of the blocks that end at or before
-// `edge_layers` body convs (the stem is on the edge too, and FP).
-std::set<int> edge_block_layers(const Architecture& a, int edge_layers) {
-  std::set<int> out;
-  for (int b = 0; b < static_cast<int>(a.blocks.size()); ++b) {
-    if (a.convs_through_block(b) > edge_layers) break;
-    for (int i : a.blocks[b].main) out.insert(i);
-    if (a.blocks[b].shortcut >= 0) out.insert(a.blocks[b].shortcut);
-  }
-  return out;
-}
-
 // The edge-cloud paper's precisions: edge body convs p1-bit, everything else FP.
 Precision edge_cloud_precision(const LayerSpec& l, const std::set<int>& edge, int edge_bits) {
   if (l.role == LayerRole::kBody && edge.count(l.index)) return Precision::kbit(edge_bits);
@@ -196,14 +184,10 @@ HybridPlan HybridPlan::from_json(const json& j, const std::string& where) {
   }
   if (plan.edge_layers > 0) {
     const int block = a.block_ending_at(plan.edge_layers);
-    if (block < 0 || block + 1 == static_cast<int>(a.blocks.size())) {
-      std::string ends;
-      for (int b = 0; b + 1 < static_cast<int>(a.blocks.size()); ++b)
-        ends += (ends.empty() ? "" : ", ") + std::to_string(a.convs_through_block(b));
+    if (block < 0 || block + 1 == static_cast<int>(a.blocks.size()))
       throw ConfigError(root + ".edge_cloud.edge_layers: " + std::to_string(plan.edge_layers) +
                         " does not end a block of " + plan.arch + " before the last (possible: " +
-                        ends + ")");
-    }
+                        a.split_points_text() + ")");
   }
   plan.exits = exits;
   if (!plan.exits.empty()) {
@@ -213,7 +197,9 @@ HybridPlan HybridPlan::from_json(const json& j, const std::string& where) {
       throw ConfigError(root + ".edge_cloud.exits: " + e.what());
     }
   }
-  const std::set<int> edge = edge_block_layers(a, plan.edge_layers);
+  // The edge: the stem (FP) and the blocks that end at or before `edge_layers` body convs.
+  const auto edge_layers = a.block_layers_through(a.block_ending_at(plan.edge_layers));
+  const std::set<int> edge(edge_layers.begin(), edge_layers.end());
   for (const auto& l : a.layers)
     plan.layers.push_back({l.name, plan.edge_layers > 0
                                        ? edge_cloud_precision(l, edge, edge_bits)

@@ -117,9 +117,7 @@ HybridPlan edge_cloud_preset(const std::string& spec_text, Params& params,
                              const std::string& arch) {
   const double width = params.get("width", 1.0);
   const Architecture a = xnor_plan(arch, width, default_shortcut(arch)).describe();
-  std::vector<int> ends;  // block ends before the last block
-  for (int b = 0; b + 1 < static_cast<int>(a.blocks.size()); ++b)
-    ends.push_back(a.convs_through_block(b));
+  const std::vector<int> ends = a.split_points();
   if (ends.empty()) throw ConfigError("preset edge-cloud: " + arch + " has no block to split at");
   // Default split: the first block end at or past half the body convs.
   const int total = a.convs_through_block(static_cast<int>(a.blocks.size()) - 1);
