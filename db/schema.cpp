@@ -1,4 +1,4 @@
-// Schema version 1. Times are Unix seconds (REAL): datetime(started_at, 'unixepoch') in sqlite3.
+// Schema version 2. Times are Unix seconds (REAL): datetime(started_at, 'unixepoch') in sqlite3.
 #include "db/schema.h"
 
 namespace hybridnet::db {
@@ -82,6 +82,20 @@ CREATE TABLE artifacts(                   -- analysis profiles of the baselines,
   value_json TEXT NOT NULL,
   created_at REAL NOT NULL,
   PRIMARY KEY (study_id, key)
+);
+)sql",
+      // 1 -> 2: operating points of networks with early exits (edge-cloud family).
+      R"sql(
+CREATE TABLE trial_points(                -- one per exit-threshold setting of a trained network
+  trial_id           INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+  thresholds_json    TEXT NOT NULL,       -- entropy threshold per early exit, e.g. [0.5]
+  accuracy           REAL NOT NULL,       -- overall top-1 (fraction)
+  energy_pj          REAL NOT NULL,       -- mean energy per inference
+  edge_energy_pj     REAL NOT NULL,
+  cloud_energy_pj    REAL NOT NULL,
+  exit_share_json    TEXT NOT NULL,       -- share of samples leaving at each early exit
+  exit_accuracy_json TEXT NOT NULL,       -- accuracy at each early exit, then the cloud
+  PRIMARY KEY (trial_id, thresholds_json)
 );
 )sql",
   };

@@ -4,6 +4,7 @@
 // Identity: PRAGMA application_id marks our files; PRAGMA user_version is the schema version.
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -54,6 +55,15 @@ constexpr int kBusyTimeoutMs = 60000;
 json parse_json_column(const SQLite::Column& c) {
   if (c.isNull()) return json();
   return json::parse(c.getString(), nullptr, /*allow_exceptions=*/false);
+}
+
+std::vector<double> doubles(const SQLite::Column& c) {
+  const json j = parse_json_column(c);
+  std::vector<double> out;
+  if (j.is_array())
+    for (const auto& v : j)
+      if (v.is_number()) out.push_back(v.get<double>());
+  return out;
 }
 
 double real_or_zero(const SQLite::Column& c) { return c.isNull() ? 0.0 : c.getDouble(); }
@@ -261,7 +271,8 @@ class SqliteStore final : public Store {
     });
   }
 
-  void finish_trial(int64_t id, const std::map<std::string, double>& objectives) override {
+  void finish_trial(int64_t id, const std::map<std::string, double>& objectives,
+                    const std::vector<PointRow>& points) override {
     write([&] {
       SQLite::Statement obj(*db_,
                             "INSERT OR REPLACE INTO objectives(trial_id, name, value) VALUES "
@@ -273,9 +284,14 @@ class SqliteStore final : public Store {
         obj.exec();
         obj.reset();
       }
+      insert_points(id, points);
       set_state(id, "done", "");
       return 0;
     });
+  }
+
+  int add_points(int64_t id, const std::vector<PointRow>& points) override {
+    return write([&] { return insert_points(id, points); });
   }
 
   void fail_trial(int64_t id, const std::string& reason) override {
@@ -397,6 +413,27 @@ class SqliteStore final : public Store {
     tx.commit();
   }
 
+  int insert_points(int64_t id, const std::vector<PointRow>& points) {
+    SQLite::Statement ins(*db_,
+                          "INSERT OR IGNORE INTO trial_points(trial_id, thresholds_json, accuracy, "
+                          "energy_pj, edge_energy_pj, cloud_energy_pj, exit_share_json, "
+                          "exit_accuracy_json) VALUES (?,?,?,?,?,?,?,?)");
+    int added = 0;
+    for (const auto& p : points) {
+      ins.bind(1, id);
+      ins.bind(2, json(p.thresholds).dump());
+      ins.bind(3, p.accuracy);
+      ins.bind(4, p.energy_pj);
+      ins.bind(5, p.edge_energy_pj);
+      ins.bind(6, p.cloud_energy_pj);
+      ins.bind(7, json(p.exit_share).dump());
+      ins.bind(8, json(p.exit_accuracy).dump());
+      added += ins.exec();
+      ins.reset();
+    }
+    return added;
+  }
+
   int set_state(int64_t id, const char* state, const std::string& failure) {
     SQLite::Statement up(*db_,
                          "UPDATE trials SET state = ?, failure = ?, finished_at = ? WHERE id = ?");
@@ -462,6 +499,27 @@ class SqliteStore final : public Store {
     while (o.executeStep())
       out[index.at(o.getColumn(0).getInt64())].objectives[o.getColumn(1).getString()] =
           o.getColumn(2).getDouble();
+    SQLite::Statement p(*db_,
+                        "SELECT p.trial_id, p.thresholds_json, p.accuracy, p.energy_pj, "
+                        "p.edge_energy_pj, p.cloud_energy_pj, p.exit_share_json, "
+                        "p.exit_accuracy_json FROM trial_points p JOIN trials t ON t.id = "
+                        "p.trial_id WHERE " +
+                            where);
+    p.bind(1, arg);
+    while (p.executeStep()) {
+      PointRow r;
+      r.thresholds = doubles(p.getColumn(1));
+      r.accuracy = p.getColumn(2).getDouble();
+      r.energy_pj = p.getColumn(3).getDouble();
+      r.edge_energy_pj = p.getColumn(4).getDouble();
+      r.cloud_energy_pj = p.getColumn(5).getDouble();
+      r.exit_share = doubles(p.getColumn(6));
+      r.exit_accuracy = doubles(p.getColumn(7));
+      out[index.at(p.getColumn(0).getInt64())].points.push_back(std::move(r));
+    }
+    for (auto& t : out)  // by thresholds, as numbers (the text order of "[10]" < "[2]" is not)
+      std::sort(t.points.begin(), t.points.end(),
+                [](const PointRow& a, const PointRow& b) { return a.thresholds < b.thresholds; });
     return out;
   }
 

@@ -48,6 +48,17 @@ struct EpochRow {
          test_top5 = 0, seconds = 0;
 };
 
+/// One operating point of a trained network with early exits (edge-cloud): the outcome at one
+/// setting of the exit thresholds. A trial with points contributes each of them to the front.
+struct PointRow {
+  std::vector<double> thresholds;  ///< entropy threshold per early exit (the identity)
+  double accuracy = 0;             ///< overall top-1
+  double energy_pj = 0;            ///< mean energy per inference at these exit shares
+  double edge_energy_pj = 0, cloud_energy_pj = 0;  ///< its edge and cloud parts
+  std::vector<double> exit_share;     ///< per early exit
+  std::vector<double> exit_accuracy;  ///< per early exit, then the cloud
+};
+
 /// A candidate as the search hands it to the store.
 struct NewTrial {
   std::string key;        ///< identity in the study: the same key is the same trial
@@ -83,6 +94,10 @@ struct TrialRecord {
   nlohmann::json progress;  ///< live progress of a running trial (epoch, step, loss, eta, ...)
   std::string failure;
   std::map<std::string, double> objectives;
+  std::vector<PointRow> points;  ///< operating points (networks with early exits), by thresholds
+  /// Set by the search's views only (search/results.h): >= 0 when this record stands for
+  /// points[point] alone, its objectives being that point's.
+  int point = -1;
 
   /// Objective value, or NaN when the trial has none (accuracy before it is done).
   double objective(const std::string& name) const;
@@ -113,8 +128,14 @@ class Store {
   virtual void heartbeat(int64_t id, const std::string& worker, const nlohmann::json& progress) = 0;
   /// Records a finished epoch (replaces a row of the same epoch left by an interrupted attempt).
   virtual void add_epoch(int64_t id, const EpochRow& row) = 0;
-  /// Running -> done with its final objective values (merged with the predicted ones).
-  virtual void finish_trial(int64_t id, const std::map<std::string, double>& objectives) = 0;
+  /// Running -> done with its final objective values (merged with the predicted ones) and, for
+  /// a network with early exits, its operating points; one transaction.
+  virtual void finish_trial(int64_t id, const std::map<std::string, double>& objectives,
+                            const std::vector<PointRow>& points = {}) = 0;
+  /// Adds operating points to a trial (done ones included: points are derived from the
+  /// finished network, e.g. at thresholds a later space asks for); a point whose thresholds the
+  /// trial already has is kept as it is. Returns how many were new.
+  virtual int add_points(int64_t id, const std::vector<PointRow>& points) = 0;
   virtual void fail_trial(int64_t id, const std::string& reason) = 0;
   virtual void interrupt_trial(int64_t id) = 0;
 
@@ -137,6 +158,6 @@ enum class OpenMode { kReadWrite, kReadOnly };
 std::unique_ptr<Store> open_sqlite_store(const std::string& path, OpenMode mode);
 
 /// Schema version this build writes.
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 }  // namespace hybridnet::db

@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "dse/cli_common.h"
 #include "dse/run_data.h"
@@ -30,42 +29,8 @@ struct ExitsOptions {
   bool json = false;
 };
 
-// "FROM:TO:STEP" (TO included) or "T1,T2,...".
-std::vector<double> parse_thresholds(const std::string& text) {
-  const std::string what = "--thresholds: expected FROM:TO:STEP or a comma list, got '" + text + "'";
-  auto number = [&](const std::string& s) {
-    size_t used = 0;
-    double v = 0;
-    try {
-      v = std::stod(s, &used);
-    } catch (const std::exception&) {
-      throw ConfigError(what);
-    }
-    if (used != s.size() || !(v >= 0) || !std::isfinite(v))
-      throw ConfigError(what + " (thresholds are entropies >= 0)");
-    return v;
-  };
-  std::vector<std::string> parts;
-  const char sep = text.find(':') != std::string::npos ? ':' : ',';
-  std::stringstream ss(text);
-  for (std::string p; std::getline(ss, p, sep);) parts.push_back(p);
-  std::vector<double> out;
-  if (sep == ':') {
-    if (parts.size() != 3) throw ConfigError(what);
-    const double from = number(parts[0]), to = number(parts[1]), step = number(parts[2]);
-    if (step <= 0 || to < from) throw ConfigError(what + " (needs FROM <= TO and STEP > 0)");
-    const auto n = static_cast<int64_t>(std::floor((to - from) / step + 1e-9)) + 1;
-    if (n > 100000) throw ConfigError(what + " (more than 100000 thresholds)");
-    for (int64_t i = 0; i < n; ++i) out.push_back(from + double(i) * step);
-  } else {
-    for (const auto& p : parts) out.push_back(number(p));
-  }
-  if (out.empty()) throw ConfigError(what);
-  return out;
-}
-
 void run_exits(const ExitsOptions& o) {
-  const auto grid = parse_thresholds(o.thresholds);
+  const auto grid = models::threshold_grid(o.thresholds, "--thresholds");
   const auto table = models::load_energy_table(o.energy_table);
   auto run = models::load_run(o.checkpoint);
   const auto& plan = run.spec.plan;
@@ -88,9 +53,8 @@ void run_exits(const ExitsOptions& o) {
 
   nlohmann::json points = nlohmann::json::array();
   std::vector<std::string> rows;
-  for (double t : grid) {
-    const auto p = curve.at(std::vector<double>(early, t));
-    const auto e = models::inference_energy(costs, p.exit_share, o.transfer_pj_per_bit);
+  for (const auto& [p, e] : models::operating_points(curve, costs, grid, o.transfer_pj_per_bit)) {
+    const double t = p.thresholds.front();
     points.push_back({{"thresholds", p.thresholds},
                       {"exit_share", p.exit_share},
                       {"cloud_share", p.cloud_share},

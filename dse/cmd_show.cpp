@@ -41,6 +41,14 @@ void run_show(const ShowOptions& o) {
     out["config"] = t.config;
     out["cost"] = models::cost_to_json(cost);
     out["learning_curve"] = curve;
+    nlohmann::json points = nlohmann::json::array();
+    for (const auto& p : t.points)
+      points.push_back({{"thresholds", p.thresholds}, {"exit_share", p.exit_share},
+                        {"exit_accuracy", p.exit_accuracy}, {"accuracy", p.accuracy},
+                        {"edge_energy_pj", p.edge_energy_pj},
+                        {"cloud_energy_pj", p.cloud_energy_pj},
+                        {"mean_energy_pj", p.energy_pj}});
+    out["points"] = points;
     out["attempts"] = t.attempts;
     std::cout << out.dump(2) << "\n";
     return;
@@ -66,6 +74,26 @@ void run_show(const ShowOptions& o) {
               "E.E(XNOR) %.2f, M.C(XNOR) %.2f (%s table)\n",
               cost.total.energy_pj / 1e6, cost.total.memory_bits / 8192, cost.ee_fp, cost.mc_fp,
               cost.ee_xnor, cost.mc_xnor, cost.energy_table.c_str());
+  if (!t.points.empty()) {
+    // Operating points: the same network at each exit threshold (Algorithm 1 of the edge-cloud
+    // paper); the FP network's energy for the ratio is E.E(FP) x this network's.
+    const double fp_pj = cost.ee_fp * cost.total.energy_pj;
+    std::printf("\noperating points (every early exit at threshold t; energy per inference):\n"
+                "%9s %-18s %9s %9s %9s %9s %7s\n",
+                "t", "exit share", "accuracy", "edge uJ", "cloud uJ", "mean uJ", "EE(FP)");
+    for (const auto& p : t.points) {
+      std::string shares;
+      for (double x : p.exit_share) {
+        char b[16];
+        std::snprintf(b, sizeof b, "%s%.1f%%", shares.empty() ? "" : " ", 100 * x);
+        shares += b;
+      }
+      std::printf("%9g %-18s %9.4f %9.2f %9.2f %9.2f %7.2f\n",
+                  p.thresholds.empty() ? 0.0 : p.thresholds.front(), shares.c_str(), p.accuracy,
+                  p.edge_energy_pj / 1e6, p.cloud_energy_pj / 1e6, p.energy_pj / 1e6,
+                  fp_pj / p.energy_pj);
+    }
+  }
   std::printf("\nlearning curve:\n%5s %10s %10s %10s %10s %8s\n", "epoch", "lr", "train loss",
               "train acc", "test acc", "seconds");
   for (const auto& e : epochs)
@@ -77,10 +105,10 @@ void run_show(const ShowOptions& o) {
 void setup_show(CLI::App& app) {
   auto opt = std::make_shared<ShowOptions>();
   auto* sub = app.add_subcommand(
-      "show", "One trial: plan, per-layer precision and cost, learning curve");
+      "show", "One trial: plan, per-layer precision and cost, learning curve, exit-threshold points");
   sub->add_option("--db", opt->db, "SQLite store")->required();
   sub->add_option("--trial", opt->trial, "Trial id (see `hybridnet trials`)")->required();
-  sub->add_flag("--json", opt->json, "Print JSON (summary + plan, config, cost, learning_curve)");
+  sub->add_flag("--json", opt->json, "Print JSON (summary + plan, config, cost, learning_curve, points)");
   sub->callback([opt] { run_show(*opt); });
 }
 

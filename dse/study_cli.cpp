@@ -6,6 +6,7 @@
 
 #include "models/error.h"
 #include "search/progress.h"
+#include "search/results.h"
 
 namespace hybridnet::dse {
 
@@ -53,9 +54,9 @@ std::string trial_table(const std::vector<db::TrialRecord>& trials,
                         const std::vector<std::string>& marks) {
   std::string out;
   char buf[320];
-  std::snprintf(buf, sizeof buf, "%2s %4s  %-13s %-22s %-8s %-11s %8s %11s %11s %7s %7s\n", "",
-                "id", "family", "params", "arch", "state", "accuracy", "energy uJ", "memory KiB",
-                "EE(FP)", "MC(FP)");
+  std::snprintf(buf, sizeof buf, "%2s %4s  %-13s %-22s %-9s %-8s %-11s %8s %11s %11s %7s %7s\n",
+                "", "id", "family", "params", "exit", "arch", "state", "accuracy", "energy uJ",
+                "memory KiB", "EE(FP)", "MC(FP)");
   out += buf;
   auto num = [](double v, const char* f) {
     char b[32];
@@ -71,9 +72,13 @@ std::string trial_table(const std::vector<db::TrialRecord>& trials,
     std::string arch = t.plan.value("arch", "?");
     const double width = t.plan.value("width", 1.0);
     if (width != 1.0) arch += " x" + num(width, "%g");
-    std::snprintf(buf, sizeof buf, "%2s %4lld  %-13s %-22s %-8s %-11s %8s %11s %11s %7s %7s\n",
+    // A design point names its exit threshold; a trial scored at thresholds counts its points.
+    std::string exit = search::point_label(t);
+    if (exit.empty()) exit = t.points.empty() ? "-" : std::to_string(t.points.size()) + " pts";
+    std::snprintf(buf, sizeof buf,
+                  "%2s %4lld  %-13s %-22s %-9s %-8s %-11s %8s %11s %11s %7s %7s\n",
                   i < marks.size() ? marks[i].c_str() : "", (long long)t.id, t.family.c_str(),
-                  params.substr(0, 22).c_str(), arch.c_str(), db::to_string(t.state),
+                  params.substr(0, 22).c_str(), exit.c_str(), arch.c_str(), db::to_string(t.state),
                   num(t.objective("accuracy"), "%.4f").c_str(),
                   num(t.objective("energy_pj") / 1e6, "%.2f").c_str(),
                   num(t.objective("memory_bits") / 8192, "%.1f").c_str(),

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 #include <string>
 
 #include "models/error.h"
@@ -63,6 +64,41 @@ ExitPoint ExitCurve::at(const std::vector<double>& thresholds) const {
   p.cloud_share = taken[outputs_ - 1] / n;
   p.accuracy = all_right / n;
   return p;
+}
+
+std::vector<double> threshold_grid(const std::string& text, const std::string& option) {
+  const std::string what = option + ": expected FROM:TO:STEP or a comma list, got '" + text + "'";
+  auto number = [&](const std::string& s) {
+    size_t used = 0;
+    double v = 0;
+    try {
+      v = std::stod(s, &used);
+    } catch (const std::exception&) {
+      throw ConfigError(what);
+    }
+    if (used != s.size() || !(v >= 0) || !std::isfinite(v))
+      throw ConfigError(what + " (thresholds are entropies >= 0)");
+    return v;
+  };
+  std::vector<std::string> parts;
+  const char sep = text.find(':') != std::string::npos ? ':' : ',';
+  std::stringstream ss(text);
+  for (std::string p; std::getline(ss, p, sep);) parts.push_back(p);
+  std::vector<double> out;
+  if (sep == ':') {
+    if (parts.size() != 3) throw ConfigError(what);
+    const double from = number(parts[0]), to = number(parts[1]), step = number(parts[2]);
+    if (step <= 0 || to < from) throw ConfigError(what + " (needs FROM <= TO and STEP > 0)");
+    const auto n = static_cast<int64_t>(std::floor((to - from) / step + 1e-9)) + 1;
+    if (n > 100000) throw ConfigError(what + " (more than 100000 thresholds)");
+    // Rounded to 1e-9, so that 0.1:0.5:0.1 gives 0.3 and not 0.30000000000000004: thresholds
+    // are stored and compared as values.
+    for (int64_t i = 0; i < n; ++i) out.push_back(std::round((from + double(i) * step) * 1e9) / 1e9);
+  } else {
+    for (const auto& p : parts) out.push_back(number(p));
+  }
+  if (out.empty()) throw ConfigError(what);
+  return out;
 }
 
 }  // namespace hybridnet::models

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace hybridnet::models {
@@ -12,6 +13,10 @@ namespace hybridnet::models {
 /// Entropy -sum p_c ln p_c of softmax(logits) (natural log, as the paper's eq.), computed
 /// stably: 0 for a one-hot-like output, ln(classes) for uniform logits.
 double softmax_entropy(const float* logits, int classes);
+
+/// A grid of entropy thresholds: "FROM:TO:STEP" (TO included) or "T1,T2,..."; ConfigError
+/// starting with `what` (the option or field) when malformed or negative.
+std::vector<double> threshold_grid(const std::string& text, const std::string& what);
 
 /// Logits of every exit (early exits in order, the final classifier last) for `samples` samples.
 struct ExitLogits {

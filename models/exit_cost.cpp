@@ -52,4 +52,17 @@ InferenceEnergy inference_energy(const ExitCosts& costs, const std::vector<doubl
   return e;
 }
 
+std::vector<OperatingPoint> operating_points(const ExitCurve& curve, const ExitCosts& costs,
+                                             const std::vector<double>& grid,
+                                             double transfer_pj_per_bit) {
+  std::vector<OperatingPoint> out;
+  for (double t : grid) {
+    OperatingPoint p;
+    p.exit = curve.at(std::vector<double>(curve.early_exits(), t));
+    p.energy = inference_energy(costs, p.exit.exit_share, transfer_pj_per_bit);
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
 }  // namespace hybridnet::models

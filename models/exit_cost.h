@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "models/cost_model.h"
+#include "models/early_exit.h"
 
 namespace hybridnet::models {
 
@@ -33,5 +34,17 @@ struct InferenceEnergy {
 };
 InferenceEnergy inference_energy(const ExitCosts& costs, const std::vector<double>& exit_share,
                                  double transfer_pj_per_bit = 0);
+
+/// One threshold setting of a network with early exits: where samples leave, the accuracy,
+/// and the energy per inference.
+struct OperatingPoint {
+  ExitPoint exit;
+  InferenceEnergy energy;
+};
+/// The operating point of every threshold t of `grid`, every early exit at t (one pass over the
+/// cached entropies each).
+std::vector<OperatingPoint> operating_points(const ExitCurve& curve, const ExitCosts& costs,
+                                             const std::vector<double>& grid,
+                                             double transfer_pj_per_bit = 0);
 
 }  // namespace hybridnet::models

@@ -13,11 +13,15 @@ using nlohmann::json;
 std::string Candidate::key() const {
   json t = train;
   for (const char* k : {"threads", "device", "eval_batch_size"}) t.erase(k);
-  return models::text_hash(json{{"plan", plan.to_json()}, {"train", t}, {"data", data}}.dump());
+  json identity = {{"plan", plan.to_json()}, {"train", t}, {"data", data}};
+  if (!exit_training.is_null()) identity["exit_training"] = exit_training;
+  return models::text_hash(identity.dump());
 }
 
 json Candidate::config() const {
-  return {{"train", train}, {"data", data}, {"energy_table", energy_table}};
+  json c = {{"train", train}, {"data", data}, {"energy_table", energy_table}};
+  if (!exit_training.is_null()) c["exit_training"] = exit_training;
+  return c;
 }
 
 namespace {
@@ -33,6 +37,7 @@ Candidate make(const SearchSpace& s, const std::string& family, const json& para
   c.train = t.get<models::TrainConfig>();
   c.train.seed = seed;
   c.data = s.data;
+  c.exit_training = family_exit_training(family, params);
   c.energy_table = s.energy_table;
   return c;
 }

@@ -24,13 +24,17 @@ struct Candidate {
   models::HybridPlan plan;
   models::TrainConfig train;  ///< seed included
   models::DataOptions data;
+  /// How the exits train (models::ExitTraining JSON); null when the plan has no exits.
+  nlohmann::json exit_training;
   std::string energy_table;
   int priority = 0;
 
   /// Identity in a study: hash of the canonical plan, the training settings that change the
-  /// result (not threads or device) and the data options.
+  /// result (not threads or device), the exits' training and the data options. Not the exit
+  /// thresholds: they score a trained network, so settings differing only there share it.
   std::string key() const;
-  /// What a runner needs besides the plan: {"train", "data", "energy_table"}.
+  /// What a runner needs besides the plan: {"train", "data", "energy_table"} and, with exits,
+  /// "exit_training".
   nlohmann::json config() const;
 };
 

@@ -1,9 +1,12 @@
 #include "search/families.h"
 
+#include <cmath>
 #include <sstream>
 
 #include "models/error.h"
+#include "models/early_exit.h"
 #include "models/presets.h"
+#include "models/run_spec.h"
 
 namespace hybridnet::search {
 
@@ -34,6 +37,16 @@ const std::vector<Family>& families() {
        {{"R", 0.2, "largest share of layers in the high-error cluster"},
         {"gamma", "auto", "size weight of M = E + gamma / FLOPs, or \"auto\""}},
        true, "K-means partition: the high-metric cluster keeps FP inputs"},
+      {"edge_cloud",
+       {{"M", "auto", "edge body layers, a block end (\"auto\": the first at or past half)"},
+        {"bits", 1, "weight and input bits of the edge's body layers (1, 2, 4)"},
+        {"exits", 1, "early exits on the edge (1: at its end; 2: its middle and end)"},
+        {"lambda", 0.6, "joint training: loss weight shared by the early exits, in (0, 1)"},
+        {"mode", "joint", "exit training: joint or separate (frozen backbone)"},
+        {"thresholds", "0.1:2.0:0.1",
+         "entropy thresholds scored: FROM:TO:STEP, \"T1,T2\" or [T1, T2] (not a grid)", true}},
+       false,
+       "edge-cloud: bits-bit edge, FP cloud, early exits; one front point per threshold"},
       {"combined",
        {{"R", 0.2, "largest share of layers upgraded"},
         {"kb", 2, "bits of the upgraded layers (32: FP inputs)"}},
@@ -99,7 +112,53 @@ models::HybridPlan family_plan(const std::string& f, const json& p, const std::s
         preset_spec(is_vgg(arch) ? "hybrid-vgg-b" : "hybrid-res-c", p, {"p"}, width), arch);
   if (f == "hybrid-comp-a")
     return models::make_preset(preset_spec(f, p, {"k", "kb"}, width), arch);
+  if (f == "edge_cloud") {
+    std::string spec = "edge-cloud:width=" + fmt(width);
+    if (!p.at("M").is_string()) spec += ",M=" + fmt(p.at("M"));
+    if (p.at("M").is_string() && p.at("M") != "auto")
+      throw ConfigError(f + ": M = " + p.at("M").dump() + " must be a layer count or \"auto\"");
+    for (const char* k : {"bits", "exits"}) spec += std::string(",") + k + "=" + fmt(p.at(k));
+    const double bits = number(p, "bits");
+    if (bits != 1 && bits != 2 && bits != 4)
+      throw ConfigError(f + ": bits = " + fmt(p.at("bits")) + " must be 1, 2 or 4");
+    family_exit_training(f, p);  // every value checked before anything trains
+    family_thresholds(f, p);
+    return models::make_preset(spec, arch);
+  }
   throw std::logic_error("family_plan(): " + f + " is not a plain family");
+}
+
+json family_exit_training(const std::string& f, const json& p) {
+  if (f != "edge_cloud") return json();
+  const std::string mode = p.at("mode").get<std::string>();
+  if (mode != "joint" && mode != "separate")
+    throw ConfigError(f + ": mode = \"" + mode + "\" must be \"joint\" or \"separate\"");
+  check_range(f, "lambda", number(p, "lambda"), 0, 1, true);
+  if (number(p, "lambda") == 1) throw ConfigError(f + ": lambda = 1 leaves the final classifier no weight");
+  const double exits = number(p, "exits");
+  if (exits < 1 || exits != std::floor(exits))
+    throw ConfigError(f + ": exits = " + fmt(p.at("exits")) + " must be a whole number >= 1");
+  models::ExitTraining t;
+  t.mode = mode;
+  if (mode == "joint") t.lambdas.assign(static_cast<size_t>(exits), number(p, "lambda") / exits);
+  models::exit_loss_weights(t, static_cast<int>(exits));
+  return t;
+}
+
+std::vector<double> family_thresholds(const std::string& f, const json& p) {
+  if (f != "edge_cloud") return {};
+  const json& v = p.at("thresholds");
+  const std::string what = f + ": thresholds";
+  if (v.is_string()) return models::threshold_grid(v.get<std::string>(), what);
+  if (!v.is_array() || v.empty())
+    throw ConfigError(what + ": expected \"FROM:TO:STEP\", \"T1,T2\" or a non-empty array of numbers");
+  std::vector<double> out;
+  for (const auto& x : v) {
+    if (!x.is_number() || !(x.get<double>() >= 0))
+      throw ConfigError(what + ": " + x.dump() + " is not an entropy >= 0");
+    out.push_back(x.get<double>());
+  }
+  return out;
 }
 
 void check_analysis_params(const std::string& f, const json& p) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -38,7 +39,14 @@ std::string fmt(const char* format, double v) {
 }
 
 std::string label(const db::TrialRecord& t) {
-  return "#" + std::to_string(t.id) + " " + setting_label(t.family, t.params);
+  const std::string point = point_label(t);
+  return "#" + std::to_string(t.id) + " " + setting_label(t.family, t.params) +
+         (point.empty() ? "" : " " + point);
+}
+
+/// Identity of a design point: its trial and, for an exit-threshold point, which one.
+std::string point_key(const db::TrialRecord& t) {
+  return std::to_string(t.id) + ":" + std::to_string(t.point);
 }
 
 /// Hover text of a trial: its settings and objective values.
@@ -49,12 +57,20 @@ std::string tooltip(const db::TrialRecord& t) {
   s += "\naccuracy " + fmt("%.2f %%", 100 * t.objective("accuracy")) + "\nenergy " +
        fmt("%.4g uJ", t.objective("energy_pj") / 1e6) + "\nmemory " +
        fmt("%.4g KiB", t.objective("memory_bits") / 8192);
+  if (t.point >= 0) {
+    const auto& p = t.points[t.point];
+    for (size_t k = 0; k < p.exit_share.size(); ++k)
+      s += "\nexit " + std::to_string(k + 1) + ": " + fmt("%.1f %%", 100 * p.exit_share[k]) +
+           " of samples";
+    s += "\nedge " + fmt("%.4g uJ", p.edge_energy_pj / 1e6) + ", cloud " +
+         fmt("%.4g uJ", p.cloud_energy_pj / 1e6);
+  }
   return s;
 }
 
 /// Accuracy (%) against a cost (x = cost column / scale), one series per family, front ringed,
 /// with the two-objective staircase of this projection.
-XYPlot accuracy_plot(const std::vector<const ReportTrial*>& done, const std::set<int64_t>& front,
+XYPlot accuracy_plot(const std::vector<db::TrialRecord>& done, const std::set<std::string>& front,
                      const std::string& id, const std::string& title, const std::string& column,
                      double scale, const std::string& x_label) {
   XYPlot p{id, title, x_label, "test accuracy (%)", /*log_x=*/true, {}, "Pareto front"};
@@ -66,10 +82,10 @@ XYPlot accuracy_plot(const std::vector<const ReportTrial*>& done, const std::set
     PlotSeries s;
     s.label = name;
     s.color = family_color(name);
-    for (const auto* r : done) {
-      if (r->trial.family != name) continue;
-      PlotPoint pt{r->trial.objective(column) / scale, 100 * r->trial.objective("accuracy"),
-                   tooltip(r->trial), front.count(r->trial.id) > 0};
+    for (const auto& t : done) {
+      if (t.family != name) continue;
+      PlotPoint pt{t.objective(column) / scale, 100 * t.objective("accuracy"), tooltip(t),
+                   front.count(point_key(t)) > 0};
       s.points.push_back(pt);
     }
     if (!s.points.empty()) p.series.push_back(s);
@@ -187,9 +203,9 @@ std::string precision_map(const std::vector<const ReportTrial*>& rows) {
   return o.str();
 }
 
-/// A table row of a trial; data-v holds the value a column sorts by.
-std::string table_row(const ReportTrial& r, bool on_front) {
-  const auto& t = r.trial;
+/// A table row of a trial or design point `t` (of trial `r`); data-v holds the value a column
+/// sorts by.
+std::string table_row(const db::TrialRecord& t, const ReportTrial& r, bool on_front) {
   double seconds = 0;
   for (const auto& e : r.epochs) seconds += e.seconds;
   auto cell = [](const std::string& text, const std::string& sort_value) {
@@ -201,6 +217,10 @@ std::string table_row(const ReportTrial& r, bool on_front) {
   std::string setting = setting_label(t.family, t.params);
   for (size_t i = 1; i < t.settings.size(); ++i)
     setting += "; " + setting_label(t.settings[i].family, t.settings[i].params);
+  if (t.point >= 0)
+    setting += "; at " + point_label(t);
+  else if (!t.points.empty())
+    setting += "; " + std::to_string(t.points.size()) + " exit-threshold points";
   std::string state = db::to_string(t.state);
   if (!t.failure.empty()) state += ": " + t.failure;
   return "<tr" + std::string(on_front ? " class=\"front\"" : "") + ">" +
@@ -215,14 +235,14 @@ std::string table_row(const ReportTrial& r, bool on_front) {
          cell(on_front ? "yes" : "", on_front ? "1" : "0") + "</tr>\n";
 }
 
-std::string trial_table(const std::vector<const ReportTrial*>& rows, const std::set<int64_t>& front,
-                        const std::string& id) {
+std::string trial_table(const std::vector<std::pair<db::TrialRecord, const ReportTrial*>>& rows,
+                        const std::set<std::string>& front, const std::string& id) {
   std::string o = "<table class=\"sortable\" id=\"" + id + "\"><thead><tr>";
   for (const char* h : {"#", "setting", "state", "accuracy %", "energy uJ", "memory KiB",
                         "E.E(FP)", "M.C(FP)", "epochs", "training", "front"})
     o += std::string("<th title=\"click to sort\">") + h + "</th>";
   o += "</tr></thead><tbody>\n";
-  for (const auto* r : rows) o += table_row(*r, front.count(r->trial.id) > 0);
+  for (const auto& [t, r] : rows) o += table_row(t, *r, front.count(point_key(t)) > 0);
   return o + "</tbody></table>\n";
 }
 
@@ -279,21 +299,38 @@ std::string space_summary(const json& space) {
 Report render_report(const ReportInput& in) {
   Report out;
   std::vector<db::TrialRecord> records;
-  for (const auto& r : in.trials) records.push_back(r.trial);
-  std::set<int64_t> front;
-  for (const auto& t : pareto_trials(records, in.objectives)) front.insert(t.id);
-
-  std::vector<const ReportTrial*> done, members, all;
+  std::map<int64_t, const ReportTrial*> by_id;
   for (const auto& r : in.trials) {
-    all.push_back(&r);
-    if (r.trial.state == db::TrialState::kDone) done.push_back(&r);
-    if (front.count(r.trial.id)) members.push_back(&r);
+    records.push_back(r.trial);
+    by_id[r.trial.id] = &r;
   }
-  std::sort(members.begin(), members.end(), [](const ReportTrial* a, const ReportTrial* b) {
-    return a->trial.objective("energy_pj") < b->trial.objective("energy_pj");
+  // A network with early exits is one design point per exit threshold: on the charts and the
+  // front; the precision map and the learning curves show it once.
+  std::set<std::string> front;
+  std::set<int64_t> front_trials;
+  std::vector<std::pair<db::TrialRecord, const ReportTrial*>> members, all;
+  for (const auto& t : pareto_trials(records, in.objectives)) {
+    front.insert(point_key(t));
+    front_trials.insert(t.id);
+    members.push_back({t, by_id.at(t.id)});
+  }
+  std::vector<db::TrialRecord> done;
+  for (const auto& t : design_points(records))
+    if (t.state == db::TrialState::kDone) done.push_back(t);
+  std::vector<const ReportTrial*> member_trials;
+  for (const auto& r : in.trials) {
+    all.push_back({r.trial, &r});
+    if (front_trials.count(r.trial.id)) member_trials.push_back(&r);
+  }
+  std::sort(members.begin(), members.end(), [](const auto& a, const auto& b) {
+    return a.first.objective("energy_pj") < b.first.objective("energy_pj");
   });
+  std::sort(member_trials.begin(), member_trials.end(),
+            [](const ReportTrial* a, const ReportTrial* b) {
+              return a->trial.objective("energy_pj") < b->trial.objective("energy_pj");
+            });
   const auto status = study_status(records, 1);
-  out.trials = in.trials.size(), out.done = done.size(), out.front = members.size();
+  out.trials = in.trials.size(), out.done = status.done, out.front = members.size();
 
   std::ostringstream o;
   const std::string name = xml_escape(in.study.name);
@@ -304,12 +341,14 @@ Report render_report(const ReportInput& in) {
     << xml_escape(space_summary(in.study.space)) << "<br>" << status.total << " trials: "
     << status.done << " done, " << status.failed << " failed, " << status.running
     << " running, " << status.pending + status.interrupted << " waiting. Pareto front over "
-    << xml_escape(to_string(in.objectives)) << ": " << members.size() << " trials.<br>From "
+    << xml_escape(to_string(in.objectives)) << ": " << members.size() << " design points of "
+    << member_trials.size() << " trials.<br>From "
     << xml_escape(in.source) << ", " << xml_escape(in.generated_at) << ".</p>\n";
 
   o << "<h2>Accuracy against cost</h2>\n<div class=\"charts\">\n";
   const std::string caption =
-      "Finished trials coloured by family; ringed: the Pareto front over " +
+      "Finished trials coloured by family (a network with early exits: one point per exit "
+      "threshold); ringed: the Pareto front over " +
       to_string(in.objectives) + "; dashed: the front of this chart's two objectives alone. "
       "Hover a point for its settings.";
   for (const auto& [id, title, column, scale, x_label] :
@@ -321,10 +360,10 @@ Report render_report(const ReportInput& in) {
     ++out.charts;
   }
   o << "</div>\n<h2>Per-layer precision of the Pareto front</h2>\n";
-  if (members.empty()) {
+  if (member_trials.empty()) {
     o << "<p>No finished trial yet.</p>\n";
   } else {
-    o << "<figure>" << precision_map(members)
+    o << "<figure>" << precision_map(member_trials)
       << "<figcaption>One row per front member (by energy), one column per weight layer in "
          "network order (hover for the layer); the dark part of a cell is the share of FP "
          "filters of an intra-layer hybrid.</figcaption></figure>\n";
@@ -333,7 +372,7 @@ Report render_report(const ReportInput& in) {
   o << "<h2>Learning curves</h2>\n<div class=\"charts\">\n";
   for (bool loss : {false, true}) {
     o << "<figure>"
-      << render_plot(curve_plot(in.trials, front, loss ? "train-loss" : "test-accuracy",
+      << render_plot(curve_plot(in.trials, front_trials, loss ? "train-loss" : "test-accuracy",
                                 loss ? "Training loss" : "Test accuracy per epoch",
                                 loss ? "training loss" : "test accuracy (%)", loss))
       << "<figcaption>Bold: the front's members; faint: the other trials.</figcaption></figure>\n";

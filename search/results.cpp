@@ -22,11 +22,48 @@ std::vector<Objective> study_objectives(const db::StudyRecord& study) {
   return out;
 }
 
+std::vector<db::TrialRecord> design_points(const std::vector<db::TrialRecord>& trials) {
+  std::vector<db::TrialRecord> out;
+  for (const auto& t : trials) {
+    if (t.state != db::TrialState::kDone || t.points.empty() || t.point >= 0) {
+      out.push_back(t);
+      continue;
+    }
+    const double energy = t.objective("energy_pj");
+    for (size_t i = 0; i < t.points.size(); ++i) {
+      db::TrialRecord r = t;
+      const auto& p = t.points[i];
+      r.point = static_cast<int>(i);
+      r.objectives.erase("top5");
+      r.objectives.erase("flops");
+      r.objectives["accuracy"] = p.accuracy;
+      r.objectives["energy_pj"] = p.energy_pj;
+      for (const char* ratio : {"ee_fp", "ee_xnor"})  // reference energy / this point's
+        if (t.objectives.count(ratio))
+          r.objectives[ratio] = t.objectives.at(ratio) * energy / p.energy_pj;
+      out.push_back(std::move(r));
+    }
+  }
+  return out;
+}
+
+std::string point_label(const db::TrialRecord& t) {
+  if (t.point < 0 || t.point >= static_cast<int>(t.points.size())) return "";
+  std::string out = "t=";
+  const auto& th = t.points[t.point].thresholds;
+  for (size_t i = 0; i < th.size(); ++i) {
+    std::ostringstream o;
+    o << th[i];
+    out += (i ? "/" : "") + o.str();
+  }
+  return out;
+}
+
 std::vector<db::TrialRecord> pareto_trials(const std::vector<db::TrialRecord>& trials,
                                            const std::vector<Objective>& objectives) {
   std::vector<db::TrialRecord> done;
   std::vector<std::vector<double>> points;
-  for (const auto& t : trials) {
+  for (const auto& t : design_points(trials)) {
     if (t.state != db::TrialState::kDone) continue;
     std::vector<double> p;
     for (const auto& o : objectives) p.push_back(objective_value(t, o));
@@ -48,7 +85,7 @@ json value_or_null(double v) { return std::isfinite(v) ? json(v) : json(); }
 json trial_summary(const db::TrialRecord& t) {
   json settings = json::array();
   for (const auto& s : t.settings) settings.push_back({{"family", s.family}, {"params", s.params}});
-  return {{"id", t.id},
+  json out = {{"id", t.id},
           {"family", t.family},
           {"params", t.params},
           {"settings", settings},
@@ -63,7 +100,19 @@ json trial_summary(const db::TrialRecord& t) {
           {"ee_fp", value_or_null(t.objective("ee_fp"))},
           {"mc_fp", value_or_null(t.objective("mc_fp"))},
           {"flops", value_or_null(t.objective("flops"))},
-          {"failure", t.failure.empty() ? json() : json(t.failure)}};
+          {"failure", t.failure.empty() ? json() : json(t.failure)},
+          {"thresholds", json()}};
+  if (t.point >= 0 && t.point < static_cast<int>(t.points.size())) {
+    const auto& p = t.points[t.point];
+    out["thresholds"] = p.thresholds;
+    out["point"] = {{"exit_share", p.exit_share},
+                    {"exit_accuracy", p.exit_accuracy},
+                    {"edge_energy_pj", p.edge_energy_pj},
+                    {"cloud_energy_pj", p.cloud_energy_pj}};
+  } else if (!t.points.empty()) {
+    out["points"] = t.points.size();
+  }
+  return out;
 }
 
 std::string trials_csv(const std::vector<db::TrialRecord>& trials) {
@@ -74,7 +123,7 @@ std::string trials_csv(const std::vector<db::TrialRecord>& trials) {
   };
   std::ostringstream o;
   o << "id,family,params,plan_hash,arch,width,state,attempts,accuracy,energy_pj,memory_bits,ee_fp,mc_fp,"
-       "flops,failure\n";
+       "flops,failure,thresholds\n";
   o.precision(10);
   for (const auto& t : trials) {
     const json s = trial_summary(t);
@@ -85,7 +134,8 @@ std::string trials_csv(const std::vector<db::TrialRecord>& trials) {
       o << ",";
       if (!s[k].is_null()) o << s[k].get<double>();
     }
-    o << "," << (t.failure.empty() ? "" : quote(t.failure)) << "\n";
+    o << "," << (t.failure.empty() ? "" : quote(t.failure)) << ","
+      << (s["thresholds"].is_null() ? "" : quote(s["thresholds"].dump())) << "\n";
   }
   return o.str();
 }

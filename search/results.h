@@ -17,15 +17,29 @@ double objective_value(const db::TrialRecord& t, const Objective& o);
 /// The study's objectives: those of the space it was last run with.
 std::vector<Objective> study_objectives(const db::StudyRecord& study);
 
-/// Pareto front over the finished (done) trials with every objective known, in trial order.
+/// The study's design points: every trial, except that a finished trial with operating points
+/// (a network with early exits, scored at several exit thresholds) stands as one record per
+/// point, with `point` set. Such a record's objectives are the point's: accuracy, energy_pj
+/// (mean per inference) and ee_fp / ee_xnor at that energy; memory_bits and mc_* are the
+/// network's; top5 and flops are not measured per point and left out. Trial order, then
+/// thresholds.
+std::vector<db::TrialRecord> design_points(const std::vector<db::TrialRecord>& trials);
+
+/// "t=0.5" (one threshold per early exit: "t=0.5/0.8"), empty for a record that is no point.
+std::string point_label(const db::TrialRecord& t);
+
+/// Pareto front over the design points of the finished (done) trials with every objective
+/// known, in trial order.
 std::vector<db::TrialRecord> pareto_trials(const std::vector<db::TrialRecord>& trials,
                                            const std::vector<Objective>& objectives);
 
 /// {"id", "family", "params", "settings", "plan_hash", "arch", "width", "state", "attempts",
-///  "accuracy",
-///  "energy_pj", "memory_bits", "ee_fp", "mc_fp", "flops", "failure"}; unknown values are null.
+///  "accuracy", "energy_pj", "memory_bits", "ee_fp", "mc_fp", "flops", "failure",
+///  "thresholds"}; unknown values are null. "thresholds" is set for a design point, which also
+///  gets "point": {"exit_share", "exit_accuracy", "edge_energy_pj", "cloud_energy_pj"}; a
+///  trial with operating points gets "points" (their number).
 nlohmann::json trial_summary(const db::TrialRecord& t);
-/// The same columns as CSV (params as compact JSON), with a header line.
+/// The same columns as CSV (params and thresholds as compact JSON), with a header line.
 std::string trials_csv(const std::vector<db::TrialRecord>& trials);
 
 }  // namespace hybridnet::search

@@ -85,10 +85,18 @@ FamilyGrid parse_family(const std::string& name, const json& body, const std::st
   }
   for (const auto& p : family->params) {
     g.keys.push_back(p.name);
-    g.values.push_back(body.contains(p.name)
-                           ? grid_values(body.at(p.name), p.default_value, where,
-                                         path + "." + p.name, p.default_value == "auto")
-                           : std::vector<json>{p.default_value});
+    if (!body.contains(p.name)) {
+      g.values.push_back({p.default_value});
+    } else if (p.list) {  // one value, checked with the family's other values below
+      const json& v = body.at(p.name);
+      if (!v.is_string() && !v.is_array())
+        throw ConfigError(where + ": " + path + "." + p.name + ": expected a string or an array, got " +
+                          v.dump());
+      g.values.push_back({v});
+    } else {
+      g.values.push_back(grid_values(body.at(p.name), p.default_value, where,
+                                     path + "." + p.name, p.default_value == "auto"));
+    }
   }
   if (body.contains("train")) {
     strict_from_json<models::TrainConfig>(body.at("train"), where, path + ".train");

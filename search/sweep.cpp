@@ -23,6 +23,7 @@
 #include "search/candidates.h"
 #include "search/families.h"
 #include "search/progress.h"
+#include "search/trial_points.h"
 
 namespace hybridnet::search {
 
@@ -59,6 +60,7 @@ class Sweep {
     register_candidates();
     release_dead_workers();
     data_ = models::load_data(space_.data);  // once, shared read-only by every trial
+    score_missing_points();
     console_.log("sweep " + space_.study + ": " + std::to_string(o_.jobs) + " job(s) x " +
                  std::to_string(threads_) + " intra-op thread(s)" +
                  (lends_cores() ? " (idle cores lent to running trials)" : "") + ", store " +
@@ -183,6 +185,39 @@ class Sweep {
                  format_duration(std::chrono::duration<double>(Clock::now() - t0).count()));
   }
 
+  // The data a trial trains and is scored on: the space's, or its own when it was registered
+  // by an earlier version of the space with other data options.
+  const models::DataSplits& trial_data(const db::TrialRecord& t,
+                                       std::optional<models::DataSplits>& own) const {
+    const auto options = t.config.at("data").get<models::DataOptions>();
+    if (json(options) == json(space_.data)) return *data_;
+    own = models::load_data(options);
+    return *own;
+  }
+
+  // Finished networks with early exits whose settings now ask for thresholds they were not
+  // scored at (a later space added them): score those from the trained network, no retraining.
+  void score_missing_points() {
+    for (const auto& t : store_.trials(study_)) {
+      if (t.state != db::TrialState::kDone) continue;
+      const auto grid = missing_thresholds(t);
+      if (grid.empty()) continue;
+      const std::string dir = trial_run_dir(o_.db_path, space_.study, t.id);
+      try {
+        std::optional<models::DataSplits> own;
+        const auto added = store_.add_points(
+            t.id, score_points(dir, trial_data(t, own), t.config.value("energy_table", "10nm"), grid));
+        console_.log("trial #" + std::to_string(t.id) + ": scored at " + std::to_string(added) +
+                     " new exit threshold(s)");
+      } catch (const StorageError&) {
+        throw;
+      } catch (const std::exception& e) {
+        console_.log("trial #" + std::to_string(t.id) + ": cannot score new exit thresholds (" +
+                     first_line(e.what()) + ")");
+      }
+    }
+  }
+
   void release_dead_workers() {
     for (const auto& t : store_.trials(study_))
       if (t.state == db::TrialState::kRunning && worker_is_dead(t.worker) &&
@@ -283,12 +318,14 @@ class Sweep {
     auto train = t.config.at("train").get<models::TrainConfig>();
     train.threads = threads_;
     const auto data_options = t.config.at("data").get<models::DataOptions>();
-    // Trials registered by an earlier version of the space may use other data.
     std::optional<models::DataSplits> own;
-    if (json(data_options) != json(space_.data)) own = models::load_data(data_options);
-    const models::DataSplits& data = own ? *own : *data_;
-    const auto spec = models::make_run_spec(plan, data_options, data, train);
+    const models::DataSplits& data = trial_data(t, own);
+    auto spec = models::make_run_spec(plan, data_options, data, train);
+    if (t.config.contains("exit_training"))
+      spec.exit_training = t.config.at("exit_training").get<models::ExitTraining>();
     const std::string dir = trial_run_dir(o_.db_path, space_.study, t.id);
+    const int epochs =
+        models::total_epochs(train, spec.exit_training, static_cast<int>(plan.exits.size()));
 
     models::TrainCallbacks cb;
     cb.step = [&](const models::TrainProgress& p) {
@@ -317,20 +354,27 @@ class Sweep {
                               e.test_accuracy, e.test_top5, e.seconds});
       if (!console_.live())
         console_.log("  " + label + " epoch " + std::to_string(e.epoch) + "/" +
-                     std::to_string(train.epochs) + ": loss " + std::to_string(e.train_loss) +
+                     std::to_string(epochs) + ": loss " + std::to_string(e.train_loss) +
                      ", test acc " + std::to_string(e.test_accuracy));
     };
     const auto result = models::train_run(spec, data, dir, cb);
     double seconds = 0;
     for (const auto& e : result.history) seconds += e.seconds;
-    store_.finish_trial(t.id, {{"accuracy", result.test.top1},
-                               {"top5", result.test.top5},
-                               {"train_seconds", seconds}});
+    // A network with early exits is scored at every threshold its settings ask for, in the
+    // same transaction that finishes it.
+    const auto points = score_points(dir, data, t.config.value("energy_table", "10nm"),
+                                     requested_thresholds(t));
+    store_.finish_trial(t.id,
+                        {{"accuracy", result.test.top1},
+                         {"top5", result.test.top5},
+                         {"train_seconds", seconds}},
+                        points);
     ++done_;
     char buf[96];
     std::snprintf(buf, sizeof buf, ": test accuracy %.4f (%s training)", result.test.top1,
                   format_duration(seconds).c_str());
-    console_.log("done  " + label + buf);
+    console_.log("done  " + label + buf +
+                 (points.empty() ? "" : ", " + std::to_string(points.size()) + " exit-threshold point(s)"));
     for (const auto& b : baselines_)
       if (b.key() == t.key) expand_baselines(/*may_profile=*/true);
   }

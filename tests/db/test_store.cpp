@@ -193,9 +193,78 @@ TEST_CASE("store: a newer schema version is refused and left untouched", "[db]")
   }
   const std::string before = file_bytes(path);
   REQUIRE_THROWS_WITH(open_sqlite_store(path, OpenMode::kReadWrite),
-                      Catch::Contains(path) && Catch::Contains("schema version 2 is newer"));
+                      Catch::Contains(path) &&
+                          Catch::Contains("schema version " + std::to_string(kSchemaVersion + 1) +
+                                          " is newer"));
   REQUIRE_THROWS_AS(open_sqlite_store(path, OpenMode::kReadOnly), StorageError);
   REQUIRE(file_bytes(path) == before);
+}
+
+TEST_CASE("store: operating points are stored with the finish, added later once each", "[db]") {
+  const auto dir = test::fresh_temp_dir("store_points");
+  const std::string path = (dir / "db.sqlite").string();
+  auto store = open_sqlite_store(path, OpenMode::kReadWrite);
+  const int64_t study = store->open_study("s", json::object());
+  const int64_t id = store->add_trial(study, make_trial("k1", "edge_cloud", {{"bits", 1}})).first;
+  REQUIRE(store->claim_trial(study, "w", 60));
+  PointRow a{{0.5}, 0.81, 2e6, 1.5e6, 0.5e6, {0.4}, {0.95, 0.7}};
+  PointRow b{{10}, 0.80, 1e6, 1e6, 0, {1.0}, {0.8, 0}};
+  store->finish_trial(id, {{"accuracy", 0.82}}, {b, a});
+  auto t = store->trial(id);
+  REQUIRE(t->state == TrialState::kDone);
+  REQUIRE(t->points.size() == 2);
+  // Sorted by threshold value (as text, "[10]" would come before "[2]": checked below).
+  REQUIRE(t->points[0].thresholds == std::vector<double>{0.5});
+  REQUIRE(t->points[1].thresholds == std::vector<double>{10});
+  REQUIRE(t->points[0].accuracy == Approx(0.81));
+  REQUIRE(t->points[0].energy_pj == Approx(2e6));
+  REQUIRE(t->points[0].edge_energy_pj == Approx(1.5e6));
+  REQUIRE(t->points[0].cloud_energy_pj == Approx(0.5e6));
+  REQUIRE(t->points[0].exit_share == std::vector<double>{0.4});
+  REQUIRE(t->points[0].exit_accuracy == std::vector<double>{0.95, 0.7});
+  // A done trial takes new thresholds; a threshold it has keeps its first values.
+  PointRow a2 = a;
+  a2.accuracy = 0.1;
+  PointRow c{{2}, 0.805, 1.5e6, 1.2e6, 0.3e6, {0.7}, {0.9, 0.6}};
+  REQUIRE(store->add_points(id, {a2, c}) == 1);
+  t = store->trial(id);
+  REQUIRE(t->points.size() == 3);
+  REQUIRE(t->points[0].accuracy == Approx(0.81));
+  REQUIRE(t->points[1].thresholds == std::vector<double>{2});
+  REQUIRE(store->trials(study).front().points.size() == 3);
+  REQUIRE(t->objective("accuracy") == Approx(0.82));
+}
+
+TEST_CASE("store: a version-1 database is migrated to the current schema, trials kept", "[db]") {
+  const auto dir = test::fresh_temp_dir("store_migrate");
+  const std::string path = (dir / "v1.sqlite").string();
+  {  // A store as hybridnet 1 wrote it: schema 1 and a finished trial.
+    SQLite::Database raw(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    raw.exec(schema_migrations().at(0));
+    raw.exec("PRAGMA application_id = " + std::to_string(kApplicationId));
+    raw.exec("PRAGMA user_version = 1");
+    raw.exec("INSERT INTO studies(id, name, space_json, created_at) VALUES (1, 'old', '{}', 0)");
+    raw.exec("INSERT INTO trials(id, study_id, trial_key, family, params_json, plan_json, "
+             "plan_hash, config_json, state, created_at) VALUES (7, 1, 'k', 'xnor', '{}', "
+             "'{\"arch\": \"resnet8\"}', 'h', '{}', 'done', 0)");
+    raw.exec("INSERT INTO objectives VALUES (7, 'accuracy', 0.75)");
+  }
+  REQUIRE_THROWS_WITH(open_sqlite_store(path, OpenMode::kReadOnly),
+                      Catch::Contains("schema version 1 needs an upgrade"));
+  {
+    auto store = open_sqlite_store(path, OpenMode::kReadWrite);
+    auto t = store->trial(7);
+    REQUIRE(t);
+    REQUIRE(t->state == TrialState::kDone);
+    REQUIRE(t->objective("accuracy") == Approx(0.75));
+    REQUIRE(t->points.empty());
+    REQUIRE(store->add_points(7, {PointRow{{1.0}, 0.7, 1, 1, 0, {0.5}, {0.8, 0.6}}}) == 1);
+  }
+  SQLite::Database raw(path, SQLite::OPEN_READONLY);
+  REQUIRE(raw.execAndGet("PRAGMA user_version").getInt() == kSchemaVersion);
+  REQUIRE(raw.execAndGet("SELECT count(*) FROM trial_points").getInt() == 1);
+  auto reader = open_sqlite_store(path, OpenMode::kReadOnly);
+  REQUIRE(reader->trial(7)->points.size() == 1);
 }
 
 TEST_CASE("store: a SQLite file that is not ours is refused and left untouched", "[db]") {

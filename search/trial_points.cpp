@@ -1,0 +1,62 @@
+#include "search/trial_points.h"
+
+#include <algorithm>
+#include <set>
+
+#include "models/cost_model.h"
+#include "models/energy_table.h"
+#include "models/exit_cost.h"
+#include "models/exit_logits.h"
+#include "models/trainer.h"
+#include "search/families.h"
+
+namespace hybridnet::search {
+
+std::vector<double> requested_thresholds(const db::TrialRecord& t) {
+  std::set<double> all;
+  for (const auto& s : t.settings)
+    for (double x : family_thresholds(s.family, s.params)) all.insert(x);
+  if (t.settings.empty())
+    for (double x : family_thresholds(t.family, t.params)) all.insert(x);
+  return {all.begin(), all.end()};
+}
+
+std::vector<double> missing_thresholds(const db::TrialRecord& t) {
+  std::vector<double> out;
+  for (double x : requested_thresholds(t)) {
+    bool stored = false;
+    for (const auto& p : t.points) stored = stored || (!p.thresholds.empty() && p.thresholds.front() == x);
+    if (!stored) out.push_back(x);
+  }
+  return out;
+}
+
+std::vector<db::PointRow> score_points(const std::string& run_dir, const models::DataSplits& data,
+                                       const std::string& energy_table,
+                                       const std::vector<double>& grid) {
+  if (grid.empty()) return {};
+  auto run = models::load_run(run_dir);
+  const auto& plan = run.spec.plan;
+  const auto device = models::resolve_device(run.spec.train.device);
+  run.net->to(device);
+  const models::ExitCurve curve(
+      models::collect_exit_logits(run.net, data.test, run.spec.train.eval_batch_size, device));
+  const auto cost = models::plan_cost(plan, run.spec.in_channels, run.spec.in_h, run.spec.in_w,
+                                      run.spec.num_classes, models::load_energy_table(energy_table));
+  const auto costs = models::exit_costs(run.net->architecture(), plan, cost);
+  std::vector<db::PointRow> out;
+  for (const auto& [p, e] : models::operating_points(curve, costs, grid)) {
+    db::PointRow r;
+    r.thresholds = p.thresholds;
+    r.accuracy = p.accuracy;
+    r.energy_pj = e.mean_pj();
+    r.edge_energy_pj = e.edge_pj;
+    r.cloud_energy_pj = e.cloud_pj;
+    r.exit_share = p.exit_share;
+    r.exit_accuracy = p.exit_accuracy;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace hybridnet::search
