@@ -36,21 +36,26 @@ void run_pareto(const ParetoOptions& o) {
   } else {
     int done = 0;
     for (const auto& t : trials) done += t.state == db::TrialState::kDone;
-    std::printf("Pareto front of study %s (%s): %zu of %d finished trials\n%s",
-                study.name.c_str(), search::to_string(objs).c_str(), front.size(), done,
+    std::printf("Pareto front of study %s (%s): %s\n%s", study.name.c_str(),
+                search::to_string(objs).c_str(),
+                search::front_count(front, done, "finished trials").c_str(),
                 trial_table(front).c_str());
   }
 }
 
 void setup_pareto(CLI::App& app) {
   auto opt = std::make_shared<ParetoOptions>();
-  auto* sub = app.add_subcommand("pareto", "Pareto front of a study's finished trials");
+  auto* sub = app.add_subcommand(
+      "pareto", "Pareto front of a study's finished trials (networks with early exits: one point "
+                "per exit threshold)");
   sub->add_option("--db", opt->db, "SQLite store")->required();
   sub->add_option("--study", opt->study, "Study (default: the store's only study)");
   sub->add_option("--objectives", opt->objectives,
                   "Comma list of name:max|min over accuracy, top5, energy, memory, flops, ee_fp, "
                   "mc_fp, ee_xnor, mc_xnor (default: the study's)");
-  sub->add_flag("--json", opt->json, "Print {\"study\", \"objectives\", \"front\": [...]}");
+  sub->add_flag("--json", opt->json,
+                "Print {\"study\", \"objectives\", \"front\": [...]}; a network with early "
+                "exits has one entry per exit threshold, with \"thresholds\" and \"point\"");
   sub->add_flag("--csv", opt->csv, "Print the front as CSV");
   sub->callback([opt] { run_pareto(*opt); });
 }

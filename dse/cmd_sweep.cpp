@@ -55,8 +55,9 @@ void run_sweep_command(const SweepCliOptions& o) {
   const auto front = search::pareto_trials(trials, space.objectives);
   std::fprintf(stderr, "this run: %d trial(s) started, %d done, %d failed, %d interrupted\n",
                summary.started, summary.done, summary.failed, summary.interrupted);
-  std::printf("Pareto front of study %s (%s), %zu of %zu trials:\n%s", space.study.c_str(),
-              search::to_string(space.objectives).c_str(), front.size(), trials.size(),
+  std::printf("Pareto front of study %s (%s), %s:\n%s", space.study.c_str(),
+              search::to_string(space.objectives).c_str(),
+              search::front_count(front, trials.size(), "trials").c_str(),
               trial_table(front).c_str());
   if (summary.stopped)
     std::fprintf(stderr,

@@ -1,6 +1,7 @@
 #include "search/results.h"
 
 #include <cmath>
+#include <set>
 #include <sstream>
 
 #include "models/error.h"
@@ -31,8 +32,11 @@ std::vector<db::TrialRecord> design_points(const std::vector<db::TrialRecord>& t
     }
     const double energy = t.objective("energy_pj");
     for (size_t i = 0; i < t.points.size(); ++i) {
-      db::TrialRecord r = t;
       const auto& p = t.points[i];
+      if (i > 0 && p.exit_share == t.points[i - 1].exit_share &&
+          p.exit_accuracy == t.points[i - 1].exit_accuracy)
+        continue;  // the same operating point as the lower threshold before it
+      db::TrialRecord r = t;
       r.point = static_cast<int>(i);
       r.objectives.erase("top5");
       r.objectives.erase("flops");
@@ -81,6 +85,16 @@ std::vector<db::TrialRecord> pareto_trials(const std::vector<db::TrialRecord>& t
 namespace {
 json value_or_null(double v) { return std::isfinite(v) ? json(v) : json(); }
 }  // namespace
+
+std::string front_count(const std::vector<db::TrialRecord>& front, size_t of,
+                        const std::string& what) {
+  std::set<int64_t> trials;
+  for (const auto& t : front) trials.insert(t.id);
+  std::string out = std::to_string(trials.size()) + " of " + std::to_string(of) + " " + what;
+  if (front.size() != trials.size())
+    out = std::to_string(front.size()) + " points (one per exit threshold) of " + out;
+  return out;
+}
 
 json trial_summary(const db::TrialRecord& t) {
   json settings = json::array();

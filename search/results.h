@@ -21,8 +21,9 @@ std::vector<Objective> study_objectives(const db::StudyRecord& study);
 /// (a network with early exits, scored at several exit thresholds) stands as one record per
 /// point, with `point` set. Such a record's objectives are the point's: accuracy, energy_pj
 /// (mean per inference) and ee_fp / ee_xnor at that energy; memory_bits and mc_* are the
-/// network's; top5 and flops are not measured per point and left out. Trial order, then
-/// thresholds.
+/// network's; top5 and flops are not measured per point and left out. Points of one network
+/// with the same outcome (no sample changes its exit between them) are one design point, at
+/// the lowest of their thresholds. Trial order, then thresholds.
 std::vector<db::TrialRecord> design_points(const std::vector<db::TrialRecord>& trials);
 
 /// "t=0.5" (one threshold per early exit: "t=0.5/0.8"), empty for a record that is no point.
@@ -32,6 +33,11 @@ std::string point_label(const db::TrialRecord& t);
 /// known, in trial order.
 std::vector<db::TrialRecord> pareto_trials(const std::vector<db::TrialRecord>& trials,
                                            const std::vector<Objective>& objectives);
+
+/// How many trials a front holds out of `of` (e.g. "2 of 5 finished trials"), and how many
+/// design points when exit thresholds count separately ("7 points of 2 of 5 ...").
+std::string front_count(const std::vector<db::TrialRecord>& front, size_t of,
+                        const std::string& what);
 
 /// {"id", "family", "params", "settings", "plan_hash", "arch", "width", "state", "attempts",
 ///  "accuracy", "energy_pj", "memory_bits", "ee_fp", "mc_fp", "flops", "failure",

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The study report in a real browser: `hybridnet report` on the database the queries sweep
-# scenario left (trained on synthetic data), loaded by headless Chromium. The page must load
+# The study report in a real browser: `hybridnet report` on the database a sweep scenario
+# (queries, edge) left, trained on synthetic data, loaded by headless Chromium. The page must load
 # without console errors, its script must run, and its charts must be in the rendered DOM with
 # the Pareto front ringed.
 # Usage: report_chromium.sh HYBRIDNET DATABASE WORKDIR
@@ -8,10 +8,10 @@ set -euo pipefail
 HN=$1; DB=$2; WORK=$3
 fail() { echo "FAIL: $*" >&2; exit 1; }
 command -v chromium > /dev/null || fail "chromium is not installed (./setup.sh test installs it)"
-[[ -f $DB ]] || fail "$DB missing: run the cli.sweep_synthetic_queries test first"
+[[ -f $DB ]] || fail "$DB missing: run its cli.sweep_synthetic_* test first"
 rm -rf "$WORK"; mkdir -p "$WORK"; cd "$WORK"
 "$HN" report --db "$DB" --out report.html | tee report.out
-grep -q "wrote report.html: study q" report.out || fail "no summary line"
+grep -q "wrote report.html: study " report.out || fail "no summary line"
 if grep -Eq 'src=|<link|url\(' report.html; then fail "the report loads external resources"; fi
 front=$("$HN" pareto --db "$DB" --csv | tail -n +2 | wc -l)
 timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \

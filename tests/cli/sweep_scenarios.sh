@@ -3,6 +3,8 @@
 #   queries   a failing trial is recorded and the sweep goes on; trials/pareto/show/status output
 #   crash     a sweep killed with SIGKILL mid-trial resumes: no trial lost or trained twice
 #   share     two sweep processes on one database split the work without duplicates
+#   edge      the edge_cloud family: one front point per exit threshold, named in the queries;
+#             a later space's new thresholds are scored without retraining
 # Usage: sweep_scenarios.sh HYBRIDNET WORKDIR SCENARIO
 set -euo pipefail
 HN=$1; WORK=$2; SCENARIO=$3
@@ -105,6 +107,48 @@ share)
   nb=$(sed -n 's/^this run: \([0-9]*\) trial.*/\1/p' b.err)
   echo "process A trained $na, process B trained $nb"
   [[ $((na + nb)) -eq 8 ]] || fail "the processes started $na + $nb trials, not 8"
+  ;;
+edge)
+  space e 1 256 '{"fp": {}, "edge_cloud": {"bits": [1, 2], "thresholds": "0:2.4:0.6"}}'
+  "$HN" space --space space.json | tee space.out
+  grep -q "edge_cloud M=auto bits=2" space.out || fail "space does not list edge_cloud bits=2"
+  "$HN" sweep --space space.json --db db.sqlite --jobs 2 > sweep.out 2> sweep.err || fail "sweep: $(cat sweep.err)"
+  cat sweep.err sweep.out
+  [[ $(grep -c "5 exit-threshold point(s)" sweep.err) -eq 2 ]] || fail "edge_cloud trials not scored at 5 thresholds"
+  grep -q " edge_cloud .* t=[0-9.]* " sweep.out || fail "the front printed by the sweep has no threshold point"
+  "$HN" pareto --db db.sqlite --json > front.json
+  grep -q '"thresholds": \[' front.json || fail "pareto --json names no thresholds"
+  grep -q '"exit_share"' front.json || fail "pareto --json has no exit shares"
+  "$HN" trials --db db.sqlite | tee trials.out
+  [[ $(grep -c " 5 pts " trials.out) -eq 2 ]] || fail "trials does not count the points"
+  "$HN" trials --db db.sqlite --csv | head -1 | grep -q ",thresholds$" || fail "csv has no thresholds column"
+  id=$("$HN" trials --db db.sqlite --csv | grep ",edge_cloud," | head -1 | cut -d, -f1)
+  "$HN" show --db db.sqlite --trial "$id" | tee show.out
+  whole=$(sed -n 's/^total: energy \([0-9.]*\) uJ.*/\1/p' show.out)
+  # Rows: t, exit share, accuracy, edge, cloud, mean, EE(FP). Threshold 0: nobody exits and
+  # a sample costs the whole network; shares never fall as the threshold grows.
+  awk -v whole="$whole" '
+    /^operating points/ { on = 1; next }
+    on && $1 ~ /^[0-9.]+$/ && $2 ~ /%$/ {
+      share = $2 + 0; n++
+      if (n == 1 && ($1 != 0 || share != 0 || $6 != whole)) { print "t=0: " $0 " (whole " whole ")"; bad = 1 }
+      if (share < last) { print "share fell at t=" $1; bad = 1 }
+      last = share
+    }
+    /^$/ { on = 0 }
+    END { if (n != 5) { print n " point rows, expected 5"; bad = 1 }; exit bad }' show.out ||
+    fail "operating points of trial $id"
+  # A later space asks for two more thresholds: they are scored from the trained networks.
+  sed -i 's/"0:2.4:0.6"/"0.3,0.6,0.9"/' space.json
+  "$HN" sweep --space space.json --db db.sqlite > again.out 2> again.err || fail "rescoring sweep"
+  cat again.err
+  grep -q "0 trial(s) started" again.err || fail "new thresholds retrained a network"
+  [[ $(grep -c "scored at 2 new exit threshold(s)" again.err) -eq 2 ]] || fail "new thresholds not scored"
+  [[ $("$HN" show --db db.sqlite --trial "$id" --json | grep -c '"mean_energy_pj"') -eq 7 ]] ||
+    fail "trial $id does not have 7 points"
+  "$HN" report --db db.sqlite --out report.html > /dev/null
+  grep -q "; at t=[0-9.]*<" report.html || fail "the report names no threshold on its front"
+  grep -q "7 exit-threshold points" report.html || fail "the report does not count the points"
   ;;
 *) fail "unknown scenario $SCENARIO" ;;
 esac

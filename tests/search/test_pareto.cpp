@@ -1,9 +1,13 @@
 // Pareto fronts on hand-made points: two and three objectives, mixed directions, ties and
-// duplicates, and the ranks of the non-dominated sort.
+// duplicates, the ranks of the non-dominated sort, and the design points of networks with
+// early exits (one per exit threshold).
 #include <catch2/catch.hpp>
 
 #include "models/error.h"
 #include "search/pareto.h"
+#include "search/results.h"
+
+#include <cmath>
 
 using namespace hybridnet;
 using namespace hybridnet::search;
@@ -61,4 +65,63 @@ TEST_CASE("objectives parse with natural or explicit directions", "[search]") {
                       Catch::Contains("--objectives: unknown objective 'latency'"));
   REQUIRE_THROWS_WITH(parse_objectives("energy:up", "--objectives"),
                       Catch::Contains("direction must be max or min"));
+}
+
+namespace {
+db::TrialRecord done_trial(int64_t id, const std::string& family, double accuracy, double energy) {
+  db::TrialRecord t;
+  t.id = id;
+  t.family = family;
+  t.plan = {{"arch", "resnet8"}};
+  t.state = db::TrialState::kDone;
+  t.objectives = {{"accuracy", accuracy}, {"energy_pj", energy}, {"memory_bits", 1000},
+                  {"top5", 0.99},         {"flops", 5e6},        {"ee_fp", 2.0}};
+  return t;
+}
+}  // namespace
+
+TEST_CASE("design points: a network with early exits is one front point per threshold",
+          "[search][exit]") {
+  auto xnor = done_trial(1, "xnor", 0.80, 10);
+  // The edge-cloud network: its final classifier (all samples to the cloud) costs 20 pJ.
+  auto ec = done_trial(2, "edge_cloud", 0.85, 20);
+  ec.points = {{{0.0}, 0.85, 20, 12, 8, {0.0}, {0, 0.85}},
+               {{0.1}, 0.85, 20, 12, 8, {0.0}, {0, 0.85}},  // no sample exits yet: as t=0
+               {{0.5}, 0.84, 8, 7, 1, {0.8}, {0.86, 0.75}},
+               {{2.0}, 0.70, 9, 9, 0, {1.0}, {0.70, 0}}};  // worse and dearer than t=0.5
+  auto pending = ec;
+  pending.id = 3;
+  pending.state = db::TrialState::kPending;
+  const auto points = design_points({xnor, ec, pending});
+  REQUIRE(points.size() == 1 + 3 + 1);  // t=0.1 is t=0's operating point
+  REQUIRE(points[1].point == 0);
+  REQUIRE(points[2].point == 2);
+  REQUIRE(points[2].objective("energy_pj") == Approx(8));
+  REQUIRE(points[2].objective("accuracy") == Approx(0.84));
+  REQUIRE(points[2].objective("ee_fp") == Approx(2.0 * 20 / 8));  // FP energy / the point's
+  REQUIRE(points[2].objective("memory_bits") == Approx(1000));    // the network's
+  REQUIRE(std::isnan(points[2].objective("top5")));  // not measured per point
+  REQUIRE(point_label(points[2]) == "t=0.5");
+  REQUIRE(point_label(points[0]) == "");
+  REQUIRE(points[4].point == -1);  // unfinished: the trial itself
+
+  const std::vector<Objective> objs = {{"accuracy", true}, {"energy", false}};
+  const auto front = pareto_trials({xnor, ec, pending}, objs);
+  // XNOR (0.80, 10) is dominated by t=0.5 (0.84, 8); t=2 by t=0.5; t=0 is the most accurate.
+  REQUIRE(front.size() == 2);
+  REQUIRE(front[0].id == 2);
+  REQUIRE(point_label(front[0]) == "t=0");
+  REQUIRE(point_label(front[1]) == "t=0.5");
+  const auto summary = trial_summary(front[1]);
+  REQUIRE(summary.at("thresholds") == nlohmann::json{0.5});
+  REQUIRE(summary.at("point").at("exit_share") == nlohmann::json{0.8});
+  REQUIRE(summary.at("energy_pj") == 8);
+  REQUIRE(trial_summary(ec).at("points") == 4);  // stored points, duplicates included
+  REQUIRE(trial_summary(xnor).at("thresholds").is_null());
+  // top5 is unknown for points: over accuracy and top5 only the trials without points compete.
+  const auto by_top5 = pareto_trials({xnor, ec}, {{"accuracy", true}, {"top5", true}});
+  REQUIRE(by_top5.size() == 1);
+  REQUIRE(by_top5[0].id == 1);
+  const std::string csv = trials_csv(front);
+  REQUIRE_THAT(csv, Catch::Contains(",failure,thresholds\n") && Catch::Contains(",\"[0.5]\"\n"));
 }

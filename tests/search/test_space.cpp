@@ -7,6 +7,7 @@
 #include "models/error.h"
 #include "search/candidates.h"
 #include "search/families.h"
+#include "models/hybrid_plan.h"
 #include "search/space.h"
 
 using namespace hybridnet;
@@ -82,6 +83,67 @@ TEST_CASE("space: settings that build the same network are one candidate", "[sea
   b = a;
   b.train.threads = 7;  // how many cores train it does not change the trial
   REQUIRE(a.key() == b.key());
+}
+
+TEST_CASE("space: edge_cloud settings train once per network; thresholds only score it",
+          "[search][exit]") {
+  json j = base_space();
+  j["families"] = {{"edge_cloud",
+                    {{"bits", {1, 2}}, {"mode", {"joint", "separate"}}, {"thresholds", {0.5, 1.0}}}}};
+  const auto s = parse_space(j, "space.json");
+  const auto c = plain_candidates(s);
+  REQUIRE(c.size() == 4);  // bits x mode; the thresholds array is one value, not a grid
+  const auto d = deduplicate(c);
+  REQUIRE(d.candidates.size() == 4);
+  for (const auto& x : c) {
+    REQUIRE(x.plan.edge_layers == 4);  // resnet8 "auto": the first block end at or past half
+    REQUIRE(x.plan.exits == std::vector<int>{4});
+    REQUIRE(family_thresholds(x.family, x.params) == std::vector<double>{0.5, 1.0});
+    REQUIRE(x.config().at("exit_training") == x.exit_training);
+  }
+  REQUIRE(c[0].exit_training.at("mode") == "joint");
+  REQUIRE(c[0].exit_training.at("lambdas") == json{0.6});
+  REQUIRE(c[1].exit_training.at("mode") == "separate");
+
+  // Another threshold grid (a later space) is the same network: the same trial, scored again.
+  json k = j;
+  k["families"]["edge_cloud"]["thresholds"] = "0.1:0.3:0.1";
+  const auto c2 = plain_candidates(parse_space(k, "space.json"));
+  REQUIRE(c2[0].key() == c[0].key());
+  REQUIRE(family_thresholds(c2[0].family, c2[0].params) == std::vector<double>{0.1, 0.2, 0.3});
+  // The exits' training is part of the identity: another lambda is another trial.
+  k["families"]["edge_cloud"]["lambda"] = 0.3;
+  REQUIRE(plain_candidates(parse_space(k, "space.json"))[0].key() != c[0].key());
+  // Two exits on a 4-layer edge share lambda: 0.3 each, the final classifier 0.4.
+  k = base_space();
+  k["families"] = {{"edge_cloud", {{"exits", 2}}}};
+  const auto two = plain_candidates(parse_space(k, "space.json"));
+  REQUIRE(two[0].plan.exits == std::vector<int>{2, 4});
+  REQUIRE(two[0].exit_training.at("lambdas") == json{0.3, 0.3});
+  // Families without exits keep their identity (no exit_training in it or in the config).
+  REQUIRE(baseline_candidate(s, "resnet8", 1.0, 0).config().count("exit_training") == 0);
+}
+
+TEST_CASE("space: edge_cloud validation errors name the setting and the value", "[search][exit]") {
+  const auto with = [](json params) {
+    json j = base_space();
+    j["families"]["edge_cloud"] = std::move(params);
+    return error_of(j);
+  };
+  REQUIRE_THAT(with({{"mode", "both"}}),
+               Catch::Contains("space.json: families.edge_cloud") &&
+                   Catch::Contains("mode = \"both\" must be \"joint\" or \"separate\""));
+  REQUIRE_THAT(with({{"lambda", 1.5}}), Catch::Contains("edge_cloud: lambda = 1.5 must be in (0, 1]"));
+  REQUIRE_THAT(with({{"lambda", 1}}), Catch::Contains("lambda = 1 leaves the final classifier"));
+  REQUIRE_THAT(with({{"bits", 3}}), Catch::Contains("edge_cloud: bits = 3 must be 1, 2 or 4"));
+  REQUIRE_THAT(with({{"M", 3}}), Catch::Contains("edge_layers: 3 does not end a block of resnet8"));
+  REQUIRE_THAT(with({{"M", "half"}}), Catch::Contains("M = \"half\" must be a layer count or \"auto\""));
+  REQUIRE_THAT(with({{"thresholds", "a:b"}}),
+               Catch::Contains("edge_cloud: thresholds: expected FROM:TO:STEP or a comma list, got 'a:b'"));
+  REQUIRE_THAT(with({{"thresholds", {0.5, -1}}}), Catch::Contains("thresholds: -1 is not an entropy >= 0"));
+  REQUIRE_THAT(with({{"thresholds", 0.5}}),
+               Catch::Contains("families.edge_cloud.thresholds: expected a string or an array"));
+  REQUIRE_THAT(with({{"exits", 3}}), Catch::Contains("3 exits do not fit in 4 edge layers"));
 }
 
 TEST_CASE("space: analysis families add their baseline, then plans from its profile",
