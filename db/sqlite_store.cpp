@@ -397,9 +397,12 @@ class SqliteStore final : public Store {
                          "); use a newer hybridnet");
     if (check != "ok")
       throw StorageError(path_ + ": corrupt database (quick_check: " + check + ")");
-    if (version < kSchemaVersion && mode == OpenMode::kReadOnly && app == kApplicationId)
+    // Readers take every schema from 1 on as it is (later versions only add tables); the
+    // first read-write open migrates it.
+    if (version < 1 && mode == OpenMode::kReadOnly && app == kApplicationId)
       throw StorageError(path_ + ": schema version " + std::to_string(version) +
                          " needs an upgrade; run a sweep on it (read-write) first");
+    version_ = static_cast<int>(version);
   }
 
   // Brings the schema to kSchemaVersion, one migration per version, in one transaction.
@@ -411,6 +414,7 @@ class SqliteStore final : public Store {
     db_->exec("PRAGMA application_id = " + std::to_string(kApplicationId));
     db_->exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
     tx.commit();
+    version_ = kSchemaVersion;
   }
 
   int insert_points(int64_t id, const std::vector<PointRow>& points) {
@@ -499,6 +503,7 @@ class SqliteStore final : public Store {
     while (o.executeStep())
       out[index.at(o.getColumn(0).getInt64())].objectives[o.getColumn(1).getString()] =
           o.getColumn(2).getDouble();
+    if (version_ < 2) return out;  // a schema-1 file read as it is: no operating points
     SQLite::Statement p(*db_,
                         "SELECT p.trial_id, p.thresholds_json, p.accuracy, p.energy_pj, "
                         "p.edge_energy_pj, p.cloud_energy_pj, p.exit_share_json, "
@@ -552,6 +557,7 @@ class SqliteStore final : public Store {
   }
 
   std::string path_;
+  int version_ = kSchemaVersion;  // of the file as read; read-write opens migrate it
   std::unique_ptr<SQLite::Database> db_;
   std::mutex mutex_;
 };

@@ -154,7 +154,7 @@ enum class OpenMode { kReadWrite, kReadOnly };
 
 /// Opens (kReadWrite: creates or migrates) a SQLite store. A file that is not a hybridnet
 /// database, comes from a newer schema, or is corrupt is a StorageError naming it, and is left
-/// untouched. kReadOnly needs an existing file.
+/// untouched. kReadOnly needs an existing file and reads an older schema as it is.
 std::unique_ptr<Store> open_sqlite_store(const std::string& path, OpenMode mode);
 
 /// Schema version this build writes.

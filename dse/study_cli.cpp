@@ -54,7 +54,7 @@ std::string trial_table(const std::vector<db::TrialRecord>& trials,
                         const std::vector<std::string>& marks) {
   std::string out;
   char buf[320];
-  std::snprintf(buf, sizeof buf, "%2s %4s  %-13s %-22s %-9s %-8s %-11s %8s %11s %11s %7s %7s\n",
+  std::snprintf(buf, sizeof buf, "%2s %4s  %-13s %-30s %-9s %-8s %-11s %8s %11s %11s %7s %7s\n",
                 "", "id", "family", "params", "exit", "arch", "state", "accuracy", "energy uJ",
                 "memory KiB", "EE(FP)", "MC(FP)");
   out += buf;
@@ -76,9 +76,9 @@ std::string trial_table(const std::vector<db::TrialRecord>& trials,
     std::string exit = search::point_label(t);
     if (exit.empty()) exit = t.points.empty() ? "-" : std::to_string(t.points.size()) + " pts";
     std::snprintf(buf, sizeof buf,
-                  "%2s %4lld  %-13s %-22s %-9s %-8s %-11s %8s %11s %11s %7s %7s\n",
+                  "%2s %4lld  %-13s %-30s %-9s %-8s %-11s %8s %11s %11s %7s %7s\n",
                   i < marks.size() ? marks[i].c_str() : "", (long long)t.id, t.family.c_str(),
-                  params.substr(0, 22).c_str(), exit.c_str(), arch.c_str(), db::to_string(t.state),
+                  params.substr(0, 30).c_str(), exit.c_str(), arch.c_str(), db::to_string(t.state),
                   num(t.objective("accuracy"), "%.4f").c_str(),
                   num(t.objective("energy_pj") / 1e6, "%.2f").c_str(),
                   num(t.objective("memory_bits") / 8192, "%.1f").c_str(),

@@ -44,6 +44,7 @@ std::string setting_label(const std::string& family, const json& params) {
   std::string out = family;
   if (params.is_object())
     for (const auto& [k, v] : params.items()) {
+      if (k == "thresholds") continue;  // they score a network, they do not make it
       std::ostringstream o;
       if (v.is_number())
         o << v.get<double>();

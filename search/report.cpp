@@ -151,7 +151,10 @@ std::string bits_text(int bits) { return bits >= 32 ? "FP" : std::to_string(bits
 std::string precision_map(const std::vector<const ReportTrial*>& rows) {
   size_t columns = 0;
   for (const auto* r : rows) columns = std::max(columns, r->layers.size());
-  const double cell_w = 28, cell_h = 24, label_w = 250, top = 30;
+  // Wide enough for the longest label at about 6.5 px per character of 11 px sans-serif.
+  size_t longest = 0;
+  for (const auto* r : rows) longest = std::max(longest, label(r->trial).size());
+  const double cell_w = 28, cell_h = 24, label_w = std::max(250.0, 6.5 * longest + 16), top = 30;
   const double w = label_w + columns * cell_w + 20, h = top + rows.size() * cell_h + 50;
   std::ostringstream o;
   o << "<svg class=\"chart precision-map\" id=\"precision-map\" xmlns=\"http://www.w3.org/2000/svg\""

@@ -249,8 +249,14 @@ TEST_CASE("store: a version-1 database is migrated to the current schema, trials
              "'{\"arch\": \"resnet8\"}', 'h', '{}', 'done', 0)");
     raw.exec("INSERT INTO objectives VALUES (7, 'accuracy', 0.75)");
   }
-  REQUIRE_THROWS_WITH(open_sqlite_store(path, OpenMode::kReadOnly),
-                      Catch::Contains("schema version 1 needs an upgrade"));
+  {  // Queries read it as it is, without touching the file.
+    const std::string before = file_bytes(path);
+    auto reader = open_sqlite_store(path, OpenMode::kReadOnly);
+    REQUIRE(reader->trial(7)->objective("accuracy") == Approx(0.75));
+    REQUIRE(reader->trials(1).front().points.empty());
+    reader.reset();
+    REQUIRE(file_bytes(path) == before);
+  }
   {
     auto store = open_sqlite_store(path, OpenMode::kReadWrite);
     auto t = store->trial(7);
