@@ -5,23 +5,28 @@
 #include "dse/study_cli.h"
 #include "dse/subcommands.h"
 #include "search/export.h"
+#include "search/results.h"
 
 namespace hybridnet::dse {
 
 struct ExportOptions {
   std::string db, out;
   int64_t trial = 0;
+  double threshold = -1;
 };
 
 void run_export(const ExportOptions& o) {
   auto store = open_store(o.db, /*read_only=*/true);
-  const auto t = require_trial(*store, o.trial, o.db);
+  auto t = require_trial(*store, o.trial, o.db);
+  if (o.threshold >= 0) t = search::at_point(t, search::find_point(t, o.threshold));
   std::string study;
   for (const auto& s : store->studies())
     if (s.id == t.study_id) study = s.name;
   search::export_trial(t, study, o.db, o.out);
-  std::printf("exported trial %lld (%s, plan %s, test accuracy %.4f) to %s\n", (long long)t.id,
-              t.family.c_str(), t.plan_hash.c_str(), t.objective("accuracy"), o.out.c_str());
+  const std::string point = search::point_label(t);
+  std::printf("exported trial %lld%s (%s, plan %s, test accuracy %.4f) to %s\n", (long long)t.id,
+              point.empty() ? "" : (" at " + point).c_str(), t.family.c_str(),
+              t.plan_hash.c_str(), t.objective("accuracy"), o.out.c_str());
 }
 
 void setup_export(CLI::App& app) {
@@ -31,6 +36,9 @@ void setup_export(CLI::App& app) {
   sub->add_option("--db", opt->db, "SQLite store")->required();
   sub->add_option("--trial", opt->trial, "Trial id (see `hybridnet trials`)")->required();
   sub->add_option("--out", opt->out, "Output directory")->required();
+  sub->add_option("--threshold", opt->threshold,
+                  "A network with early exits: the operating point (exit threshold, as in "
+                  "`pareto`) to deploy; trial.json records it");
   sub->footer("Check an export with: hybridnet evaluate --export DIR");
   sub->callback([opt] { run_export(*opt); });
 }

@@ -30,7 +30,7 @@ A trained hybrid binary / mixed-precision network, exported by `hybridnet export
 | state.json | the learning curve (one record per epoch) |
 | metrics.json | final test accuracy (a fraction), top-5, loss, samples, plan hash |
 | cost.json | the papers' cost model per layer and in total: energy (pJ), memory (bits), MACs, FLOPs, and the E.E / M.C ratios against the FP and XNOR networks |
-| trial.json | the study, trial id, family and parameters that produced it, and its objectives |
+| trial.json | the study, trial id, family and parameters that produced it, and its objectives; for a network with early exits its operating points (`points`: per entropy threshold, exit shares, accuracy, edge/cloud/mean energy per inference) and, when one was chosen, the `thresholds` to deploy it with (a sample leaves at the first exit whose softmax entropy is below its threshold) |
 
 Check it: `hybridnet evaluate --export DIR` reproduces metrics.json's test accuracy on the same
 data; `hybridnet arch --plan DIR/plan.json` lists the layers.
@@ -61,6 +61,15 @@ void export_trial(const db::TrialRecord& t, const std::string& study, const std:
   json trial = trial_summary(t);
   trial["study"] = study;
   trial["config"] = t.config;
+  if (!t.points.empty()) {
+    json points = json::array();
+    for (const auto& p : t.points)
+      points.push_back({{"thresholds", p.thresholds}, {"exit_share", p.exit_share},
+                        {"exit_accuracy", p.exit_accuracy}, {"accuracy", p.accuracy},
+                        {"edge_energy_pj", p.edge_energy_pj},
+                        {"cloud_energy_pj", p.cloud_energy_pj}, {"mean_energy_pj", p.energy_pj}});
+    trial["points"] = points;
+  }
   write_text_file((out / "trial.json").string(), trial.dump(2) + "\n");
   write_text_file((out / "README.md").string(), kExportReadme);
 }

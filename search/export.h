@@ -9,8 +9,10 @@
 namespace hybridnet::search {
 
 /// Writes trial `t` of study `study` (stored in `db_path`) to `out`: plan.json, model.pt,
-/// run.json, state.json, metrics.json, cost.json, trial.json and README.md. Throws ConfigError
-/// when the trial is not done, DataError when its run directory is missing.
+/// run.json, state.json, metrics.json, cost.json, trial.json and README.md. A network with
+/// early exits: trial.json lists its operating points, and when `t` is one of them (t.point,
+/// chosen by `export --threshold`) also the thresholds to deploy with. Throws ConfigError when
+/// the trial is not done, DataError when its run directory is missing.
 void export_trial(const db::TrialRecord& t, const std::string& study, const std::string& db_path,
                   const std::string& out);
 

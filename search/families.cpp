@@ -40,7 +40,10 @@ const std::vector<Family>& families() {
       {"edge_cloud",
        {{"M", "auto", "edge body layers, a block end (\"auto\": the first at or past half)"},
         {"bits", 1, "weight and input bits of the edge's body layers (1, 2, 4)"},
-        {"exits", 1, "early exits on the edge (1: at its end; 2: its middle and end)"},
+        {"exits", 1,
+         "early exits: a count spread over the edge (1: at its end; 2: its middle and end), or "
+         "positions in body layers, e.g. [[6, 10]]",
+         false, true},
         {"lambda", 0.6, "joint training: loss weight shared by the early exits, in (0, 1)"},
         {"mode", "joint", "exit training: joint or separate (frozen backbone)"},
         {"thresholds", "0.1:2.0:0.1",
@@ -117,13 +120,19 @@ models::HybridPlan family_plan(const std::string& f, const json& p, const std::s
     if (!p.at("M").is_string()) spec += ",M=" + fmt(p.at("M"));
     if (p.at("M").is_string() && p.at("M") != "auto")
       throw ConfigError(f + ": M = " + p.at("M").dump() + " must be a layer count or \"auto\"");
-    for (const char* k : {"bits", "exits"}) spec += std::string(",") + k + "=" + fmt(p.at(k));
+    spec += ",bits=" + fmt(p.at("bits"));
     const double bits = number(p, "bits");
     if (bits != 1 && bits != 2 && bits != 4)
       throw ConfigError(f + ": bits = " + fmt(p.at("bits")) + " must be 1, 2 or 4");
     family_exit_training(f, p);  // every value checked before anything trains
     family_thresholds(f, p);
-    return models::make_preset(spec, arch);
+    const json& exits = p.at("exits");
+    if (!exits.is_array()) return models::make_preset(spec + ",exits=" + fmt(exits), arch);
+    // Positions: the preset's split, with these exits (the plan checks they are block ends
+    // within the edge).
+    json plan = models::make_preset(spec, arch).to_json();
+    plan["edge_cloud"]["exits"] = exits;
+    return models::HybridPlan::from_json(plan, f + " exits " + exits.dump());
   }
   throw std::logic_error("family_plan(): " + f + " is not a plain family");
 }
@@ -135,9 +144,11 @@ json family_exit_training(const std::string& f, const json& p) {
     throw ConfigError(f + ": mode = \"" + mode + "\" must be \"joint\" or \"separate\"");
   check_range(f, "lambda", number(p, "lambda"), 0, 1, true);
   if (number(p, "lambda") == 1) throw ConfigError(f + ": lambda = 1 leaves the final classifier no weight");
-  const double exits = number(p, "exits");
+  const json& e = p.at("exits");
+  const double exits = e.is_array() ? double(e.size()) : number(p, "exits");
   if (exits < 1 || exits != std::floor(exits))
-    throw ConfigError(f + ": exits = " + fmt(p.at("exits")) + " must be a whole number >= 1");
+    throw ConfigError(f + ": exits = " + e.dump() + " must be a whole number >= 1 or a non-empty "
+                      "list of positions");
   models::ExitTraining t;
   t.mode = mode;
   if (mode == "joint") t.lambdas.assign(static_cast<size_t>(exits), number(p, "lambda") / exits);

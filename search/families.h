@@ -20,6 +20,9 @@ struct FamilyParam {
   std::string help;
   /// An array is one value (a list), not a grid of values: edge_cloud's thresholds.
   bool list = false;
+  /// A grid value may also be an array of numbers (edge_cloud's exits: a count, or positions);
+  /// the outer array is still the grid.
+  bool or_numbers = false;
 };
 
 struct Family {

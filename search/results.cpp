@@ -30,25 +30,46 @@ std::vector<db::TrialRecord> design_points(const std::vector<db::TrialRecord>& t
       out.push_back(t);
       continue;
     }
-    const double energy = t.objective("energy_pj");
     for (size_t i = 0; i < t.points.size(); ++i) {
       const auto& p = t.points[i];
       if (i > 0 && p.exit_share == t.points[i - 1].exit_share &&
           p.exit_accuracy == t.points[i - 1].exit_accuracy)
         continue;  // the same operating point as the lower threshold before it
-      db::TrialRecord r = t;
-      r.point = static_cast<int>(i);
-      r.objectives.erase("top5");
-      r.objectives.erase("flops");
-      r.objectives["accuracy"] = p.accuracy;
-      r.objectives["energy_pj"] = p.energy_pj;
-      for (const char* ratio : {"ee_fp", "ee_xnor"})  // reference energy / this point's
-        if (t.objectives.count(ratio))
-          r.objectives[ratio] = t.objectives.at(ratio) * energy / p.energy_pj;
-      out.push_back(std::move(r));
+      out.push_back(at_point(t, i));
     }
   }
   return out;
+}
+
+db::TrialRecord at_point(const db::TrialRecord& t, size_t i) {
+  const auto& p = t.points.at(i);
+  const double energy = t.objective("energy_pj");
+  db::TrialRecord r = t;
+  r.point = static_cast<int>(i);
+  r.objectives.erase("top5");
+  r.objectives.erase("flops");
+  r.objectives["accuracy"] = p.accuracy;
+  r.objectives["energy_pj"] = p.energy_pj;
+  for (const char* ratio : {"ee_fp", "ee_xnor"})  // reference energy / this point's
+    if (t.objectives.count(ratio)) r.objectives[ratio] = t.objectives.at(ratio) * energy / p.energy_pj;
+  return r;
+}
+
+size_t find_point(const db::TrialRecord& t, double threshold) {
+  std::string stored;
+  for (size_t i = 0; i < t.points.size(); ++i) {
+    const auto& th = t.points[i].thresholds;
+    if (!th.empty() && std::abs(th.front() - threshold) < 1e-9) return i;
+    std::ostringstream o;
+    o << (th.empty() ? 0.0 : th.front());
+    stored += (stored.empty() ? "" : ", ") + o.str();
+  }
+  std::ostringstream o;
+  o << threshold;
+  throw ConfigError("trial " + std::to_string(t.id) + " has no operating point at threshold " +
+                    o.str() +
+                    (stored.empty() ? " (it has no early exits, or was not scored)"
+                                    : " (stored: " + stored + ")"));
 }
 
 std::string point_label(const db::TrialRecord& t) {

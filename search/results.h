@@ -26,6 +26,12 @@ std::vector<Objective> study_objectives(const db::StudyRecord& study);
 /// the lowest of their thresholds. Trial order, then thresholds.
 std::vector<db::TrialRecord> design_points(const std::vector<db::TrialRecord>& trials);
 
+/// Trial `t` (done, with operating points) as its point i: the objectives of design_points.
+db::TrialRecord at_point(const db::TrialRecord& t, size_t i);
+/// Index of the operating point of `t` at threshold `threshold` (every exit's); ConfigError
+/// listing the stored thresholds when it has none there.
+size_t find_point(const db::TrialRecord& t, double threshold);
+
 /// "t=0.5" (one threshold per early exit: "t=0.5/0.8"), empty for a record that is no point.
 std::string point_label(const db::TrialRecord& t);
 

@@ -37,15 +37,22 @@ namespace {
 
 // A scalar or a non-empty array of scalars, each of the example's kind.
 std::vector<json> grid_values(const json& v, const json& example, const std::string& where,
-                              const std::string& path, bool allow_auto = false) {
+                              const std::string& path, bool allow_auto = false,
+                              bool or_numbers = false) {
   const json list = v.is_array() ? v : json::array({v});
   if (list.empty()) throw ConfigError(where + ": " + path + ": empty grid");
   for (size_t i = 0; i < list.size(); ++i) {
     const auto& x = list[i];
-    const bool ok = same_kind(example, x) || (allow_auto && (x == "auto" || x.is_number()));
+    bool numbers = or_numbers && x.is_array() && !x.empty();
+    for (const auto& n : x.is_array() ? x : json::array()) numbers = numbers && n.is_number_integer();
+    const bool ok = same_kind(example, x) || numbers ||
+                    (allow_auto && (x == "auto" || x.is_number()));
     if (!ok)
       throw ConfigError(where + ": " + path + (v.is_array() ? "[" + std::to_string(i) + "]" : "") +
-                        ": expected " + (allow_auto ? "a number or \"auto\"" : json_kind(example)) +
+                        ": expected " +
+                        (allow_auto   ? std::string("a number or \"auto\"")
+                         : or_numbers ? json_kind(example) + " or a non-empty array of integers"
+                                      : json_kind(example)) +
                         ", got " + x.dump());
   }
   return list.get<std::vector<json>>();
@@ -95,7 +102,8 @@ FamilyGrid parse_family(const std::string& name, const json& body, const std::st
       g.values.push_back({v});
     } else {
       g.values.push_back(grid_values(body.at(p.name), p.default_value, where,
-                                     path + "." + p.name, p.default_value == "auto"));
+                                     path + "." + p.name, p.default_value == "auto",
+                                     p.or_numbers));
     }
   }
   if (body.contains("train")) {

@@ -109,18 +109,23 @@ share)
   [[ $((na + nb)) -eq 8 ]] || fail "the processes started $na + $nb trials, not 8"
   ;;
 edge)
-  space e 1 256 '{"fp": {}, "edge_cloud": {"bits": [1, 2], "thresholds": "0:2.4:0.6"}}'
+  space e 1 256 '{"fp": {}, "edge_cloud": {"bits": [1, 2], "mode": ["joint", "separate"],
+                                          "thresholds": "0:2.4:0.6"}}'
   "$HN" space --space space.json | tee space.out
   grep -q "edge_cloud M=auto bits=2" space.out || fail "space does not list edge_cloud bits=2"
   "$HN" sweep --space space.json --db db.sqlite --jobs 2 > sweep.out 2> sweep.err || fail "sweep: $(cat sweep.err)"
   cat sweep.err sweep.out
-  [[ $(grep -c "5 exit-threshold point(s)" sweep.err) -eq 2 ]] || fail "edge_cloud trials not scored at 5 thresholds"
+  [[ $(grep -c "5 exit-threshold point(s)" sweep.err) -eq 4 ]] || fail "edge_cloud trials not scored at 5 thresholds"
   grep -q " edge_cloud .* t=[0-9.]* " sweep.out || fail "the front printed by the sweep has no threshold point"
   "$HN" pareto --db db.sqlite --json > front.json
   grep -q '"thresholds": \[' front.json || fail "pareto --json names no thresholds"
   grep -q '"exit_share"' front.json || fail "pareto --json has no exit shares"
   "$HN" trials --db db.sqlite | tee trials.out
-  [[ $(grep -c " 5 pts " trials.out) -eq 2 ]] || fail "trials does not count the points"
+  [[ $(grep -c " 5 pts " trials.out) -eq 4 ]] || fail "trials does not count the points"
+  # Separate training: one backbone epoch, then one epoch of the exits on the frozen backbone.
+  sep=$("$HN" trials --db db.sqlite --csv | grep ",edge_cloud,.*separate" | head -1 | cut -d, -f1)
+  [[ $("$HN" show --db db.sqlite --trial "$sep" --json | grep -c '"test_accuracy"') -eq 2 ]] ||
+    fail "the separate trial $sep did not train its exits' epoch"
   "$HN" trials --db db.sqlite --csv | head -1 | grep -q ",thresholds$" || fail "csv has no thresholds column"
   id=$("$HN" trials --db db.sqlite --csv | grep ",edge_cloud," | head -1 | cut -d, -f1)
   "$HN" show --db db.sqlite --trial "$id" | tee show.out
@@ -138,12 +143,20 @@ edge)
     /^$/ { on = 0 }
     END { if (n != 5) { print n " point rows, expected 5"; bad = 1 }; exit bad }' show.out ||
     fail "operating points of trial $id"
+  # Export the design point chosen from the front: the network and the threshold to deploy with.
+  "$HN" export --db db.sqlite --trial "$id" --threshold 0.6 --out deploy | tee export.out
+  grep -q "exported trial $id at t=0.6" export.out || fail "export names no point"
+  tr -d ' \n' < deploy/trial.json | grep -q '"thresholds":\[0.6\]' || fail "trial.json lacks the threshold"
+  [[ $(grep -c '"mean_energy_pj"' deploy/trial.json) -eq 5 ]] || fail "trial.json lacks the points"
+  "$HN" export --db db.sqlite --trial "$id" --threshold 0.55 --out never 2> bad.err && fail "exported a missing point"
+  grep -q "has no operating point at threshold 0.55 (stored: 0, 0.6, 1.2, 1.8, 2.4)" bad.err ||
+    fail "export error: $(cat bad.err)"
   # A later space asks for two more thresholds: they are scored from the trained networks.
   sed -i 's/"0:2.4:0.6"/"0.3,0.6,0.9"/' space.json
   "$HN" sweep --space space.json --db db.sqlite > again.out 2> again.err || fail "rescoring sweep"
   cat again.err
   grep -q "0 trial(s) started" again.err || fail "new thresholds retrained a network"
-  [[ $(grep -c "scored at 2 new exit threshold(s)" again.err) -eq 2 ]] || fail "new thresholds not scored"
+  [[ $(grep -c "scored at 2 new exit threshold(s)" again.err) -eq 4 ]] || fail "new thresholds not scored"
   [[ $("$HN" show --db db.sqlite --trial "$id" --json | grep -c '"mean_energy_pj"') -eq 7 ]] ||
     fail "trial $id does not have 7 points"
   "$HN" report --db db.sqlite --out report.html > /dev/null

@@ -120,6 +120,13 @@ TEST_CASE("space: edge_cloud settings train once per network; thresholds only sc
   const auto two = plain_candidates(parse_space(k, "space.json"));
   REQUIRE(two[0].plan.exits == std::vector<int>{2, 4});
   REQUIRE(two[0].exit_training.at("lambdas") == json{0.3, 0.3});
+  // Positions instead of a count: the inner array (the outer one is the grid).
+  k["families"]["edge_cloud"] = {{"exits", {json{2, 4}, 1}}};
+  const auto placed = plain_candidates(parse_space(k, "space.json"));
+  REQUIRE(placed.size() == 2);
+  REQUIRE(placed[0].plan.exits == std::vector<int>{2, 4});
+  REQUIRE(placed[0].key() == two[0].key());  // the same network as exits=2 on this edge
+  REQUIRE(placed[1].plan.exits == std::vector<int>{4});
   // Families without exits keep their identity (no exit_training in it or in the config).
   REQUIRE(baseline_candidate(s, "resnet8", 1.0, 0).config().count("exit_training") == 0);
 }
@@ -144,6 +151,11 @@ TEST_CASE("space: edge_cloud validation errors name the setting and the value", 
   REQUIRE_THAT(with({{"thresholds", 0.5}}),
                Catch::Contains("families.edge_cloud.thresholds: expected a string or an array"));
   REQUIRE_THAT(with({{"exits", 3}}), Catch::Contains("3 exits do not fit in 4 edge layers"));
+  REQUIRE_THAT(with({{"exits", {json{3}}}}),
+               Catch::Contains("exit after 3 body layers: not at the end of a block"));
+  REQUIRE_THAT(with({{"exits", {"two"}}}),
+               Catch::Contains("families.edge_cloud.exits[0]: expected an integer or a non-empty "
+                               "array of integers"));
 }
 
 TEST_CASE("space: analysis families add their baseline, then plans from its profile",
