@@ -78,6 +78,16 @@ void setup_space(CLI::App& app) {
       "space", "Validate a search space and list its candidates with predicted energy and memory");
   sub->add_option("--space", opt->space, "Search space JSON file")->required();
   sub->add_flag("--json", opt->json, "Print {\"candidates\": [...], \"analysis\": [...]}");
+  // The families a space may use, with their parameters and defaults (from the one table the
+  // parser validates against).
+  std::string footer = "Families (parameter = default; a list of values is a grid to try, but thresholds is one list):\n";
+  for (const auto& f : search::families()) {
+    std::string params;
+    for (const auto& p : f.params)
+      params += (params.empty() ? "" : ", ") + p.name + " = " + p.default_value.dump();
+    footer += "  " + f.name + (params.empty() ? "" : " (" + params + ")") + ": " + f.summary + "\n";
+  }
+  sub->footer(footer + "See the README's Sweeps section for each parameter.");
   sub->callback([opt] { run_space(*opt); });
 }
 

@@ -92,7 +92,8 @@ void setup_sweep(CLI::App& app) {
       ->capture_default_str();
   sub->footer(
       "Ctrl-C stops cleanly: running trials are marked interrupted and resume from their last\n"
-      "epoch checkpoint when the same command runs again. Several sweeps may share one --db.");
+      "epoch checkpoint when the same command runs again. Several sweeps may share one --db.\n"
+      "The families a space may use, with their parameters: hybridnet space --help.");
   sub->callback([opt] { run_sweep_command(*opt); });
 }
 
