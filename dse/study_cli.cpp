@@ -1,5 +1,6 @@
 #include "dse/study_cli.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <regex>
@@ -52,11 +53,21 @@ double parse_duration(const std::string& text, const std::string& option) {
 
 std::string trial_table(const std::vector<db::TrialRecord>& trials,
                         const std::vector<std::string>& marks) {
+  auto params_of = [](const db::TrialRecord& t) {
+    std::string p = search::setting_label("", t.params);
+    if (!p.empty() && p[0] == ' ') p.erase(0, 1);
+    return p.empty() ? std::string("-") : p;
+  };
+  // The params column is as wide as its longest entry (up to 48), so that settings that
+  // differ only in their last parameter stay distinguishable.
+  int width = 6;
+  for (const auto& t : trials) width = std::max(width, static_cast<int>(params_of(t).size()));
+  width = std::min(width, 48);
   std::string out;
-  char buf[320];
-  std::snprintf(buf, sizeof buf, "%2s %4s  %-13s %-30s %-9s %-8s %-11s %8s %11s %11s %7s %7s\n",
-                "", "id", "family", "params", "exit", "arch", "state", "accuracy", "energy uJ",
-                "memory KiB", "EE(FP)", "MC(FP)");
+  char buf[400];
+  std::snprintf(buf, sizeof buf, "%2s %4s  %-13s %-*s %-9s %-8s %-11s %8s %11s %11s %7s %7s\n",
+                "", "id", "family", width, "params", "exit", "arch", "state", "accuracy",
+                "energy uJ", "memory KiB", "EE(FP)", "MC(FP)");
   out += buf;
   auto num = [](double v, const char* f) {
     char b[32];
@@ -66,20 +77,17 @@ std::string trial_table(const std::vector<db::TrialRecord>& trials,
   };
   for (size_t i = 0; i < trials.size(); ++i) {
     const auto& t = trials[i];
-    std::string params = search::setting_label("", t.params);
-    if (!params.empty() && params[0] == ' ') params.erase(0, 1);
-    if (params.empty()) params = "-";
     std::string arch = t.plan.value("arch", "?");
-    const double width = t.plan.value("width", 1.0);
-    if (width != 1.0) arch += " x" + num(width, "%g");
+    const double w = t.plan.value("width", 1.0);
+    if (w != 1.0) arch += " x" + num(w, "%g");
     // A design point names its exit threshold; a trial scored at thresholds counts its points.
     std::string exit = search::point_label(t);
     if (exit.empty()) exit = t.points.empty() ? "-" : std::to_string(t.points.size()) + " pts";
     std::snprintf(buf, sizeof buf,
-                  "%2s %4lld  %-13s %-30s %-9s %-8s %-11s %8s %11s %11s %7s %7s\n",
+                  "%2s %4lld  %-13s %-*s %-9s %-8s %-11s %8s %11s %11s %7s %7s\n",
                   i < marks.size() ? marks[i].c_str() : "", (long long)t.id, t.family.c_str(),
-                  params.substr(0, 30).c_str(), exit.c_str(), arch.c_str(), db::to_string(t.state),
-                  num(t.objective("accuracy"), "%.4f").c_str(),
+                  width, params_of(t).substr(0, width).c_str(), exit.c_str(), arch.c_str(),
+                  db::to_string(t.state), num(t.objective("accuracy"), "%.4f").c_str(),
                   num(t.objective("energy_pj") / 1e6, "%.2f").c_str(),
                   num(t.objective("memory_bits") / 8192, "%.1f").c_str(),
                   num(t.objective("ee_fp"), "%.2f").c_str(),
