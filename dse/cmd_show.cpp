@@ -42,12 +42,7 @@ void run_show(const ShowOptions& o) {
     out["cost"] = models::cost_to_json(cost);
     out["learning_curve"] = curve;
     nlohmann::json points = nlohmann::json::array();
-    for (const auto& p : t.points)
-      points.push_back({{"thresholds", p.thresholds}, {"exit_share", p.exit_share},
-                        {"exit_accuracy", p.exit_accuracy}, {"accuracy", p.accuracy},
-                        {"edge_energy_pj", p.edge_energy_pj},
-                        {"cloud_energy_pj", p.cloud_energy_pj},
-                        {"mean_energy_pj", p.energy_pj}});
+    for (const auto& p : t.points) points.push_back(search::point_json(p));
     out["points"] = points;
     out["attempts"] = t.attempts;
     std::cout << out.dump(2) << "\n";

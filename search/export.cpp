@@ -63,11 +63,7 @@ void export_trial(const db::TrialRecord& t, const std::string& study, const std:
   trial["config"] = t.config;
   if (!t.points.empty()) {
     json points = json::array();
-    for (const auto& p : t.points)
-      points.push_back({{"thresholds", p.thresholds}, {"exit_share", p.exit_share},
-                        {"exit_accuracy", p.exit_accuracy}, {"accuracy", p.accuracy},
-                        {"edge_energy_pj", p.edge_energy_pj},
-                        {"cloud_energy_pj", p.cloud_energy_pj}, {"mean_energy_pj", p.energy_pj}});
+    for (const auto& p : t.points) points.push_back(point_json(p));
     trial["points"] = points;
   }
   write_text_file((out / "trial.json").string(), trial.dump(2) + "\n");

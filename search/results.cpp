@@ -72,6 +72,13 @@ size_t find_point(const db::TrialRecord& t, double threshold) {
                                     : " (stored: " + stored + ")"));
 }
 
+json point_json(const db::PointRow& p) {
+  return {{"thresholds", p.thresholds},       {"exit_share", p.exit_share},
+          {"exit_accuracy", p.exit_accuracy}, {"accuracy", p.accuracy},
+          {"edge_energy_pj", p.edge_energy_pj}, {"cloud_energy_pj", p.cloud_energy_pj},
+          {"mean_energy_pj", p.energy_pj}};
+}
+
 std::string point_label(const db::TrialRecord& t) {
   if (t.point < 0 || t.point >= static_cast<int>(t.points.size())) return "";
   std::string out = "t=";

@@ -32,6 +32,11 @@ db::TrialRecord at_point(const db::TrialRecord& t, size_t i);
 /// listing the stored thresholds when it has none there.
 size_t find_point(const db::TrialRecord& t, double threshold);
 
+/// {"thresholds", "exit_share", "exit_accuracy", "accuracy", "edge_energy_pj",
+///  "cloud_energy_pj", "mean_energy_pj"}: an operating point as `show --json` and an export's
+/// trial.json list it (the names of `hybridnet exits --json`).
+nlohmann::json point_json(const db::PointRow& p);
+
 /// "t=0.5" (one threshold per early exit: "t=0.5/0.8"), empty for a record that is no point.
 std::string point_label(const db::TrialRecord& t);
 
