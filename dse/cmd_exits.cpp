@@ -40,20 +40,14 @@ void run_exits(const ExitsOptions& o) {
                       "e.g. --plan edge-cloud:M=10,bits=1)");
   const auto splits = load_run_data(run, o.dataset, o.data_dir, o.checkpoint);
   models::set_intra_op_threads(o.threads);
-  const auto device = models::resolve_device(run.spec.train.device);
-  run.net->to(device);
-  const models::ExitCurve curve(
-      models::collect_exit_logits(run.net, splits.test, run.spec.train.eval_batch_size, device));
-
-  const auto& arch = run.net->architecture();
-  const auto cost = models::plan_cost(plan, run.spec.in_channels, run.spec.in_h, run.spec.in_w,
-                                      run.spec.num_classes, table);
-  const auto costs = models::exit_costs(arch, plan, cost);
+  const auto scores = models::score_exits(run, splits.test, table, grid, o.transfer_pj_per_bit);
+  const auto& cost = scores.cost;
+  const auto& costs = scores.costs;
   const double fp_pj = cost.ee_fp * cost.total.energy_pj;  // the FP network without exits
 
   nlohmann::json points = nlohmann::json::array();
   std::vector<std::string> rows;
-  for (const auto& [p, e] : models::operating_points(curve, costs, grid, o.transfer_pj_per_bit)) {
+  for (const auto& [p, e] : scores.points) {
     const double t = p.thresholds.front();
     points.push_back({{"thresholds", p.thresholds},
                       {"exit_share", p.exit_share},

@@ -30,4 +30,17 @@ ExitLogits collect_exit_logits(HybridNet& net, const Dataset& data, int batch_si
   return out;
 }
 
+ExitScores score_exits(LoadedRun& run, const Dataset& test, const EnergyTable& table,
+                       const std::vector<double>& grid, double transfer_pj_per_bit) {
+  const auto& spec = run.spec;
+  const auto device = resolve_device(spec.train.device);
+  run.net->to(device);
+  const ExitCurve curve(collect_exit_logits(run.net, test, spec.train.eval_batch_size, device));
+  ExitScores s;
+  s.cost = plan_cost(spec.plan, spec.in_channels, spec.in_h, spec.in_w, spec.num_classes, table);
+  s.costs = exit_costs(run.net->architecture(), spec.plan, s.cost);
+  s.points = operating_points(curve, s.costs, grid, transfer_pj_per_bit);
+  return s;
+}
+
 }  // namespace hybridnet::models

@@ -124,8 +124,6 @@ models::HybridPlan family_plan(const std::string& f, const json& p, const std::s
     const double bits = number(p, "bits");
     if (bits != 1 && bits != 2 && bits != 4)
       throw ConfigError(f + ": bits = " + fmt(p.at("bits")) + " must be 1, 2 or 4");
-    family_exit_training(f, p);  // every value checked before anything trains
-    family_thresholds(f, p);
     const json& exits = p.at("exits");
     if (!exits.is_array()) return models::make_preset(spec + ",exits=" + fmt(exits), arch);
     // Positions: the preset's split, with these exits (the plan checks they are block ends

@@ -185,7 +185,8 @@ SearchSpace parse_space(const json& j, const std::string& where) {
   for (const auto& [name, body] : j.at("families").items())
     s.families.push_back(parse_family(name, body, where));
 
-  // Every setting must make a plan for every architecture and width, before anything trains.
+  // Every setting must make a plan for every architecture and width, and its other values must
+  // be valid, before anything trains.
   for (const auto& g : s.families) {
     const Family& f = *find_family(g.family);
     for (const auto& setting : g.settings()) {
@@ -199,6 +200,9 @@ SearchSpace parse_space(const json& j, const std::string& where) {
           for (const auto& arch : s.archs)
             for (double w : s.widths) family_plan(g.family, setting, arch, w);
         }
+        // What is not in the plan: how the exits train, which thresholds score the network.
+        family_exit_training(g.family, setting);
+        family_thresholds(g.family, setting);
       } catch (const ConfigError& e) {
         throw ConfigError(path + ": " + e.what());
       }

@@ -3,21 +3,15 @@
 #include <algorithm>
 #include <set>
 
-#include "models/cost_model.h"
-#include "models/energy_table.h"
-#include "models/exit_cost.h"
 #include "models/exit_logits.h"
-#include "models/trainer.h"
 #include "search/families.h"
 
 namespace hybridnet::search {
 
 std::vector<double> requested_thresholds(const db::TrialRecord& t) {
   std::set<double> all;
-  for (const auto& s : t.settings)
+  for (const auto& s : t.settings)  // the store records every setting, the first included
     for (double x : family_thresholds(s.family, s.params)) all.insert(x);
-  if (t.settings.empty())
-    for (double x : family_thresholds(t.family, t.params)) all.insert(x);
   return {all.begin(), all.end()};
 }
 
@@ -36,16 +30,9 @@ std::vector<db::PointRow> score_points(const std::string& run_dir, const models:
                                        const std::vector<double>& grid) {
   if (grid.empty()) return {};
   auto run = models::load_run(run_dir);
-  const auto& plan = run.spec.plan;
-  const auto device = models::resolve_device(run.spec.train.device);
-  run.net->to(device);
-  const models::ExitCurve curve(
-      models::collect_exit_logits(run.net, data.test, run.spec.train.eval_batch_size, device));
-  const auto cost = models::plan_cost(plan, run.spec.in_channels, run.spec.in_h, run.spec.in_w,
-                                      run.spec.num_classes, models::load_energy_table(energy_table));
-  const auto costs = models::exit_costs(run.net->architecture(), plan, cost);
   std::vector<db::PointRow> out;
-  for (const auto& [p, e] : models::operating_points(curve, costs, grid)) {
+  for (const auto& [p, e] :
+       models::score_exits(run, data.test, models::load_energy_table(energy_table), grid).points) {
     db::PointRow r;
     r.thresholds = p.thresholds;
     r.accuracy = p.accuracy;
