@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
+#include <map>
 
 #include "dse/cli_common.h"
 #include "dse/subcommands.h"
@@ -124,6 +125,24 @@ void setup_train(CLI::App& app) {
   sub->add_option("--threads", t.threads, "Intra-op threads (0 = all cores)")
       ->capture_default_str();
   sub->add_option("--max-steps", t.max_steps, "Cap on steps per epoch (0 = whole epoch)")
+      ->capture_default_str();
+  sub->add_option("--kbit-input-grad", t.kbit_input_grad,
+                  "Gradient of k-bit input quantizers outside [-1, 1]: clipped (zero, as for "
+                  "sign; default) or identity (the PCA paper's text)")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, models::KbitInputGrad>{
+              {"clipped", models::KbitInputGrad::kClipped},
+              {"identity", models::KbitInputGrad::kIdentity}}));
+  sub->add_option("--kbit-weight-scale", t.kbit_weight_scale,
+                  "Grid of k-bit weights: mse (least-squares scale per filter; default) or max "
+                  "(W / max|W|, DoReFa)")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, models::KbitWeightScale>{
+          {"mse", models::KbitWeightScale::kMse}, {"max", models::KbitWeightScale::kMax}}));
+  sub->add_flag("--alpha-grad", t.alpha_grad,
+                "Differentiate the weights' scale alpha (XNOR-Net); default: alpha is a constant");
+  sub->add_option("--bn-recalibration", t.bn_recalibration,
+                  "Batches over which batch-norm statistics are recomputed before every "
+                  "evaluation and checkpoint (0 = running averages)")
       ->capture_default_str();
   sub->add_option("--exit-training", opt->exits.mode,
                   "Plans with early exits: joint (loss sum_k lambda_k CE_k) or separate (train "

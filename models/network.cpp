@@ -113,6 +113,13 @@ std::vector<torch::Tensor> HybridNetImpl::forward_exits(torch::Tensor x) {
   return logits;
 }
 
+void HybridNetImpl::set_quantizer(const QuantizerOptions& options) {
+  for (auto& layer : layers_) {
+    if (auto* conv = dynamic_cast<QuantConv2dImpl*>(layer.ptr().get())) conv->options.quantizer(options);
+    if (auto* fc = dynamic_cast<QuantLinearImpl*>(layer.ptr().get())) fc->options.quantizer(options);
+  }
+}
+
 void HybridNetImpl::freeze_backbone() {
   std::set<std::string> exits;
   for (const auto& e : arch_.exits) {

@@ -8,6 +8,7 @@
 #include "models/activation_capture.h"
 #include "models/architecture.h"
 #include "models/hybrid_plan.h"
+#include "models/quantizer_options.h"
 
 namespace hybridnet::models {
 
@@ -29,6 +30,8 @@ class HybridNetImpl : public torch::nn::Module {
   /// train_exits_only() puts the backbone's batch norms in eval mode so their statistics stay.
   void freeze_backbone();
   void train_exits_only();
+  /// Sets how every quantized layer quantizes and passes gradients (models/quantizer.h).
+  void set_quantizer(const QuantizerOptions& options);
   /// Drops the shortcut connections in forward (a "plain" copy of a ResNet, for profiling).
   void set_plain(bool plain) { plain_ = plain; }
 

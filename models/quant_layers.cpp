@@ -15,21 +15,22 @@ using Op = std::function<torch::Tensor(const torch::Tensor&, const torch::Tensor
 // input, and concatenates the outputs along the filter dimension.
 torch::Tensor sectioned_forward(const torch::Tensor& x, const torch::Tensor& weight,
                                 const Precision& p, int64_t fp_filters, FpActivation act,
-                                const Op& op) {
+                                const QuantizerOptions& qo, const Op& op) {
   auto fp_input = [&] { return act == FpActivation::kRelu ? torch::relu(x) : x; };
   const int64_t out = weight.size(0);
   if (fp_filters >= out) return op(fp_input(), weight);
   const auto q_input =
-      p.input_bits >= kFullPrecisionBits ? fp_input() : quantize_input(x, p.input_bits);
-  const auto q_weight = quantize_weight(weight.slice(0, fp_filters), p.weight_bits);
+      p.input_bits >= kFullPrecisionBits ? fp_input() : quantize_input(x, p.input_bits, qo);
+  const auto q_weight = quantize_weight(weight.slice(0, fp_filters), p.weight_bits, qo);
   if (fp_filters == 0) return op(q_input, q_weight);
   return torch::cat({op(fp_input(), weight.slice(0, 0, fp_filters)), op(q_input, q_weight)}, 1);
 }
 
-torch::Tensor effective(const torch::Tensor& weight, const Precision& p, int64_t fp_filters) {
+torch::Tensor effective(const torch::Tensor& weight, const Precision& p, int64_t fp_filters,
+                        const QuantizerOptions& qo) {
   torch::NoGradGuard guard;
   if (fp_filters >= weight.size(0)) return weight.clone();
-  const auto q = quantize_weight(weight.slice(0, fp_filters), p.weight_bits);
+  const auto q = quantize_weight(weight.slice(0, fp_filters), p.weight_bits, qo);
   return torch::cat({weight.slice(0, 0, fp_filters), q}, 0);
 }
 
@@ -50,13 +51,13 @@ void QuantConv2dImpl::reset() {
 torch::Tensor QuantConv2dImpl::forward(const torch::Tensor& x) {
   const auto stride = options.stride(), padding = options.padding();
   return sectioned_forward(x, weight, options.precision(), fp_filters, options.fp_activation(),
-                           [&](const torch::Tensor& in, const torch::Tensor& w) {
+                           options.quantizer(), [&](const torch::Tensor& in, const torch::Tensor& w) {
                              return torch::conv2d(in, w, {}, stride, padding);
                            });
 }
 
 torch::Tensor QuantConv2dImpl::effective_weight() const {
-  return effective(weight, options.precision(), fp_filters);
+  return effective(weight, options.precision(), fp_filters, options.quantizer());
 }
 
 QuantLinearImpl::QuantLinearImpl(QuantLinearOptions options_) : options(std::move(options_)) {
@@ -76,12 +77,12 @@ void QuantLinearImpl::reset() {
 torch::Tensor QuantLinearImpl::forward(const torch::Tensor& x) {
   return sectioned_forward(
              x, weight, options.precision(), fp_filters, options.fp_activation(),
-             [](const torch::Tensor& in, const torch::Tensor& w) { return torch::linear(in, w); }) +
+             options.quantizer(), [](const torch::Tensor& in, const torch::Tensor& w) { return torch::linear(in, w); }) +
          bias;
 }
 
 torch::Tensor QuantLinearImpl::effective_weight() const {
-  return effective(weight, options.precision(), fp_filters);
+  return effective(weight, options.precision(), fp_filters, options.quantizer());
 }
 
 }  // namespace hybridnet::models

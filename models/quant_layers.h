@@ -9,6 +9,7 @@
 #include <torch/torch.h>
 
 #include "models/precision.h"
+#include "models/quantizer.h"
 
 namespace hybridnet::models {
 
@@ -24,6 +25,7 @@ struct QuantConv2dOptions {
   TORCH_ARG(int64_t, padding) = 0;
   TORCH_ARG(Precision, precision) = Precision::fp();
   TORCH_ARG(FpActivation, fp_activation) = FpActivation::kRelu;
+  TORCH_ARG(QuantizerOptions, quantizer) = {};
 };
 
 /// Conv2d (no bias) with quantized inputs/weights and optional intra-layer sectioning.
@@ -48,6 +50,7 @@ struct QuantLinearOptions {
   TORCH_ARG(int64_t, out_features);
   TORCH_ARG(Precision, precision) = Precision::fp();
   TORCH_ARG(FpActivation, fp_activation) = FpActivation::kRelu;
+  TORCH_ARG(QuantizerOptions, quantizer) = {};
 };
 
 /// Linear (with FP bias) with quantized inputs/weights and optional intra-layer sectioning.

@@ -28,6 +28,16 @@ void validate(const TrainConfig& c) {
   if (c.step_size < 0) fail("--step-size must be >= 0");
   if (c.threads < 0) fail("--threads must be >= 0");
   if (c.max_steps < 0) fail("--max-steps must be >= 0");
+  if (c.bn_recalibration < 0) fail("--bn-recalibration must be >= 0");
+}
+
+TrainConfig train_config_from_record(const json& j) {
+  TrainConfig c = j.get<TrainConfig>();
+  // Settings added by issue 12 (k-bit training fidelity), absent from records written before.
+  if (!j.contains("kbit_weight_scale")) c.kbit_weight_scale = KbitWeightScale::kMax;
+  if (!j.contains("kbit_input_grad")) c.kbit_input_grad = KbitInputGrad::kIdentity;
+  if (!j.contains("bn_recalibration")) c.bn_recalibration = 0;
+  return c;
 }
 
 void to_json(json& j, const ExitTraining& t) {
@@ -85,7 +95,7 @@ RunSpec run_spec_from_json(const json& j, const std::string& where) {
   try {
     s.plan = HybridPlan::from_json(j.at("plan"), where);
     s.data = j.at("data").get<DataOptions>();
-    s.train = j.at("train").get<TrainConfig>();
+    s.train = train_config_from_record(j.at("train"));
     if (j.contains("exit_training")) s.exit_training = j.at("exit_training").get<ExitTraining>();
     const json& shape = j.at("shape");
     s.in_channels = shape.at("channels");

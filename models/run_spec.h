@@ -9,6 +9,7 @@
 
 #include "models/data_options.h"
 #include "models/hybrid_plan.h"
+#include "models/quantizer_options.h"
 
 namespace hybridnet::models {
 
@@ -28,12 +29,27 @@ struct TrainConfig {
   int threads = 0;             ///< intra-op threads (0 = all cores)
   int64_t max_steps = 0;       ///< cap on steps per epoch (0 = whole epoch); for smoke runs
   int eval_batch_size = 256;
+  // Quantizer training (models/quantizer.h says what each does and why the defaults).
+  KbitInputGrad kbit_input_grad = KbitInputGrad::kClipped;
+  KbitWeightScale kbit_weight_scale = KbitWeightScale::kMse;
+  bool alpha_grad = false;
+  /// Training batches over which batch-norm statistics are recomputed (with the epoch's final
+  /// weights) before every evaluation and checkpoint; 0 keeps the running averages.
+  int bn_recalibration = 20;
+  /// The quantizer options these settings name.
+  QuantizerOptions quantizer() const { return {kbit_input_grad, kbit_weight_scale, alpha_grad}; }
 };
 // JSON round trip (run.json): keys are the field names; missing keys keep the defaults.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, epochs, batch_size, optimizer, lr,
                                                 momentum, nesterov, weight_decay, schedule,
                                                 step_size, gamma, seed, device, threads, max_steps,
-                                                eval_batch_size)
+                                                eval_batch_size, kbit_input_grad,
+                                                kbit_weight_scale, alpha_grad, bn_recalibration)
+/// A training config as hybridnet wrote it (run.json, a store's trial config). Records written
+/// before a setting existed get the value that was in force then, so an old run is evaluated and
+/// resumed as it was trained (k-bit weights on the max|W| grid, identity k-bit input gradient, no
+/// batch-norm recalibration).
+TrainConfig train_config_from_record(const nlohmann::json& j);
 /// Throws ConfigError naming the option when a value is out of range.
 void validate(const TrainConfig& c);
 

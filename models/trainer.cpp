@@ -10,6 +10,7 @@
 #include <numeric>
 #include <thread>
 
+#include "models/batch_norm_recalibration.h"
 #include "models/error.h"
 #include "models/text_file.h"
 
@@ -99,6 +100,13 @@ EpochRecord epoch_from_json(const json& j) {
 
 }  // namespace
 
+HybridNet build_run_network(const RunSpec& spec) {
+  HybridNet net = build_seeded_network(spec.plan, spec.train.seed, spec.in_channels, spec.in_h,
+                                       spec.in_w, spec.num_classes);
+  net->set_quantizer(spec.train.quantizer());
+  return net;
+}
+
 void set_intra_op_threads(int threads) {
   torch::set_num_threads(
       threads > 0 ? threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency())));
@@ -168,9 +176,12 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
   TrainResult result;
   const bool resuming = fs::exists(dir / "run.json");
   if (resuming) {
-    json old = read_json_file((dir / "run.json").string());
-    // Only the epoch count may change: training longer continues the same run.
-    json a = old, b = spec_json;
+    // Read as a spec and written back, so that a run.json from before a setting existed compares
+    // with the value it was trained with. Only the epoch count may change: training longer
+    // continues the same run.
+    const std::string old_path = (dir / "run.json").string();
+    json a = run_spec_to_json(run_spec_from_json(read_json_file(old_path), old_path)),
+         b = spec_json;
     if (!separate) {  // separate training's phases hang on the epoch count
       a["train"].erase("epochs");
       b["train"].erase("epochs");
@@ -182,8 +193,7 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
                         " holds a different run (run.json differs); use another --out");
   }
 
-  HybridNet net = build_seeded_network(spec.plan, cfg.seed, spec.in_channels, spec.in_h,
-                                       spec.in_w, spec.num_classes);
+  HybridNet net = build_run_network(spec);
   net->to(device);
   auto optimizer = make_optimizer(net, cfg);
 
@@ -276,6 +286,14 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
     rec.lr = lr;
     rec.train_loss = loss_sum / seen;
     rec.train_accuracy = double(correct) / seen;
+    // Statistics of the epoch's final weights, from the first batches of its order (augmented
+    // as training saw them); batch norms frozen in this phase keep theirs.
+    if (cfg.bn_recalibration > 0) {
+      const int64_t images = std::min(n, cfg.bn_recalibration * static_cast<int64_t>(cfg.batch_size));
+      auto x = data.train.images.index_select(0, order_t.slice(0, 0, images));
+      if (data.augment) x = augment_batch(x, rng);
+      recalibrate_batch_norm(net, x, cfg.batch_size, device);
+    }
     if (data.val.size() > 0)
       rec.val_accuracy = evaluate(net, data.val, cfg.eval_batch_size, device).top1;
     const Evaluation test = evaluate(net, data.test, cfg.eval_batch_size, device);
@@ -316,8 +334,7 @@ LoadedRun load_run(const std::string& dir_name) {
   r.spec = load_run_spec(dir.string());
   if (!fs::exists(dir / "model.pt"))
     throw DataError((dir / "model.pt").string() + ": missing; the run has no finished epoch");
-  r.net = build_seeded_network(r.spec.plan, r.spec.train.seed, r.spec.in_channels, r.spec.in_h,
-                               r.spec.in_w, r.spec.num_classes);
+  r.net = build_run_network(r.spec);
   try {
     torch::load(r.net, (dir / "model.pt").string());
   } catch (const c10::Error& e) {

@@ -59,6 +59,9 @@ struct TrainResult {
 torch::Tensor exit_loss(const std::vector<torch::Tensor>& outputs, const torch::Tensor& labels,
                         const std::vector<double>& weights);
 
+/// The untrained network of a run: its plan at its seed, with its quantizer options.
+HybridNet build_run_network(const RunSpec& spec);
+
 /// LibTorch's intra-op (OpenMP) threads: `threads` if > 0, else every core.
 void set_intra_op_threads(int threads);
 

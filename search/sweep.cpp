@@ -315,7 +315,7 @@ class Sweep {
   void train_trial(const db::TrialRecord& t, const std::string& label) {
     const std::string where = "trial #" + std::to_string(t.id);
     const auto plan = models::HybridPlan::from_json(t.plan, where);
-    auto train = t.config.at("train").get<models::TrainConfig>();
+    auto train = models::train_config_from_record(t.config.at("train"));
     train.threads = threads_;
     const auto data_options = t.config.at("data").get<models::DataOptions>();
     std::optional<models::DataSplits> own;
