@@ -8,6 +8,7 @@
 #include "models/cost_model.h"
 #include "models/data_options.h"
 #include "models/energy_table.h"
+#include "models/run_spec.h"
 #include "search/progress.h"
 #include "search/results.h"
 
@@ -60,6 +61,21 @@ void run_show(const ShowOptions& o) {
               tr.value("epochs", 0), tr.value("optimizer", "?").c_str(), tr.value("lr", 0.0),
               tr.value("batch_size", 0), (unsigned long long)tr.value("seed", uint64_t{0}),
               data.name.c_str(), (long long)data.subset);
+  const auto train = models::train_config_from_record(tr);
+  std::printf("quantizers: k-bit input gradient %s, k-bit weight grid %s, alpha %s; batch-norm "
+              "statistics %s\n",
+              models::to_string(train.kbit_input_grad).c_str(),
+              models::to_string(train.kbit_weight_scale).c_str(),
+              train.alpha_grad ? "differentiated" : "constant",
+              train.bn_recalibration > 0
+                  ? ("recalibrated on " + std::to_string(train.bn_recalibration) + " batches").c_str()
+                  : "running averages");
+  if (t.config.contains("init")) {
+    std::string from = "a trial no longer in the study";
+    for (const auto& other : store->trials(t.study_id))
+      if (other.key == t.config["init"].value("key", "")) from = "#" + std::to_string(other.id);
+    std::printf("starts from the trained weights of its XNOR baseline %s\n", from.c_str());
+  }
   std::printf("\n%-4s %-20s %-12s %12s %12s %12s\n", "#", "layer", "precision", "MACs",
               "energy nJ", "memory KiB");
   for (const auto& l : cost.layers)

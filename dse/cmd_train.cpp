@@ -23,6 +23,7 @@ struct TrainOptions {
   models::ExitTraining exits;
   bool augment = false, no_augment = false;
   double lr = 0;  // 0: the optimizer's default
+  std::string init_from;
 };
 
 void run_train(TrainOptions o) {
@@ -38,6 +39,7 @@ void run_train(TrainOptions o) {
 
   auto spec = models::make_run_spec(plan, o.data, data, o.train);
   spec.exit_training = o.exits;
+  spec.init_from = o.init_from;
   const int epochs = models::total_epochs(o.train, o.exits, early_exits);
   std::fprintf(stderr,
                "training %s plan %s on %s: %lld train / %lld val / %lld test images, %d epochs, "
@@ -99,6 +101,9 @@ void setup_train(CLI::App& app) {
                   "Running again with the same options resumes; more --epochs continues")
       ->required();
   add_data_options(sub, opt->data);
+  sub->add_option("--init-from", opt->init_from,
+                  "Start from the trained weights of this run directory (same architecture, any "
+                  "precisions: fine-tune a hybrid from its XNOR baseline) instead of from scratch");
   sub->add_option("--val-fraction", opt->data.val_fraction,
                   "Fraction of the training images held out for validation")
       ->capture_default_str();
@@ -143,6 +148,10 @@ void setup_train(CLI::App& app) {
   sub->add_option("--bn-recalibration", t.bn_recalibration,
                   "Batches over which batch-norm statistics are recomputed before every "
                   "evaluation and checkpoint (0 = running averages)")
+      ->capture_default_str();
+  sub->add_option("--bn-freeze-epochs", t.bn_freeze_epochs,
+                  "Final epochs trained on frozen batch-norm statistics, as evaluation uses them "
+                  "(when the run has more epochs)")
       ->capture_default_str();
   sub->add_option("--exit-training", opt->exits.mode,
                   "Plans with early exits: joint (loss sum_k lambda_k CE_k) or separate (train "

@@ -1,4 +1,4 @@
-// Batch-norm recalibration (see the header for why).
+// Batch-norm recalibration and freezing (see the header for why).
 #include "models/batch_norm_recalibration.h"
 
 #include <vector>
@@ -25,7 +25,17 @@ bool collect(torch::nn::Module& m, std::vector<Norm>& out) {
   return true;
 }
 
+bool is_batch_norm(const torch::nn::Module& m) {
+  return dynamic_cast<const torch::nn::BatchNorm2dImpl*>(&m) ||
+         dynamic_cast<const torch::nn::BatchNorm1dImpl*>(&m);
+}
+
 }  // namespace
+
+void freeze_batch_norm(HybridNet& net) {
+  for (const auto& m : net->modules(/*include_self=*/false))
+    if (is_batch_norm(*m)) m->eval();
+}
 
 int recalibrate_batch_norm(HybridNet& net, const torch::Tensor& images, int64_t batch_size,
                            torch::Device device) {

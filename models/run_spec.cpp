@@ -29,6 +29,7 @@ void validate(const TrainConfig& c) {
   if (c.threads < 0) fail("--threads must be >= 0");
   if (c.max_steps < 0) fail("--max-steps must be >= 0");
   if (c.bn_recalibration < 0) fail("--bn-recalibration must be >= 0");
+  if (c.bn_freeze_epochs < 0) fail("--bn-freeze-epochs must be >= 0");
 }
 
 TrainConfig train_config_from_record(const json& j) {
@@ -37,6 +38,7 @@ TrainConfig train_config_from_record(const json& j) {
   if (!j.contains("kbit_weight_scale")) c.kbit_weight_scale = KbitWeightScale::kMax;
   if (!j.contains("kbit_input_grad")) c.kbit_input_grad = KbitInputGrad::kIdentity;
   if (!j.contains("bn_recalibration")) c.bn_recalibration = 0;
+  if (!j.contains("bn_freeze_epochs")) c.bn_freeze_epochs = 0;
   return c;
 }
 
@@ -87,6 +89,7 @@ json run_spec_to_json(const RunSpec& s) {
               {"width", s.in_w},
               {"classes", s.num_classes}}}};
   if (!s.plan.exits.empty()) j["exit_training"] = s.exit_training;
+  if (!s.init_from.empty()) j["init_from"] = s.init_from;
   return j;
 }
 
@@ -97,6 +100,7 @@ RunSpec run_spec_from_json(const json& j, const std::string& where) {
     s.data = j.at("data").get<DataOptions>();
     s.train = train_config_from_record(j.at("train"));
     if (j.contains("exit_training")) s.exit_training = j.at("exit_training").get<ExitTraining>();
+    s.init_from = j.value("init_from", std::string());
     const json& shape = j.at("shape");
     s.in_channels = shape.at("channels");
     s.in_h = shape.at("height");

@@ -36,6 +36,12 @@ struct TrainConfig {
   /// Training batches over which batch-norm statistics are recomputed (with the epoch's final
   /// weights) before every evaluation and checkpoint; 0 keeps the running averages.
   int bn_recalibration = 20;
+  /// Final epochs trained with batch-norm statistics frozen (eval-mode arithmetic; gamma and beta
+  /// still learn), so that the weights fit the statistics the network is evaluated with. Only
+  /// when the run has more epochs than this. Off by default: on the 3-epoch quick start it cost
+  /// FP 2.3 and XNOR 1.3 points (3 seeds), while it repaired a collapsed 2-bit hybrid when run
+  /// at a tenth of the learning rate (models/batch_norm_recalibration.h).
+  int bn_freeze_epochs = 0;
   /// The quantizer options these settings name.
   QuantizerOptions quantizer() const { return {kbit_input_grad, kbit_weight_scale, alpha_grad}; }
 };
@@ -44,11 +50,12 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, epochs, batch_size,
                                                 momentum, nesterov, weight_decay, schedule,
                                                 step_size, gamma, seed, device, threads, max_steps,
                                                 eval_batch_size, kbit_input_grad,
-                                                kbit_weight_scale, alpha_grad, bn_recalibration)
+                                                kbit_weight_scale, alpha_grad, bn_recalibration,
+                                                bn_freeze_epochs)
 /// A training config as hybridnet wrote it (run.json, a store's trial config). Records written
 /// before a setting existed get the value that was in force then, so an old run is evaluated and
 /// resumed as it was trained (k-bit weights on the max|W| grid, identity k-bit input gradient, no
-/// batch-norm recalibration).
+/// batch-norm recalibration or freezing).
 TrainConfig train_config_from_record(const nlohmann::json& j);
 /// Throws ConfigError naming the option when a value is out of range.
 void validate(const TrainConfig& c);
@@ -82,6 +89,9 @@ struct RunSpec {
   DataOptions data;
   TrainConfig train;
   ExitTraining exit_training;  ///< in run.json only when the plan has exits
+  /// A run directory whose trained weights (model.pt) the network starts from instead of fresh
+  /// ones at the seed (warm start, fine-tuning); empty: from scratch. In run.json only when set.
+  std::string init_from;
   int in_channels = 1, in_h = 28, in_w = 28, num_classes = 10;
 };
 nlohmann::json run_spec_to_json(const RunSpec& spec);

@@ -188,6 +188,9 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
     }
     a["train"].erase("threads");
     b["train"].erase("threads");
+    // Where the start weights came from matters once, not after: a moved study still resumes.
+    a.erase("init_from");
+    b.erase("init_from");
     if (a != b)
       throw ConfigError(dir.string() +
                         " holds a different run (run.json differs); use another --out");
@@ -216,6 +219,17 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
     } catch (const c10::Error& e) {
       throw DataError((dir / "model.pt").string() +
                       ": unreadable checkpoint: " + e.what_without_backtrace());
+    }
+  }
+  if (start_epoch == 0 && !spec.init_from.empty()) {
+    const std::string init = (fs::path(spec.init_from) / "model.pt").string();
+    if (!fs::exists(init))
+      throw DataError(init + ": missing; the run to start from has no finished epoch");
+    try {
+      torch::load(net, init);
+    } catch (const c10::Error& e) {
+      throw DataError(init + ": cannot start from it (another architecture?): " +
+                      e.what_without_backtrace());
     }
   }
   result.resumed_from_epoch = start_epoch;
@@ -248,6 +262,9 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
 
     net->train();
     if (exit_phase) net->train_exits_only();
+    if (cfg.bn_freeze_epochs > 0 && epochs > cfg.bn_freeze_epochs &&
+        epoch >= epochs - cfg.bn_freeze_epochs)
+      freeze_batch_norm(net);
     double loss_sum = 0;
     int64_t correct = 0, seen = 0;
     for (int64_t s = 0; s < steps; ++s) {
@@ -287,7 +304,8 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
     rec.train_loss = loss_sum / seen;
     rec.train_accuracy = double(correct) / seen;
     // Statistics of the epoch's final weights, from the first batches of its order (augmented
-    // as training saw them); batch norms frozen in this phase keep theirs.
+    // as training saw them); batch norms frozen in this epoch keep theirs, which the weights
+    // were fitted to.
     if (cfg.bn_recalibration > 0) {
       const int64_t images = std::min(n, cfg.bn_recalibration * static_cast<int64_t>(cfg.batch_size));
       auto x = data.train.images.index_select(0, order_t.slice(0, 0, images));

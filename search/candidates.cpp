@@ -15,12 +15,14 @@ std::string Candidate::key() const {
   for (const char* k : {"threads", "device", "eval_batch_size"}) t.erase(k);
   json identity = {{"plan", plan.to_json()}, {"train", t}, {"data", data}};
   if (!exit_training.is_null()) identity["exit_training"] = exit_training;
+  if (!init_from.empty()) identity["init_from"] = init_from;
   return models::text_hash(identity.dump());
 }
 
 json Candidate::config() const {
   json c = {{"train", train}, {"data", data}, {"energy_table", energy_table}};
   if (!exit_training.is_null()) c["exit_training"] = exit_training;
+  if (!init_from.empty()) c["init"] = {{"from", "baseline"}, {"key", init_from}};
   return c;
 }
 
@@ -82,6 +84,7 @@ std::vector<Candidate> analysis_candidates(const SearchSpace& s, const Candidate
       }
       out.push_back(
           make(s, g.family, setting, g.train_override, std::move(sel.plan), baseline.train.seed));
+      if (s.init == "baseline") out.back().init_from = baseline.key();
     }
   }
   return out;

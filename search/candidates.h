@@ -27,14 +27,18 @@ struct Candidate {
   /// How the exits train (models::ExitTraining JSON); null when the plan has no exits.
   nlohmann::json exit_training;
   std::string energy_table;
+  /// Key of the trained candidate whose weights this one starts from (the XNOR baseline, for
+  /// analysis families in a space with "init": "baseline"); empty: fresh weights at the seed.
+  std::string init_from;
   int priority = 0;
 
   /// Identity in a study: hash of the canonical plan, the training settings that change the
-  /// result (not threads or device), the exits' training and the data options. Not the exit
+  /// result (not threads or device), the exits' training, the data options and the network it
+  /// starts from (init_from). Not the exit
   /// thresholds: they score a trained network, so settings differing only there share it.
   std::string key() const;
-  /// What a runner needs besides the plan: {"train", "data", "energy_table"} and, with exits,
-  /// "exit_training".
+  /// What a runner needs besides the plan: {"train", "data", "energy_table"}, with exits
+  /// "exit_training", and when warm-started "init": {"from": "baseline", "key": init_from}.
   nlohmann::json config() const;
 };
 

@@ -119,12 +119,13 @@ SearchSpace parse_space(const json& j, const std::string& where) {
   if (!j.is_object()) throw ConfigError(where + ": expected a JSON object");
   static const std::set<std::string> keys = {"study",  "arch",         "width",      "data",
                                              "train",  "seeds",        "energy_table",
-                                             "objectives", "analysis", "families",   "comment"};
+                                             "objectives", "analysis", "init",
+                                             "families",   "comment"};
   for (const auto& [key, v] : j.items())
     if (!keys.count(key))
       throw ConfigError(where + ": " + key +
                         ": unknown key (known: study, arch, width, data, train, seeds, "
-                        "energy_table, objectives, analysis, families, comment)");
+                        "energy_table, objectives, analysis, init, families, comment)");
   SearchSpace s;
   s.file = where;
   s.raw = j;
@@ -184,6 +185,16 @@ SearchSpace parse_space(const json& j, const std::string& where) {
     throw ConfigError(where + ": families: a non-empty object of family grids is required");
   for (const auto& [name, body] : j.at("families").items())
     s.families.push_back(parse_family(name, body, where));
+
+  if (j.contains("init")) {
+    const json& init = j.at("init");
+    if (!init.is_string() || (init != "scratch" && init != "baseline"))
+      throw ConfigError(where + ": init: expected \"scratch\" or \"baseline\", got " + init.dump());
+    s.init = init;
+    if (s.init == "baseline" && !s.needs_profile())
+      throw ConfigError(where + ": init: \"baseline\" starts the analysis families (pca, "
+                        "partition, combined) from their XNOR baseline; this space has none");
+  }
 
   // Every setting must make a plan for every architecture and width, and its other values must
   // be valid, before anything trains.

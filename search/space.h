@@ -53,6 +53,9 @@ struct SearchSpace {
   std::string energy_table = "10nm";
   std::vector<Objective> objectives = default_objectives();
   AnalysisSettings analysis;
+  /// Where the analysis families' networks start: "scratch" (fresh weights at the seed) or
+  /// "baseline" (the trained XNOR baseline's weights, fine-tuned at the new precisions).
+  std::string init = "scratch";
   std::vector<FamilyGrid> families;
   nlohmann::json raw;  ///< the file's JSON, stored with the study
 

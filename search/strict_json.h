@@ -32,7 +32,11 @@ T strict_from_json(const nlohmann::json& j, const std::string& where, const std:
       throw ConfigError(where + ": " + path + "." + key + ": expected " + json_kind(*it) +
                         ", got " + value.dump());
   }
-  return j.get<T>();
+  try {
+    return j.get<T>();
+  } catch (const ConfigError& e) {  // a value of the right kind but not allowed (an enum's name)
+    throw ConfigError(where + ": " + path + ": " + e.what());
+  }
 }
 
 }  // namespace hybridnet::search

@@ -312,6 +312,18 @@ class Sweep {
     running_.erase(id);
   }
 
+  // The run directory of the finished trial a warm-started trial starts from (its baseline).
+  std::string init_run_dir(const db::TrialRecord& t) {
+    const std::string key = t.config.at("init").at("key");
+    for (const auto& other : store_.trials(study_))
+      if (other.key == key) {
+        if (other.state != db::TrialState::kDone)
+          throw TrainingError("its baseline #" + std::to_string(other.id) + " is not done");
+        return trial_run_dir(o_.db_path, space_.study, other.id);
+      }
+    throw TrainingError("the trial it starts from is not in study " + space_.study);
+  }
+
   void train_trial(const db::TrialRecord& t, const std::string& label) {
     const std::string where = "trial #" + std::to_string(t.id);
     const auto plan = models::HybridPlan::from_json(t.plan, where);
@@ -323,6 +335,7 @@ class Sweep {
     auto spec = models::make_run_spec(plan, data_options, data, train);
     if (t.config.contains("exit_training"))
       spec.exit_training = t.config.at("exit_training").get<models::ExitTraining>();
+    if (t.config.contains("init")) spec.init_from = init_run_dir(t);
     const std::string dir = trial_run_dir(o_.db_path, space_.study, t.id);
     const int epochs =
         models::total_epochs(train, spec.exit_training, static_cast<int>(plan.exits.size()));

@@ -117,6 +117,37 @@ TEST_CASE("synthetic: a run directory holding another run is refused", "[models]
   fs::remove_all(dir);
 }
 
+TEST_CASE("synthetic: --init-from starts a hybrid from a trained XNOR run's weights",
+          "[models][train]") {
+  DataOptions o;
+  const auto data = synthetic(o);
+  const auto base_dir = fresh_dir("init_base"), warm_dir = fresh_dir("init_warm");
+  train_run(spec_for(data, "xnor", quick(1)), data, base_dir.string());
+  // A 2-bit network at a learning rate too small to move: its weights stay the baseline's.
+  TrainConfig t = quick(1);
+  t.lr = 1e-12;
+  t.seed = 5;  // another seed: fresh weights would differ
+  RunSpec warm = spec_for(data, "quantized-k:k=2", t);
+  warm.init_from = base_dir.string();
+  train_run(warm, data, warm_dir.string());
+  const auto base = load_run(base_dir.string()), tuned = load_run(warm_dir.string());
+  CHECK(tuned.spec.init_from == base_dir.string());
+  const auto a = base.net->named_parameters(), b = tuned.net->named_parameters();
+  REQUIRE(a.size() == b.size());
+  for (const auto& p : a) CHECK(torch::allclose(p.value(), b[p.key()], 1e-6, 1e-6));
+
+  SECTION("another architecture is a DataError naming the checkpoint") {
+    RunSpec other = make_run_spec(make_preset("xnor", "resnet14"), DataOptions{}, data, quick(1));
+    other.init_from = base_dir.string();
+    const auto dir = fresh_dir("init_other");
+    CHECK_THROWS_WITH(train_run(other, data, dir.string()),
+                      Catch::Contains((base_dir / "model.pt").string()) &&
+                          Catch::Contains("cannot start from it"));
+    fs::remove_all(dir);
+  }
+  for (const auto& d : {base_dir, warm_dir}) fs::remove_all(d);
+}
+
 TEST_CASE("bad training options are ConfigErrors naming the option", "[models][train]") {
   TrainConfig t;
   t.optimizer = "rmsprop";

@@ -213,6 +213,21 @@ TEST_CASE("space: analysis families add their baseline, then plans from its prof
   REQUIRE(a[0].plan.precision(p.layers[1].name).input_bits == 32);
   REQUIRE(a[0].plan.precision(p.layers[1].name).weight_bits == 1);
   REQUIRE(a[0].plan.precision(p.layers[3].name).input_bits == 1);
+  for (const auto& x : a) CHECK(x.init_from.empty());
+
+  SECTION("\"init\": \"baseline\" starts them from the baseline: another network identity") {
+    j["init"] = "baseline";
+    const auto warm = parse_space(j, "space.json");
+    const auto b = analysis_candidates(warm, plain_candidates(warm)[0], p);
+    REQUIRE(b.size() == a.size());
+    for (size_t i = 0; i < b.size(); ++i) {
+      CHECK(b[i].init_from == c[0].key());
+      CHECK(b[i].key() != a[i].key());
+      CHECK(b[i].config()["init"] == json({{"from", "baseline"}, {"key", c[0].key()}}));
+    }
+    // The plain families still start from scratch.
+    for (const auto& x : plain_candidates(warm)) CHECK(x.init_from.empty());
+  }
 }
 
 TEST_CASE("space: validation errors name the file and the JSON path", "[search]") {
@@ -267,6 +282,26 @@ TEST_CASE("space: validation errors name the file and the JSON path", "[search]"
   j = base_space();
   j["families"]["pca"] = {{"T", 1.5}};
   REQUIRE_THAT(error_of(j), Catch::Contains("families.pca") && Catch::Contains("T = 1.5"));
+
+  j = base_space();
+  j["init"] = "checkpoint";
+  REQUIRE_THAT(error_of(j), Catch::Contains("space.json: init: expected \"scratch\" or "
+                                            "\"baseline\", got \"checkpoint\""));
+
+  j = base_space();
+  j["init"] = "baseline";  // fp and xnor only: nothing to start from a baseline
+  REQUIRE_THAT(error_of(j), Catch::Contains("space.json: init:") &&
+                                Catch::Contains("this space has none"));
+
+  j = base_space();
+  j["train"]["kbit_input_grad"] = "straight";
+  REQUIRE_THAT(error_of(j), Catch::Contains("space.json: train: kbit_input_grad must be clipped "
+                                            "or identity, not 'straight'"));
+
+  j = base_space();
+  j["train"]["kbit_weight_scale"] = 2;
+  REQUIRE_THAT(error_of(j),
+               Catch::Contains("space.json: train.kbit_weight_scale: expected a string"));
 
   j = base_space();
   j.erase("study");
