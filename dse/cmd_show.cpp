@@ -62,18 +62,20 @@ void run_show(const ShowOptions& o) {
               tr.value("batch_size", 0), (unsigned long long)tr.value("seed", uint64_t{0}),
               data.name.c_str(), (long long)data.subset);
   const auto train = models::train_config_from_record(tr);
-  std::printf("quantizers: k-bit input gradient %s, k-bit weight grid %s, alpha %s; batch-norm "
-              "statistics %s\n",
-              models::to_string(train.kbit_input_grad).c_str(),
-              models::to_string(train.kbit_weight_scale).c_str(),
-              train.alpha_grad ? "differentiated" : "constant",
-              train.bn_recalibration > 0
-                  ? ("recalibrated on " + std::to_string(train.bn_recalibration) + " batches").c_str()
-                  : "running averages");
+  std::printf(
+      "quantizers: k-bit input gradient %s, k-bit weight grid %s, alpha %s; batch-norm "
+      "statistics %s\n",
+      models::to_string(train.kbit_input_grad).c_str(),
+      models::to_string(train.kbit_weight_scale).c_str(),
+      train.alpha_grad ? "differentiated" : "constant",
+      train.bn_recalibration > 0
+          ? ("recalibrated on " + std::to_string(train.bn_recalibration) + " batches").c_str()
+          : "running averages");
   if (t.config.contains("init")) {
-    std::string from = "a trial no longer in the study";
-    for (const auto& other : store->trials(t.study_id))
-      if (other.key == t.config["init"].value("key", "")) from = "#" + std::to_string(other.id);
+    const auto trials = store->trials(t.study_id);
+    const auto* baseline = search::trial_with_key(trials, t.config["init"].value("key", ""));
+    const std::string from =
+        baseline ? "#" + std::to_string(baseline->id) : "(a trial no longer in the study)";
     std::printf("starts from the trained weights of its XNOR baseline %s\n", from.c_str());
   }
   std::printf("\n%-4s %-20s %-12s %12s %12s %12s\n", "#", "layer", "precision", "MACs",

@@ -4,7 +4,6 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
-#include <map>
 
 #include "dse/cli_common.h"
 #include "dse/subcommands.h"
@@ -24,6 +23,8 @@ struct TrainOptions {
   bool augment = false, no_augment = false;
   double lr = 0;  // 0: the optimizer's default
   std::string init_from;
+  std::string kbit_input_grad = models::to_string(models::TrainConfig{}.kbit_input_grad);
+  std::string kbit_weight_scale = models::to_string(models::TrainConfig{}.kbit_weight_scale);
 };
 
 void run_train(TrainOptions o) {
@@ -31,6 +32,10 @@ void run_train(TrainOptions o) {
     throw hybridnet::ConfigError("--augment and --no-augment exclude each other");
   o.data.augment = o.augment ? 1 : o.no_augment ? 0 : -1;
   o.train.lr = o.lr > 0 ? o.lr : (o.train.optimizer == "adam" ? 1e-3 : 0.1);
+  o.train.kbit_input_grad =
+      models::kbit_input_grad_from_string(o.kbit_input_grad, "--kbit-input-grad");
+  o.train.kbit_weight_scale =
+      models::kbit_weight_scale_from_string(o.kbit_weight_scale, "--kbit-weight-scale");
   models::validate(o.train);
   const auto plan = models::resolve_plan_argument(o.plan, o.model);
   const int early_exits = static_cast<int>(plan.exits.size());
@@ -131,18 +136,14 @@ void setup_train(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--max-steps", t.max_steps, "Cap on steps per epoch (0 = whole epoch)")
       ->capture_default_str();
-  sub->add_option("--kbit-input-grad", t.kbit_input_grad,
+  sub->add_option("--kbit-input-grad", opt->kbit_input_grad,
                   "Gradient of k-bit input quantizers outside [-1, 1]: clipped (zero, as for "
-                  "sign; default) or identity (the PCA paper's text)")
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, models::KbitInputGrad>{
-              {"clipped", models::KbitInputGrad::kClipped},
-              {"identity", models::KbitInputGrad::kIdentity}}));
-  sub->add_option("--kbit-weight-scale", t.kbit_weight_scale,
-                  "Grid of k-bit weights: mse (least-squares scale per filter; default) or max "
+                  "sign) or identity (the PCA paper's text)")
+      ->capture_default_str();
+  sub->add_option("--kbit-weight-scale", opt->kbit_weight_scale,
+                  "Grid of k-bit weights: mse (least-squares scale per filter) or max "
                   "(W / max|W|, DoReFa)")
-      ->transform(CLI::CheckedTransformer(std::map<std::string, models::KbitWeightScale>{
-          {"mse", models::KbitWeightScale::kMse}, {"max", models::KbitWeightScale::kMax}}));
+      ->capture_default_str();
   sub->add_flag("--alpha-grad", t.alpha_grad,
                 "Differentiate the weights' scale alpha (XNOR-Net); default: alpha is a constant");
   sub->add_option("--bn-recalibration", t.bn_recalibration,

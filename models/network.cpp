@@ -115,8 +115,10 @@ std::vector<torch::Tensor> HybridNetImpl::forward_exits(torch::Tensor x) {
 
 void HybridNetImpl::set_quantizer(const QuantizerOptions& options) {
   for (auto& layer : layers_) {
-    if (auto* conv = dynamic_cast<QuantConv2dImpl*>(layer.ptr().get())) conv->options.quantizer(options);
-    if (auto* fc = dynamic_cast<QuantLinearImpl*>(layer.ptr().get())) fc->options.quantizer(options);
+    if (auto* conv = dynamic_cast<QuantConv2dImpl*>(layer.ptr().get()))
+      conv->options.quantizer(options);
+    if (auto* fc = dynamic_cast<QuantLinearImpl*>(layer.ptr().get()))
+      fc->options.quantizer(options);
   }
 }
 

@@ -51,7 +51,8 @@ void QuantConv2dImpl::reset() {
 torch::Tensor QuantConv2dImpl::forward(const torch::Tensor& x) {
   const auto stride = options.stride(), padding = options.padding();
   return sectioned_forward(x, weight, options.precision(), fp_filters, options.fp_activation(),
-                           options.quantizer(), [&](const torch::Tensor& in, const torch::Tensor& w) {
+                           options.quantizer(),
+                           [&](const torch::Tensor& in, const torch::Tensor& w) {
                              return torch::conv2d(in, w, {}, stride, padding);
                            });
 }
@@ -77,7 +78,8 @@ void QuantLinearImpl::reset() {
 torch::Tensor QuantLinearImpl::forward(const torch::Tensor& x) {
   return sectioned_forward(
              x, weight, options.precision(), fp_filters, options.fp_activation(),
-             options.quantizer(), [](const torch::Tensor& in, const torch::Tensor& w) { return torch::linear(in, w); }) +
+             options.quantizer(),
+             [](const torch::Tensor& in, const torch::Tensor& w) { return torch::linear(in, w); }) +
          bias;
 }
 

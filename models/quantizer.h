@@ -15,8 +15,8 @@
 //   k-bit input gradient: clipped at |x| > 1 like sign's (default) or passed everywhere (the PCA
 //            paper's "we get rid of the activation gradient clipping"). The input is clamped to
 //            [-1, 1], so outside it the identity gradient says "move x" where moving x changes
-//            nothing; it pushed batch-norm scales up and trained 2-bit networks no better than
-//            binary ones (train loss 0.674 vs 0.548 clipped; test 0.758 vs 0.805).
+//            nothing; with it 2-bit networks trained no better than binary ones (train loss 0.674
+//            vs 0.548 clipped; test 0.758 vs 0.805).
 //   k-bit weight grid: "mse", the uniform grid whose scale minimises ||W - alpha Q||^2 per filter
 //            (default), or "max", s = max|W| (DoReFa). With max, one large weight stretches the
 //            grid so that ~95% of a Gaussian filter lands on +-1/3: 2-bit weights act binary.

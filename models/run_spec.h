@@ -49,9 +49,8 @@ struct TrainConfig {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, epochs, batch_size, optimizer, lr,
                                                 momentum, nesterov, weight_decay, schedule,
                                                 step_size, gamma, seed, device, threads, max_steps,
-                                                eval_batch_size, kbit_input_grad,
-                                                kbit_weight_scale, alpha_grad, bn_recalibration,
-                                                bn_freeze_epochs)
+                                                eval_batch_size, kbit_input_grad, kbit_weight_scale,
+                                                alpha_grad, bn_recalibration, bn_freeze_epochs)
 /// A training config as hybridnet wrote it (run.json, a store's trial config). Records written
 /// before a setting existed get the value that was in force then, so an old run is evaluated and
 /// resumed as it was trained (k-bit weights on the max|W| grid, identity k-bit input gradient, no

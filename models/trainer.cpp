@@ -98,6 +98,19 @@ EpochRecord epoch_from_json(const json& j) {
   return e;
 }
 
+// Loads `run_dir`/model.pt into `net`. A missing file is a DataError naming it and saying
+// `missing`; one that does not load (corrupt, or another network's) says `unreadable`.
+void load_weights(HybridNet& net, const fs::path& run_dir, const std::string& missing,
+                  const std::string& unreadable) {
+  const std::string path = (run_dir / "model.pt").string();
+  if (!fs::exists(path)) throw DataError(path + ": missing; " + missing);
+  try {
+    torch::load(net, path);
+  } catch (const c10::Error& e) {
+    throw DataError(path + ": " + unreadable + ": " + e.what_without_backtrace());
+  }
+}
+
 }  // namespace
 
 HybridNet build_run_network(const RunSpec& spec) {
@@ -221,17 +234,9 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
                       ": unreadable checkpoint: " + e.what_without_backtrace());
     }
   }
-  if (start_epoch == 0 && !spec.init_from.empty()) {
-    const std::string init = (fs::path(spec.init_from) / "model.pt").string();
-    if (!fs::exists(init))
-      throw DataError(init + ": missing; the run to start from has no finished epoch");
-    try {
-      torch::load(net, init);
-    } catch (const c10::Error& e) {
-      throw DataError(init + ": cannot start from it (another architecture?): " +
-                      e.what_without_backtrace());
-    }
-  }
+  if (start_epoch == 0 && !spec.init_from.empty())
+    load_weights(net, spec.init_from, "the run to start from has no finished epoch",
+                 "cannot start from it (another architecture?)");
   result.resumed_from_epoch = start_epoch;
   write_json_atomic(dir / "run.json", spec_json);
   save_plan_file(spec.plan, (dir / "plan.json").string());
@@ -307,7 +312,8 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
     // as training saw them); batch norms frozen in this epoch keep theirs, which the weights
     // were fitted to.
     if (cfg.bn_recalibration > 0) {
-      const int64_t images = std::min(n, cfg.bn_recalibration * static_cast<int64_t>(cfg.batch_size));
+      const int64_t images =
+          std::min(n, cfg.bn_recalibration * static_cast<int64_t>(cfg.batch_size));
       auto x = data.train.images.index_select(0, order_t.slice(0, 0, images));
       if (data.augment) x = augment_batch(x, rng);
       recalibrate_batch_norm(net, x, cfg.batch_size, device);
@@ -350,15 +356,8 @@ LoadedRun load_run(const std::string& dir_name) {
   const fs::path dir(dir_name);
   LoadedRun r;
   r.spec = load_run_spec(dir.string());
-  if (!fs::exists(dir / "model.pt"))
-    throw DataError((dir / "model.pt").string() + ": missing; the run has no finished epoch");
   r.net = build_run_network(r.spec);
-  try {
-    torch::load(r.net, (dir / "model.pt").string());
-  } catch (const c10::Error& e) {
-    throw DataError((dir / "model.pt").string() +
-                    ": unreadable checkpoint: " + e.what_without_backtrace());
-  }
+  load_weights(r.net, dir, "the run has no finished epoch", "unreadable checkpoint");
   if (fs::exists(dir / "state.json"))
     r.epochs_done = read_json_file((dir / "state.json").string()).value("epochs_done", 0);
   return r;

@@ -10,6 +10,13 @@ namespace hybridnet::search {
 
 using nlohmann::json;
 
+const db::TrialRecord* trial_with_key(const std::vector<db::TrialRecord>& trials,
+                                      const std::string& key) {
+  for (const auto& t : trials)
+    if (t.key == key) return &t;
+  return nullptr;
+}
+
 double objective_value(const db::TrialRecord& t, const Objective& o) {
   return t.objective(objective_column(o.name));
 }

@@ -11,6 +11,10 @@
 
 namespace hybridnet::search {
 
+/// The trial of `trials` whose identity is `key` (keys are unique in a study), or nullptr.
+const db::TrialRecord* trial_with_key(const std::vector<db::TrialRecord>& trials,
+                                      const std::string& key);
+
 /// A trial's value of an objective (NaN when it has none yet).
 double objective_value(const db::TrialRecord& t, const Objective& o);
 

@@ -117,10 +117,9 @@ FamilyGrid parse_family(const std::string& name, const json& body, const std::st
 
 SearchSpace parse_space(const json& j, const std::string& where) {
   if (!j.is_object()) throw ConfigError(where + ": expected a JSON object");
-  static const std::set<std::string> keys = {"study",  "arch",         "width",      "data",
-                                             "train",  "seeds",        "energy_table",
-                                             "objectives", "analysis", "init",
-                                             "families",   "comment"};
+  static const std::set<std::string> keys = {"study",    "arch",  "width",        "data",
+                                             "train",    "seeds", "energy_table", "objectives",
+                                             "analysis", "init",  "families",     "comment"};
   for (const auto& [key, v] : j.items())
     if (!keys.count(key))
       throw ConfigError(where + ": " + key +
@@ -192,7 +191,8 @@ SearchSpace parse_space(const json& j, const std::string& where) {
       throw ConfigError(where + ": init: expected \"scratch\" or \"baseline\", got " + init.dump());
     s.init = init;
     if (s.init == "baseline" && !s.needs_profile())
-      throw ConfigError(where + ": init: \"baseline\" starts the analysis families (pca, "
+      throw ConfigError(where +
+                        ": init: \"baseline\" starts the analysis families (pca, "
                         "partition, combined) from their XNOR baseline; this space has none");
   }
 

@@ -23,6 +23,7 @@
 #include "search/candidates.h"
 #include "search/families.h"
 #include "search/progress.h"
+#include "search/results.h"
 #include "search/trial_points.h"
 
 namespace hybridnet::search {
@@ -133,9 +134,8 @@ class Sweep {
       }
       auto stored = store_.artifact(study_, profile_key(key));
       if (!stored) {
-        std::optional<db::TrialRecord> trial;
-        for (auto& t : store_.trials(study_))
-          if (t.key == key) trial = t;
+        const auto trials = store_.trials(study_);
+        const db::TrialRecord* trial = trial_with_key(trials, key);
         if (trial && trial->state == db::TrialState::kFailed) {
           std::lock_guard<std::mutex> lock(mutex_);
           if (expanded_.insert(key).second)
@@ -314,14 +314,12 @@ class Sweep {
 
   // The run directory of the finished trial a warm-started trial starts from (its baseline).
   std::string init_run_dir(const db::TrialRecord& t) {
-    const std::string key = t.config.at("init").at("key");
-    for (const auto& other : store_.trials(study_))
-      if (other.key == key) {
-        if (other.state != db::TrialState::kDone)
-          throw TrainingError("its baseline #" + std::to_string(other.id) + " is not done");
-        return trial_run_dir(o_.db_path, space_.study, other.id);
-      }
-    throw TrainingError("the trial it starts from is not in study " + space_.study);
+    const auto trials = store_.trials(study_);
+    const db::TrialRecord* baseline = trial_with_key(trials, t.config.at("init").at("key"));
+    if (!baseline) throw TrainingError("the trial it starts from is not in study " + space_.study);
+    if (baseline->state != db::TrialState::kDone)
+      throw TrainingError("its baseline #" + std::to_string(baseline->id) + " is not done");
+    return trial_run_dir(o_.db_path, space_.study, baseline->id);
   }
 
   void train_trial(const db::TrialRecord& t, const std::string& label) {

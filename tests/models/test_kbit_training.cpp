@@ -72,9 +72,10 @@ ModeComparison compare_modes(HybridNet& net, const torch::Tensor& images,
 
 }  // namespace
 
-TEST_CASE("synthetic: recalibration makes every batch norm's statistics the plain average over "
-          "its batches",
-          "[models][kbit]") {
+TEST_CASE(
+    "synthetic: recalibration makes every batch norm's statistics the plain average over "
+    "its batches",
+    "[models][kbit]") {
   torch::manual_seed(11);
   auto net = build_seeded_network(make_preset("quantized-k:k=2", "resnet8"), 3, 1, 12, 12, 10);
   const auto images = torch::randn({96, 1, 12, 12});  // synthetic: random images

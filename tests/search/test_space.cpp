@@ -290,8 +290,8 @@ TEST_CASE("space: validation errors name the file and the JSON path", "[search]"
 
   j = base_space();
   j["init"] = "baseline";  // fp and xnor only: nothing to start from a baseline
-  REQUIRE_THAT(error_of(j), Catch::Contains("space.json: init:") &&
-                                Catch::Contains("this space has none"));
+  REQUIRE_THAT(error_of(j),
+               Catch::Contains("space.json: init:") && Catch::Contains("this space has none"));
 
   j = base_space();
   j["train"]["kbit_input_grad"] = "straight";
