@@ -147,8 +147,9 @@ void setup_train(CLI::App& app) {
   sub->add_flag("--alpha-grad", t.alpha_grad,
                 "Differentiate the weights' scale alpha (XNOR-Net); default: alpha is a constant");
   sub->add_option("--bn-recalibration", t.bn_recalibration,
-                  "Batches over which batch-norm statistics are recomputed before every "
-                  "evaluation and checkpoint (0 = running averages)")
+                  "Batch-norm statistics are recomputed before every evaluation and checkpoint "
+                  "from this many batches' worth of training images, run as one batch (0 = "
+                  "running averages)")
       ->capture_default_str();
   sub->add_option("--bn-freeze-epochs", t.bn_freeze_epochs,
                   "Final epochs trained on frozen batch-norm statistics, as evaluation uses them "

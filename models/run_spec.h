@@ -33,14 +33,14 @@ struct TrainConfig {
   KbitInputGrad kbit_input_grad = KbitInputGrad::kClipped;
   KbitWeightScale kbit_weight_scale = KbitWeightScale::kMse;
   bool alpha_grad = false;
-  /// Training batches over which batch-norm statistics are recomputed (with the epoch's final
-  /// weights) before every evaluation and checkpoint; 0 keeps the running averages.
+  /// Batch-norm statistics are recomputed (with the epoch's final weights) before every
+  /// evaluation and checkpoint from this many batches' worth of training images, passed as one
+  /// batch (models/batch_norm_recalibration.h); 0 keeps the running averages.
   int bn_recalibration = 20;
   /// Final epochs trained with batch-norm statistics frozen (eval-mode arithmetic; gamma and beta
   /// still learn), so that the weights fit the statistics the network is evaluated with. Only
   /// when the run has more epochs than this. Off by default: on the 3-epoch quick start it cost
-  /// FP 2.3 and XNOR 1.3 points (3 seeds), while it repaired a collapsed 2-bit hybrid when run
-  /// at a tenth of the learning rate (models/batch_norm_recalibration.h).
+  /// FP 2.3 and XNOR 1.3 points (3 seeds).
   int bn_freeze_epochs = 0;
   /// The quantizer options these settings name.
   QuantizerOptions quantizer() const { return {kbit_input_grad, kbit_weight_scale, alpha_grad}; }

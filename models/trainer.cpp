@@ -308,15 +308,16 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
     rec.lr = lr;
     rec.train_loss = loss_sum / seen;
     rec.train_accuracy = double(correct) / seen;
-    // Statistics of the epoch's final weights, from the first batches of its order (augmented
-    // as training saw them); batch norms frozen in this epoch keep theirs, which the weights
-    // were fitted to.
+    // Statistics of the epoch's final weights, from the first images of its order (augmented
+    // as training saw them) as one batch, so that each norm sees the earlier ones as eval mode
+    // will (see batch_norm_recalibration.h); batch norms frozen in this epoch keep theirs, which
+    // the weights were fitted to.
     if (cfg.bn_recalibration > 0) {
       const int64_t images =
           std::min(n, cfg.bn_recalibration * static_cast<int64_t>(cfg.batch_size));
       auto x = data.train.images.index_select(0, order_t.slice(0, 0, images));
       if (data.augment) x = augment_batch(x, rng);
-      recalibrate_batch_norm(net, x, cfg.batch_size, device);
+      recalibrate_batch_norm(net, x, images, device);
     }
     if (data.val.size() > 0)
       rec.val_accuracy = evaluate(net, data.val, cfg.eval_batch_size, device).top1;
