@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "dse/cli_common.h"
 #include "dse/subcommands.h"
@@ -21,7 +22,7 @@ struct TrainOptions {
   models::TrainConfig train;
   models::ExitTraining exits;
   bool augment = false, no_augment = false;
-  double lr = 0;  // 0: the optimizer's default
+  std::optional<double> lr;  // unset: the optimizer's default
   std::string init_from;
   std::string kbit_input_grad = models::to_string(models::TrainConfig{}.kbit_input_grad);
   std::string kbit_weight_scale = models::to_string(models::TrainConfig{}.kbit_weight_scale);
@@ -31,7 +32,7 @@ void run_train(TrainOptions o) {
   if (o.augment && o.no_augment)
     throw hybridnet::ConfigError("--augment and --no-augment exclude each other");
   o.data.augment = o.augment ? 1 : o.no_augment ? 0 : -1;
-  o.train.lr = o.lr > 0 ? o.lr : (o.train.optimizer == "adam" ? 1e-3 : 0.1);
+  o.train.lr = o.lr ? *o.lr : (o.train.optimizer == "adam" ? 1e-3 : 0.1);
   o.train.kbit_input_grad =
       models::kbit_input_grad_from_string(o.kbit_input_grad, "--kbit-input-grad");
   o.train.kbit_weight_scale =

@@ -1,6 +1,7 @@
 // JSON round trips of the run description and its validation.
 #include "models/run_spec.h"
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -19,7 +20,7 @@ void validate(const TrainConfig& c) {
   if (c.eval_batch_size < 1) fail("eval batch size must be >= 1");
   if (c.optimizer != "sgd" && c.optimizer != "adam")
     fail("--optimizer must be sgd or adam, not " + c.optimizer);
-  if (!(c.lr > 0)) fail("--lr must be > 0");
+  if (!(c.lr > 0) || !std::isfinite(c.lr)) fail("--lr must be a finite number > 0");
   if (c.momentum < 0 || c.momentum >= 1) fail("--momentum must be in [0, 1)");
   if (c.nesterov && c.momentum == 0) fail("--nesterov needs --momentum > 0");
   if (c.weight_decay < 0) fail("--weight-decay must be >= 0");
