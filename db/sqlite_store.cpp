@@ -5,7 +5,6 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <mutex>
@@ -19,36 +18,11 @@ namespace hybridnet::db {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-const char* to_string(TrialState s) {
-  switch (s) {
-    case TrialState::kPending: return "pending";
-    case TrialState::kRunning: return "running";
-    case TrialState::kDone: return "done";
-    case TrialState::kFailed: return "failed";
-    case TrialState::kInterrupted: return "interrupted";
-  }
-  return "?";
-}
-
-TrialState parse_state(const std::string& t) {
-  for (auto s : {TrialState::kPending, TrialState::kRunning, TrialState::kDone,
-                 TrialState::kFailed, TrialState::kInterrupted})
-    if (t == to_string(s)) return s;
-  throw StorageError("unknown trial state '" + t +
-                     "' (pending, running, done, failed, interrupted)");
-}
-
-double TrialRecord::objective(const std::string& name) const {
-  auto it = objectives.find(name);
-  return it == objectives.end() ? std::nan("") : it->second;
-}
-
 namespace {
 
-double now_seconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+// The store's clock (the one every worker's heartbeat is measured on): Unix seconds as this
+// SQLite library sees them, with milliseconds (unixepoch('subsec') needs SQLite 3.42).
+constexpr const char* kNowSql = "(julianday('now') - 2440587.5) * 86400.0";
 
 constexpr int kBusyTimeoutMs = 60000;
 
@@ -108,7 +82,7 @@ class SqliteStore final : public Store {
                             "INSERT INTO studies(name, space_json, created_at) VALUES (?, ?, ?)");
       ins.bind(1, name);
       ins.bind(2, space.dump());
-      ins.bind(3, now_seconds());
+      ins.bind(3, store_now());
       ins.exec();
       return static_cast<int64_t>(db_->getLastInsertRowid());
     });
@@ -160,7 +134,7 @@ class SqliteStore final : public Store {
         ins.bind(6, t.plan_hash);
         ins.bind(7, t.config.dump());
         ins.bind(8, t.priority);
-        ins.bind(9, now_seconds());
+        ins.bind(9, store_now());
         ins.exec();
         id = db_->getLastInsertRowid();
         is_new = true;
@@ -204,7 +178,7 @@ class SqliteStore final : public Store {
   std::optional<TrialRecord> claim_trial(int64_t study, const std::string& worker,
                                          double stale_seconds) override {
     const std::optional<int64_t> claimed = write([&]() -> std::optional<int64_t> {
-      const double now = now_seconds();
+      const double now = store_now();
       SQLite::Statement q(*db_,
                           "SELECT id FROM trials WHERE study_id = ? AND (state IN ('pending', "
                           "'interrupted') OR (state = 'running' AND heartbeat_at < ?)) "
@@ -239,26 +213,25 @@ class SqliteStore final : public Store {
     });
   }
 
-  void heartbeat(int64_t id, const std::string& worker, const json& progress) override {
+  void heartbeat(const Lease& lease, const json& progress) override {
     write([&] {
-      SQLite::Statement up(*db_,
-                           "UPDATE trials SET heartbeat_at = ?, progress_json = ? WHERE id = ? "
-                           "AND state = 'running' AND worker = ?");
-      up.bind(1, now_seconds());
-      up.bind(2, progress.dump());
-      up.bind(3, id);
-      up.bind(4, worker);
-      return up.exec();
+      SQLite::Statement up(*db_, std::string("UPDATE trials SET heartbeat_at = ") + kNowSql +
+                                     ", progress_json = ? WHERE " + kHeldBy);
+      up.bind(1, progress.dump());
+      bind_lease(up, 2, lease);
+      if (up.exec() == 0) throw LeaseLost(lease);
+      return 0;
     });
   }
 
-  void add_epoch(int64_t id, const EpochRow& r) override {
+  void add_epoch(const Lease& lease, const EpochRow& r) override {
     write([&] {
+      require(lease);
       SQLite::Statement ins(*db_,
                             "INSERT OR REPLACE INTO epochs(trial_id, epoch, lr, train_loss, "
                             "train_accuracy, val_accuracy, test_accuracy, test_top5, seconds) "
                             "VALUES (?,?,?,?,?,?,?,?,?)");
-      ins.bind(1, id);
+      ins.bind(1, lease.trial_id);
       ins.bind(2, r.epoch);
       ins.bind(3, r.lr);
       ins.bind(4, r.train_loss);
@@ -271,35 +244,36 @@ class SqliteStore final : public Store {
     });
   }
 
-  void finish_trial(int64_t id, const std::map<std::string, double>& objectives,
+  void finish_trial(const Lease& lease, const std::map<std::string, double>& objectives,
                     const std::vector<PointRow>& points) override {
     write([&] {
+      require(lease);
       SQLite::Statement obj(*db_,
                             "INSERT OR REPLACE INTO objectives(trial_id, name, value) VALUES "
                             "(?, ?, ?)");
       for (const auto& [name, value] : objectives) {
-        obj.bind(1, id);
+        obj.bind(1, lease.trial_id);
         obj.bind(2, name);
         obj.bind(3, value);
         obj.exec();
         obj.reset();
       }
-      insert_points(id, points);
-      set_state(id, "done", "");
+      insert_points(lease.trial_id, points);
+      set_state(lease, "done", "");
       return 0;
     });
   }
 
+  void fail_trial(const Lease& lease, const std::string& reason) override {
+    write([&] { return set_state(lease, "failed", reason); });
+  }
+
+  void interrupt_trial(const Lease& lease) override {
+    write([&] { return set_state(lease, "interrupted", ""); });
+  }
+
   int add_points(int64_t id, const std::vector<PointRow>& points) override {
     return write([&] { return insert_points(id, points); });
-  }
-
-  void fail_trial(int64_t id, const std::string& reason) override {
-    write([&] { return set_state(id, "failed", reason); });
-  }
-
-  void interrupt_trial(int64_t id) override {
-    write([&] { return set_state(id, "interrupted", ""); });
   }
 
   std::vector<TrialRecord> trials(int64_t study) override {
@@ -345,8 +319,8 @@ class SqliteStore final : public Store {
       q.bind(1, id);
       while (q.executeStep())
         out.push_back({q.getColumn(0).getInt(), q.getColumn(1).getString(),
-                       q.getColumn(2).getString(), q.getColumn(3).getInt(),
-                       q.getColumn(4).getInt(), q.getColumn(5).getDouble()});
+                       q.getColumn(2).getString(), q.getColumn(3).getInt(), q.getColumn(4).getInt(),
+                       q.getColumn(5).getDouble()});
       return out;
     });
   }
@@ -359,10 +333,19 @@ class SqliteStore final : public Store {
       ins.bind(1, study);
       ins.bind(2, key);
       ins.bind(3, value.dump());
-      ins.bind(4, now_seconds());
+      ins.bind(4, store_now());
       return ins.exec();
     });
   }
+
+  // Beside the database file: runs.sqlite -> runs.runs/ (the layout of every earlier version).
+  std::string default_run_files_root() const override {
+    fs::path root(path_);
+    root.replace_extension(".runs");
+    return root.string();
+  }
+
+  const std::string& location() const override { return path_; }
 
   std::optional<json> artifact(int64_t study, const std::string& key) override {
     return read([&]() -> std::optional<json> {
@@ -438,20 +421,39 @@ class SqliteStore final : public Store {
     return added;
   }
 
-  int set_state(int64_t id, const char* state, const std::string& failure) {
-    SQLite::Statement up(*db_,
-                         "UPDATE trials SET state = ?, failure = ?, finished_at = ? WHERE id = ?");
+  // The lease condition of every write under a lease, and its three parameters.
+  static constexpr const char* kHeldBy =
+      "id = ? AND state = 'running' AND worker = ? AND attempts = ?";
+  static void bind_lease(SQLite::Statement& q, int first, const Lease& lease) {
+    q.bind(first, lease.trial_id);
+    q.bind(first + 1, lease.worker);
+    q.bind(first + 2, lease.attempt);
+  }
+
+  // Inside a write transaction: throws LeaseLost (rolling it back) unless `lease` holds.
+  void require(const Lease& lease) {
+    SQLite::Statement q(*db_, std::string("SELECT 1 FROM trials WHERE ") + kHeldBy);
+    bind_lease(q, 1, lease);
+    if (!q.executeStep()) throw LeaseLost(lease);
+  }
+
+  double store_now() { return db_->execAndGet(std::string("SELECT ") + kNowSql).getDouble(); }
+
+  // Running -> `state` under `lease`; LeaseLost when the lease no longer holds.
+  int set_state(const Lease& lease, const char* state, const std::string& failure) {
+    const bool interrupted = std::string(state) == "interrupted";
+    SQLite::Statement up(*db_, std::string("UPDATE trials SET state = ?, failure = ?, "
+                                           "finished_at = ") +
+                                   (interrupted ? "NULL" : kNowSql) + " WHERE " + kHeldBy);
     up.bind(1, state);
     if (failure.empty())
       up.bind(2);
     else
       up.bind(2, failure);
-    if (std::string(state) == "interrupted")
-      up.bind(3);
-    else
-      up.bind(3, now_seconds());
-    up.bind(4, id);
-    return up.exec();
+    bind_lease(up, 3, lease);
+    const int changed = up.exec();
+    if (changed == 0) throw LeaseLost(lease);
+    return changed;
   }
 
   std::vector<TrialRecord> select_trials(const std::string& where, int64_t arg) {

@@ -3,12 +3,21 @@
 // An interface, so that a server database could stand in for SQLite later; db/ never includes
 // torch and knows nothing of training: plans and settings are opaque JSON here.
 //
-// Contract (every implementation):
+// Contract (every implementation; tests/db/test_store_contract.cpp checks it for each backend):
 //  - Thread-safe: one Store may be used from several threads at once.
 //  - Several processes may share one store: add_trial is idempotent per (study, key), and
 //    claim_trial hands a trial to exactly one worker (atomic compare-and-set).
+//  - Leases fence: claim_trial returns a trial whose lease() names the worker and the attempt.
+//    Every write about that run (heartbeat, add_epoch, finish, fail, interrupt) succeeds only
+//    while the trial is still running under that same worker and attempt, and otherwise throws
+//    LeaseLost and changes nothing: a worker that stalled past the staleness limit and lost its
+//    trial to another cannot write over the new holder's results when it wakes up.
+//  - One clock: heartbeats and staleness are measured on the store's clock (the database
+//    server's, or the SQLite file's host), never on each worker's.
 //  - Finished trials (done) are immutable.
 //  - Every write is one transaction: a crash leaves the store as it was before or after it.
+//  - Failures of the store itself (I/O, corruption, a locked database past its timeout) are
+//    StorageError; an unknown trial or study id in a read is an empty result, not an error.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +25,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -26,10 +36,24 @@ const char* to_string(TrialState state);
 /// "pending", "running", "done", "failed", "interrupted"; StorageError otherwise.
 TrialState parse_state(const std::string& text);
 
+/// A worker's hold on one attempt of a running trial (see the contract above).
+struct Lease {
+  int64_t trial_id = 0;
+  std::string worker;  ///< "host:pid:start"
+  int attempt = 0;     ///< the claim that made it: the trial's attempts count at that claim
+};
+
+/// A write under a lease that no longer holds: the trial was taken over by another worker,
+/// released, finished, or is unknown. Nothing was written. Not a StorageError: the store is
+/// fine, only this worker's claim on the trial is over.
+struct LeaseLost : std::runtime_error {
+  explicit LeaseLost(const Lease& lease);
+};
+
 struct StudyRecord {
   int64_t id = 0;
   std::string name;
-  nlohmann::json space;  ///< the search space the study was last run with
+  nlohmann::json space;   ///< the search space the study was last run with
   double created_at = 0;  ///< Unix seconds
 };
 
@@ -55,8 +79,8 @@ struct PointRow {
   double accuracy = 0;             ///< overall top-1
   double energy_pj = 0;            ///< mean energy per inference at these exit shares
   double edge_energy_pj = 0, cloud_energy_pj = 0;  ///< its edge and cloud parts
-  std::vector<double> exit_share;     ///< per early exit
-  std::vector<double> exit_accuracy;  ///< per early exit, then the cloud
+  std::vector<double> exit_share;                  ///< per early exit
+  std::vector<double> exit_accuracy;               ///< per early exit, then the cloud
 };
 
 /// A candidate as the search hands it to the store.
@@ -82,8 +106,8 @@ struct Setting {
 struct TrialRecord {
   int64_t id = 0, study_id = 0;
   std::string key, family;
-  nlohmann::json params;           ///< the first setting's parameters
-  std::vector<Setting> settings;   ///< every setting, in the order they were added
+  nlohmann::json params;          ///< the first setting's parameters
+  std::vector<Setting> settings;  ///< every setting, in the order they were added
   nlohmann::json plan, config;
   std::string plan_hash;
   int priority = 0;
@@ -101,6 +125,8 @@ struct TrialRecord {
 
   /// Objective value, or NaN when the trial has none (accuracy before it is done).
   double objective(const std::string& name) const;
+  /// The lease of its current (or last) attempt: {id, worker, attempts}.
+  Lease lease() const { return {id, worker, attempts}; }
 };
 
 class Store {
@@ -118,26 +144,35 @@ class Store {
   virtual std::pair<int64_t, bool> add_trial(int64_t study, const NewTrial& t) = 0;
 
   /// Atomically hands the next runnable trial of `study` to `worker`: pending or interrupted
-  /// ones, and running ones whose heartbeat is older than `stale_seconds`; highest priority
-  /// first, then oldest. The trial becomes running with a fresh heartbeat and one more attempt.
+  /// ones, and running ones whose heartbeat is older than `stale_seconds` on the store's clock;
+  /// highest priority first, then oldest. The trial becomes running with a fresh heartbeat and
+  /// one more attempt; its lease() is the new holder's. Nothing runnable: nullopt.
   virtual std::optional<TrialRecord> claim_trial(int64_t study, const std::string& worker,
                                                  double stale_seconds) = 0;
-  /// Running trial `id` back to interrupted if `worker` still holds it (a dead local worker).
+  /// Running trial `id` back to interrupted if `worker` still holds it (a dead local worker);
+  /// false (and no change) otherwise.
   virtual bool release_trial(int64_t id, const std::string& worker) = 0;
-  /// Refreshes the heartbeat and progress of a running trial held by `worker`.
-  virtual void heartbeat(int64_t id, const std::string& worker, const nlohmann::json& progress) = 0;
-  /// Records a finished epoch (replaces a row of the same epoch left by an interrupted attempt).
-  virtual void add_epoch(int64_t id, const EpochRow& row) = 0;
+
+  // Writes under a lease: each throws LeaseLost, and writes nothing, unless the trial is
+  // running under exactly this lease's worker and attempt.
+
+  /// Refreshes the heartbeat (store clock) and the live progress.
+  virtual void heartbeat(const Lease& lease, const nlohmann::json& progress) = 0;
+  /// Records a finished epoch (replaces a row of the same epoch left by an earlier attempt).
+  virtual void add_epoch(const Lease& lease, const EpochRow& row) = 0;
   /// Running -> done with its final objective values (merged with the predicted ones) and, for
   /// a network with early exits, its operating points; one transaction.
-  virtual void finish_trial(int64_t id, const std::map<std::string, double>& objectives,
+  virtual void finish_trial(const Lease& lease, const std::map<std::string, double>& objectives,
                             const std::vector<PointRow>& points = {}) = 0;
+  /// Running -> failed (not retried by later claims), with the reason.
+  virtual void fail_trial(const Lease& lease, const std::string& reason) = 0;
+  /// Running -> interrupted (resumed by a later claim from its last checkpoint).
+  virtual void interrupt_trial(const Lease& lease) = 0;
+
   /// Adds operating points to a trial (done ones included: points are derived from the
   /// finished network, e.g. at thresholds a later space asks for); a point whose thresholds the
-  /// trial already has is kept as it is. Returns how many were new.
+  /// trial already has is kept as it is. Returns how many were new. Not under a lease.
   virtual int add_points(int64_t id, const std::vector<PointRow>& points) = 0;
-  virtual void fail_trial(int64_t id, const std::string& reason) = 0;
-  virtual void interrupt_trial(int64_t id) = 0;
 
   virtual std::vector<TrialRecord> trials(int64_t study) = 0;
   virtual std::optional<TrialRecord> trial(int64_t id) = 0;
@@ -148,9 +183,20 @@ class Store {
   /// first-writer-wins, so that concurrent writers of the same deterministic artefact agree.
   virtual void put_artifact(int64_t study, const std::string& key, const nlohmann::json& value) = 0;
   virtual std::optional<nlohmann::json> artifact(int64_t study, const std::string& key) = 0;
+
+  /// Where trials' run directories (checkpoints, metrics) live unless the user gives another
+  /// root (--runs); empty when the backend has no natural place for them.
+  virtual std::string default_run_files_root() const = 0;
+  /// What the user named the store by (a path or URL), for messages.
+  virtual const std::string& location() const = 0;
 };
 
 enum class OpenMode { kReadWrite, kReadOnly };
+
+/// Opens the store that `url` names: a SQLite file as a plain path or "sqlite:PATH". Any other
+/// scheme ("postgresql://...") is a ConfigError naming it and the schemes this build knows;
+/// nothing is created for it.
+std::unique_ptr<Store> open_store(const std::string& url, OpenMode mode);
 
 /// Opens (kReadWrite: creates or migrates) a SQLite store. A file that is not a hybridnet
 /// database, comes from a newer schema, or is corrupt is a StorageError naming it, and is left

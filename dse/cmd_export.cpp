@@ -10,7 +10,7 @@
 namespace hybridnet::dse {
 
 struct ExportOptions {
-  std::string db, out;
+  std::string db, runs, out;
   int64_t trial = 0;
   double threshold = -1;
 };
@@ -22,18 +22,19 @@ void run_export(const ExportOptions& o) {
   std::string study;
   for (const auto& s : store->studies())
     if (s.id == t.study_id) study = s.name;
-  search::export_trial(t, study, o.db, o.out);
+  search::export_trial(t, study, search::RunFiles::for_store(*store, o.runs), o.out);
   const std::string point = search::point_label(t);
   std::printf("exported trial %lld%s (%s, plan %s, test accuracy %.4f) to %s\n", (long long)t.id,
-              point.empty() ? "" : (" at " + point).c_str(), t.family.c_str(),
-              t.plan_hash.c_str(), t.objective("accuracy"), o.out.c_str());
+              point.empty() ? "" : (" at " + point).c_str(), t.family.c_str(), t.plan_hash.c_str(),
+              t.objective("accuracy"), o.out.c_str());
 }
 
 void setup_export(CLI::App& app) {
   auto opt = std::make_shared<ExportOptions>();
   auto* sub = app.add_subcommand(
       "export", "Write a finished trial (plan, weights, metrics, cost, README) to a directory");
-  sub->add_option("--db", opt->db, "SQLite store")->required();
+  sub->add_option("--db", opt->db, kDbHelp)->required();
+  sub->add_option("--runs", opt->runs, kRunsHelp);
   sub->add_option("--trial", opt->trial, "Trial id (see `hybridnet trials`)")->required();
   sub->add_option("--out", opt->out, "Output directory")->required();
   sub->add_option("--threshold", opt->threshold,

@@ -48,7 +48,7 @@ void setup_pareto(CLI::App& app) {
   auto* sub = app.add_subcommand(
       "pareto", "Pareto front of a study's finished trials (networks with early exits: one point "
                 "per exit threshold)");
-  sub->add_option("--db", opt->db, "SQLite store")->required();
+  sub->add_option("--db", opt->db, kDbHelp)->required();
   sub->add_option("--study", opt->study, "Study (default: the store's only study)");
   sub->add_option("--objectives", opt->objectives,
                   "Comma list of name:max|min over accuracy, top5, energy, memory, flops, ee_fp, "

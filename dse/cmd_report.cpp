@@ -55,7 +55,7 @@ void setup_report(CLI::App& app) {
       "Write a study's results as one self-contained HTML page: accuracy vs energy and vs "
       "memory (front ringed, families coloured), per-layer precision of the front, learning "
       "curves, sortable trial tables");
-  sub->add_option("--db", opt->db, "SQLite store")->required();
+  sub->add_option("--db", opt->db, kDbHelp)->required();
   sub->add_option("--study", opt->study, "Study (default: the store's only study)");
   sub->add_option("--out", opt->out, "HTML file to write (replaced atomically)")->required();
   sub->add_option("--objectives", opt->objectives,

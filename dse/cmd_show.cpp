@@ -119,7 +119,7 @@ void setup_show(CLI::App& app) {
   auto opt = std::make_shared<ShowOptions>();
   auto* sub = app.add_subcommand(
       "show", "One trial: plan, per-layer precision and cost, learning curve, exit-threshold points");
-  sub->add_option("--db", opt->db, "SQLite store")->required();
+  sub->add_option("--db", opt->db, kDbHelp)->required();
   sub->add_option("--trial", opt->trial, "Trial id (see `hybridnet trials`)")->required();
   sub->add_flag("--json", opt->json, "Print JSON (summary + plan, config, cost, learning_curve, points)");
   sub->callback([opt] { run_show(*opt); });

@@ -62,7 +62,7 @@ void setup_status(CLI::App& app) {
   auto opt = std::make_shared<StatusOptions>();
   auto* sub = app.add_subcommand(
       "status", "Progress of the studies in a store (works while a sweep runs elsewhere)");
-  sub->add_option("--db", opt->db, "SQLite store")->required();
+  sub->add_option("--db", opt->db, kDbHelp)->required();
   sub->add_option("--study", opt->study, "Only this study");
   sub->add_option("--jobs", opt->jobs, "Parallel trials assumed for the ETA")
       ->capture_default_str();

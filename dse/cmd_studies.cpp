@@ -32,7 +32,7 @@ void run_studies(const StudiesOptions& o) {
 void setup_studies(CLI::App& app) {
   auto opt = std::make_shared<StudiesOptions>();
   auto* sub = app.add_subcommand("studies", "List the studies of a store");
-  sub->add_option("--db", opt->db, "SQLite store")->required();
+  sub->add_option("--db", opt->db, kDbHelp)->required();
   sub->add_flag("--json", opt->json, "Print JSON");
   sub->callback([opt] { run_studies(*opt); });
 }

@@ -17,6 +17,7 @@ namespace hybridnet::dse {
 struct SweepCliOptions {
   std::string space;
   std::string db = "runs/hybridnet.sqlite";
+  std::string runs;
   int jobs = 1;
   int threads = 0;
   std::string budget;
@@ -35,7 +36,7 @@ void on_signal(int sig) {
 void run_sweep_command(const SweepCliOptions& o) {
   const auto space = search::load_space(o.space);  // every error before anything trains
   search::SweepOptions so;
-  so.db_path = o.db;
+  so.runs_dir = o.runs;
   so.jobs = o.jobs;
   so.threads = o.threads;
   so.budget_seconds = o.budget.empty() ? 0 : parse_duration(o.budget, "--budget");
@@ -53,8 +54,11 @@ void run_sweep_command(const SweepCliOptions& o) {
 
   const auto trials = store->trials(summary.study_id);
   const auto front = search::pareto_trials(trials, space.objectives);
-  std::fprintf(stderr, "this run: %d trial(s) started, %d done, %d failed, %d interrupted\n",
-               summary.started, summary.done, summary.failed, summary.interrupted);
+  std::fprintf(stderr, "this run: %d trial(s) started, %d done, %d failed, %d interrupted%s\n",
+               summary.started, summary.done, summary.failed, summary.interrupted,
+               summary.lost > 0
+                   ? (", " + std::to_string(summary.lost) + " taken over by another worker").c_str()
+                   : "");
   std::printf("Pareto front of study %s (%s), %s:\n%s", space.study.c_str(),
               search::to_string(space.objectives).c_str(),
               search::front_count(front, trials.size(), "trials").c_str(),
@@ -72,9 +76,8 @@ void setup_sweep(CLI::App& app) {
       "its Pareto front");
   sub->add_option("--space", opt->space, "Search space JSON file (see examples/quickstart.json)")
       ->required();
-  sub->add_option("--db", opt->db,
-                  "SQLite store; run directories (checkpoints) go to <db without extension>.runs/")
-      ->capture_default_str();
+  sub->add_option("--db", opt->db, kDbHelp)->capture_default_str();
+  sub->add_option("--runs", opt->runs, kRunsHelp);
   sub->add_option("--jobs", opt->jobs, "Trials trained at once")->capture_default_str();
   sub->add_option("--threads", opt->threads,
                   "Intra-op threads per trial (0 = cores / jobs, so jobs x threads <= cores, "
@@ -87,8 +90,11 @@ void setup_sweep(CLI::App& app) {
                   "Start at most N trials in this invocation (0 = no limit)")
       ->capture_default_str();
   sub->add_option("--stale-after", opt->stale_after,
-                  "Seconds without heartbeat after which another process's running trial is "
-                  "taken over (a dead process on this host is detected at once)")
+                  "Seconds without heartbeat (on the store's clock) after which another "
+                  "process's running trial is taken over; running trials heartbeat 4 times "
+                  "per period, at most every 5 s (a dead process on this host is detected at "
+                  "once). A process that stalled longer loses its trial and drops it")
+      ->check(CLI::Range(1.0, 1e9))
       ->capture_default_str();
   sub->footer(
       "Ctrl-C stops cleanly: running trials are marked interrupted and resume from their last\n"

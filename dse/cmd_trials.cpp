@@ -53,7 +53,7 @@ void run_trials(const TrialsOptions& o) {
 void setup_trials(CLI::App& app) {
   auto opt = std::make_shared<TrialsOptions>();
   auto* sub = app.add_subcommand("trials", "List the trials of a study");
-  sub->add_option("--db", opt->db, "SQLite store")->required();
+  sub->add_option("--db", opt->db, kDbHelp)->required();
   sub->add_option("--study", opt->study, "Study (default: the store's only study)");
   sub->add_option("--state", opt->state, "Only trials in this state: pending, running, done, "
                                          "failed, interrupted");

@@ -11,9 +11,8 @@
 
 namespace hybridnet::dse {
 
-std::unique_ptr<db::Store> open_store(const std::string& path, bool read_only) {
-  return db::open_sqlite_store(path, read_only ? db::OpenMode::kReadOnly
-                                               : db::OpenMode::kReadWrite);
+std::unique_ptr<db::Store> open_store(const std::string& url, bool read_only) {
+  return db::open_store(url, read_only ? db::OpenMode::kReadOnly : db::OpenMode::kReadWrite);
 }
 
 db::StudyRecord require_study(db::Store& store, const std::string& name, const std::string& db) {
@@ -39,7 +38,8 @@ db::TrialRecord require_trial(db::Store& store, int64_t id, const std::string& d
 }
 
 double parse_duration(const std::string& text, const std::string& option) {
-  static const std::regex re(R"(^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*$)");
+  static const std::regex re(
+      R"(^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*$)");
   std::smatch m;
   if (text.empty() || !std::regex_match(text, m, re))
     throw ConfigError(option + " '" + text + "': expected a duration like 8h, 90m, 1h30m, 45s");
@@ -65,9 +65,9 @@ std::string trial_table(const std::vector<db::TrialRecord>& trials,
   width = std::min(width, 48);
   std::string out;
   char buf[400];
-  std::snprintf(buf, sizeof buf, "%2s %4s  %-13s %-*s %-9s %-8s %-11s %8s %11s %11s %7s %7s\n",
-                "", "id", "family", width, "params", "exit", "arch", "state", "accuracy",
-                "energy uJ", "memory KiB", "EE(FP)", "MC(FP)");
+  std::snprintf(buf, sizeof buf, "%2s %4s  %-13s %-*s %-9s %-8s %-11s %8s %11s %11s %7s %7s\n", "",
+                "id", "family", width, "params", "exit", "arch", "state", "accuracy", "energy uJ",
+                "memory KiB", "EE(FP)", "MC(FP)");
   out += buf;
   auto num = [](double v, const char* f) {
     char b[32];
@@ -83,8 +83,7 @@ std::string trial_table(const std::vector<db::TrialRecord>& trials,
     // A design point names its exit threshold; a trial scored at thresholds counts its points.
     std::string exit = search::point_label(t);
     if (exit.empty()) exit = t.points.empty() ? "-" : std::to_string(t.points.size()) + " pts";
-    std::snprintf(buf, sizeof buf,
-                  "%2s %4lld  %-13s %-*s %-9s %-8s %-11s %8s %11s %11s %7s %7s\n",
+    std::snprintf(buf, sizeof buf, "%2s %4lld  %-13s %-*s %-9s %-8s %-11s %8s %11s %11s %7s %7s\n",
                   i < marks.size() ? marks[i].c_str() : "", (long long)t.id, t.family.c_str(),
                   width, params_of(t).substr(0, width).c_str(), exit.c_str(), arch.c_str(),
                   db::to_string(t.state), num(t.objective("accuracy"), "%.4f").c_str(),

@@ -225,13 +225,17 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
     if (start_epoch > epochs)
       throw ConfigError(dir.string() + " already holds " + std::to_string(start_epoch) +
                         " finished epochs; --epochs must be at least that");
-    try {
-      torch::load(net, (dir / "model.pt").string());
-      if (fs::exists(dir / "optimizer.pt"))
-        torch::load(*optimizer, (dir / "optimizer.pt").string());
-    } catch (const c10::Error& e) {
-      throw DataError((dir / "model.pt").string() +
-                      ": unreadable checkpoint: " + e.what_without_backtrace());
+    load_weights(net, dir, "the run has no finished epoch", "unreadable checkpoint");
+    // An older run may have no optimizer state; one that exists must load, and its error
+    // names the file that is bad rather than the weights beside it.
+    const fs::path optimizer_path = dir / "optimizer.pt";
+    if (fs::exists(optimizer_path)) {
+      try {
+        torch::load(*optimizer, optimizer_path.string());
+      } catch (const c10::Error& e) {
+        throw DataError(optimizer_path.string() +
+                        ": unreadable optimizer state: " + e.what_without_backtrace());
+      }
     }
   }
   if (start_epoch == 0 && !spec.init_from.empty())

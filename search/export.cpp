@@ -9,7 +9,6 @@
 #include "models/error.h"
 #include "models/text_file.h"
 #include "search/results.h"
-#include "search/sweep.h"
 
 namespace hybridnet::search {
 
@@ -38,12 +37,12 @@ data; `hybridnet arch --plan DIR/plan.json` lists the layers.
 
 }  // namespace
 
-void export_trial(const db::TrialRecord& t, const std::string& study, const std::string& db_path,
+void export_trial(const db::TrialRecord& t, const std::string& study, const RunFiles& files,
                   const std::string& out_dir) {
   if (t.state != db::TrialState::kDone)
     throw ConfigError("trial " + std::to_string(t.id) + " is " + db::to_string(t.state) +
                       "; only finished (done) trials can be exported");
-  const fs::path run = trial_run_dir(db_path, study, t.id);
+  const fs::path run = files.finished_run(study, t);
   for (const char* f : {"plan.json", "model.pt", "run.json", "state.json", "metrics.json"})
     if (!fs::exists(run / f))
       throw DataError((run / f).string() + ": missing; the trial's run directory is incomplete");
@@ -52,7 +51,7 @@ void export_trial(const db::TrialRecord& t, const std::string& study, const std:
   for (const char* f : {"plan.json", "model.pt", "run.json", "state.json", "metrics.json"})
     fs::copy_file(run / f, out / f, fs::copy_options::overwrite_existing);
 
-  const auto plan = models::HybridPlan::from_json(t.plan, db_path);
+  const auto plan = models::HybridPlan::from_json(t.plan, "trial #" + std::to_string(t.id));
   const auto shape = models::data_shape(t.config.at("data").get<models::DataOptions>());
   const auto cost = models::plan_cost(
       plan, shape.channels, shape.height, shape.width, shape.num_classes,

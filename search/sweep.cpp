@@ -7,6 +7,7 @@
 #include <tbb/task_group.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -24,6 +25,7 @@
 #include "search/families.h"
 #include "search/progress.h"
 #include "search/results.h"
+#include "search/run_files.h"
 #include "search/trial_points.h"
 
 namespace hybridnet::search {
@@ -49,7 +51,12 @@ std::string first_line(const std::string& s) { return s.substr(0, s.find('\n'));
 class Sweep {
  public:
   Sweep(const SearchSpace& space, db::Store& store, const SweepOptions& o)
-      : space_(space), store_(store), o_(o), console_(o.live), start_(Clock::now()) {
+      : space_(space),
+        store_(store),
+        o_(o),
+        files_(RunFiles::for_store(store, o.runs_dir)),
+        console_(o.live),
+        start_(Clock::now()) {
     cores_ = std::max(1u, std::thread::hardware_concurrency());
     if (o_.jobs < 1) throw ConfigError("--jobs must be >= 1");
     threads_ = o_.threads > 0 ? o_.threads : std::max(1, cores_ / o_.jobs);
@@ -65,7 +72,7 @@ class Sweep {
     console_.log("sweep " + space_.study + ": " + std::to_string(o_.jobs) + " job(s) x " +
                  std::to_string(threads_) + " intra-op thread(s)" +
                  (lends_cores() ? " (idle cores lent to running trials)" : "") + ", store " +
-                 o_.db_path);
+                 store_.location() + ", run files " + files_.root());
     std::thread monitor([this] { monitor_loop(); });
     std::exception_ptr error;
     try {
@@ -89,6 +96,7 @@ class Sweep {
     s.done = done_;
     s.failed = failed_;
     s.interrupted = interrupted_;
+    s.lost = lost_;
     const auto status = study_status(store_.trials(study_), o_.jobs);
     s.stopped = (g_stop || budget_exceeded() || limit_hit_) &&
                 (status.pending + status.interrupted + status.running > 0);
@@ -157,7 +165,8 @@ class Sweep {
         profile_baseline(*trial);
         stored = store_.artifact(study_, profile_key(key));
       }
-      const auto profile = analysis::profile_from_json(*stored, o_.db_path + ": " + profile_key(key));
+      const auto profile =
+          analysis::profile_from_json(*stored, store_.location() + ": " + profile_key(key));
       std::vector<std::string> skipped;
       const int added = add_candidates(analysis_candidates(space_, b, profile, &skipped));
       for (const auto& s : skipped) console_.log("  no plan for " + s);
@@ -175,7 +184,7 @@ class Sweep {
     po.capture.plain = space_.analysis.plain;
     po.capture.threads = threads_;
     po.scaled_error = space_.analysis.scaled_error;
-    const std::string dir = trial_run_dir(o_.db_path, space_.study, t.id);
+    const std::string dir = files_.finished_run(space_.study, t);
     console_.log("profiling baseline #" + std::to_string(t.id) + " on " +
                  std::to_string(po.capture.samples) + " images");
     const auto t0 = Clock::now();
@@ -202,11 +211,12 @@ class Sweep {
       if (t.state != db::TrialState::kDone) continue;
       const auto grid = missing_thresholds(t);
       if (grid.empty()) continue;
-      const std::string dir = trial_run_dir(o_.db_path, space_.study, t.id);
+      const std::string dir = files_.finished_run(space_.study, t);
       try {
         std::optional<models::DataSplits> own;
         const auto added = store_.add_points(
-            t.id, score_points(dir, trial_data(t, own), t.config.value("energy_table", "10nm"), grid));
+            t.id,
+            score_points(dir, trial_data(t, own), t.config.value("energy_table", "10nm"), grid));
         console_.log("trial #" + std::to_string(t.id) + ": scored at " + std::to_string(added) +
                      " new exit threshold(s)");
       } catch (const StorageError&) {
@@ -274,19 +284,28 @@ class Sweep {
 
   void run_trial(const db::TrialRecord& t) {
     const std::string label = "#" + std::to_string(t.id) + " " + setting_label(t.family, t.params);
-    console_.log("start " + label + (t.attempts > 1 ? "  (attempt " + std::to_string(t.attempts) +
-                                                          ", resumes from its checkpoint)"
-                                                    : ""));
+    console_.log("start " + label +
+                 (t.attempts > 1 ? "  (attempt " + std::to_string(t.attempts) +
+                                       ", resumes from its checkpoint)"
+                                 : ""));
     {
       std::lock_guard<std::mutex> lock(mutex_);
       running_[t.id] = {t, TrialProgress{}};
     }
     try {
-      train_trial(t, label);
-    } catch (const Interrupted& e) {
-      store_.interrupt_trial(t.id);
-      ++interrupted_;
-      console_.log("interrupted " + label + " (" + e.what() + ")");
+      try {
+        train_trial(t, label);
+      } catch (const Interrupted& e) {
+        store_.interrupt_trial(t.lease());
+        ++interrupted_;
+        console_.log("interrupted " + label + " (" + e.what() + ")");
+      }
+    } catch (const db::LeaseLost&) {
+      // Another worker holds the trial now (this process stalled past --stale-after): leave it
+      // to them, write nothing more about it, go on with the next.
+      ++lost_;
+      console_.log("dropped " + label + ": another worker took it over (attempt " +
+                   std::to_string(t.attempts) + " of this process had stalled)");
     } catch (const StorageError&) {
       g_stop = true;  // the store is unusable: stop every worker
       forget(t.id);
@@ -302,7 +321,13 @@ class Sweep {
   }
 
   void fail(const db::TrialRecord& t, const std::string& label, const std::string& reason) {
-    store_.fail_trial(t.id, reason);
+    try {
+      store_.fail_trial(t.lease(), reason);
+    } catch (const db::LeaseLost&) {
+      ++lost_;
+      console_.log("dropped " + label + " (" + reason + "): another worker took it over");
+      return;
+    }
     ++failed_;
     console_.log("failed " + label + ": " + reason);
   }
@@ -310,6 +335,12 @@ class Sweep {
   void forget(int64_t id) {
     std::lock_guard<std::mutex> lock(mutex_);
     running_.erase(id);
+    lost_leases_.erase(id);
+  }
+
+  bool lease_lost(int64_t id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return lost_leases_.count(id) > 0;
   }
 
   // The run directory of the finished trial a warm-started trial starts from (its baseline).
@@ -319,7 +350,7 @@ class Sweep {
     if (!baseline) throw TrainingError("the trial it starts from is not in study " + space_.study);
     if (baseline->state != db::TrialState::kDone)
       throw TrainingError("its baseline #" + std::to_string(baseline->id) + " is not done");
-    return trial_run_dir(o_.db_path, space_.study, baseline->id);
+    return files_.finished_run(space_.study, *baseline);
   }
 
   void train_trial(const db::TrialRecord& t, const std::string& label) {
@@ -334,13 +365,15 @@ class Sweep {
     if (t.config.contains("exit_training"))
       spec.exit_training = t.config.at("exit_training").get<models::ExitTraining>();
     if (t.config.contains("init")) spec.init_from = init_run_dir(t);
-    const std::string dir = trial_run_dir(o_.db_path, space_.study, t.id);
+    const std::string dir = files_.begin_attempt(space_.study, t);
+    const db::Lease lease = t.lease();
     const int epochs =
         models::total_epochs(train, spec.exit_training, static_cast<int>(plan.exits.size()));
 
     models::TrainCallbacks cb;
     cb.step = [&](const models::TrainProgress& p) {
       if (g_stop) throw Interrupted("stop requested");
+      if (lease_lost(t.id)) throw db::LeaseLost(lease);
       if (budget_exceeded()) throw Interrupted("budget reached");
       TrialProgress tp;
       tp.epoch = p.epoch;
@@ -361,8 +394,8 @@ class Sweep {
       if (lends_cores()) lend_idle_cores(running);
     };
     cb.epoch = [&](const models::EpochRecord& e) {
-      store_.add_epoch(t.id, {e.epoch, e.lr, e.train_loss, e.train_accuracy, e.val_accuracy,
-                              e.test_accuracy, e.test_top5, e.seconds});
+      store_.add_epoch(lease, {e.epoch, e.lr, e.train_loss, e.train_accuracy, e.val_accuracy,
+                               e.test_accuracy, e.test_top5, e.seconds});
       if (!console_.live())
         console_.log("  " + label + " epoch " + std::to_string(e.epoch) + "/" +
                      std::to_string(epochs) + ": loss " + std::to_string(e.train_loss) +
@@ -373,50 +406,62 @@ class Sweep {
     for (const auto& e : result.history) seconds += e.seconds;
     // A network with early exits is scored at every threshold its settings ask for, in the
     // same transaction that finishes it.
-    const auto points = score_points(dir, data, t.config.value("energy_table", "10nm"),
-                                     requested_thresholds(t));
-    store_.finish_trial(t.id,
-                        {{"accuracy", result.test.top1},
-                         {"top5", result.test.top5},
-                         {"train_seconds", seconds}},
-                        points);
+    const auto points =
+        score_points(dir, data, t.config.value("energy_table", "10nm"), requested_thresholds(t));
+    store_.finish_trial(
+        lease,
+        {{"accuracy", result.test.top1}, {"top5", result.test.top5}, {"train_seconds", seconds}},
+        points);
+    files_.prune_earlier_attempts(space_.study, t);
     ++done_;
     char buf[96];
     std::snprintf(buf, sizeof buf, ": test accuracy %.4f (%s training)", result.test.top1,
                   format_duration(seconds).c_str());
-    console_.log("done  " + label + buf +
-                 (points.empty() ? "" : ", " + std::to_string(points.size()) + " exit-threshold point(s)"));
+    console_.log(
+        "done  " + label + buf +
+        (points.empty() ? "" : ", " + std::to_string(points.size()) + " exit-threshold point(s)"));
     for (const auto& b : baselines_)
       if (b.key() == t.key) expand_baselines(/*may_profile=*/true);
   }
 
-  // Heartbeats every few seconds (so that other processes see these trials alive) and, on a
-  // terminal, the live block every second.
+  // Heartbeats (so that other processes see these trials alive) four times per staleness
+  // limit, at most every 5 s; on a terminal, the live block every second.
   void monitor_loop() {
+    const auto heartbeat_every =
+        std::chrono::duration<double>(std::clamp(o_.stale_seconds / 4, 0.25, 5.0));
+    auto last_heartbeat = Clock::now();
     int tick = 0;
     while (!workers_done_) {
       std::this_thread::sleep_for(std::chrono::milliseconds(250));
-      if (++tick % 4) continue;
+      ++tick;
+      const bool beat = Clock::now() - last_heartbeat >= heartbeat_every;
+      if (!beat && tick % 4) continue;
       std::vector<std::pair<db::TrialRecord, TrialProgress>> running;
       {
         std::lock_guard<std::mutex> lock(mutex_);
         for (const auto& [id, r] : running_) running.push_back(r);
       }
-      if (tick % 20 == 0) {
+      if (beat) {
+        last_heartbeat = Clock::now();
         for (const auto& [t, p] : running) {
           try {
-            store_.heartbeat(t.id, worker_, to_json(p));
+            store_.heartbeat(t.lease(), to_json(p));
+          } catch (const db::LeaseLost&) {
+            // The training thread stops this trial at its next step.
+            std::lock_guard<std::mutex> lock(mutex_);
+            lost_leases_.insert(t.id);
           } catch (const std::exception& e) {
             console_.log(std::string("heartbeat: ") + e.what());
           }
         }
       }
+      if (tick % 4) continue;
       if (console_.live()) {
         std::vector<std::string> lines;
         for (const auto& [t, p] : running) lines.push_back(format_trial_line(t, p));
         try {
-          lines.push_back(format_study_line(space_.study,
-                                            study_status(store_.trials(study_), o_.jobs)));
+          lines.push_back(
+              format_study_line(space_.study, study_status(store_.trials(study_), o_.jobs)));
         } catch (const std::exception&) {
         }
         console_.set_live(lines);
@@ -427,6 +472,7 @@ class Sweep {
   const SearchSpace& space_;
   db::Store& store_;
   SweepOptions o_;
+  RunFiles files_;
   Console console_;
   Clock::time_point start_;
   int cores_ = 1;
@@ -435,10 +481,11 @@ class Sweep {
   int64_t study_ = 0;
   std::optional<models::DataSplits> data_;
   std::vector<Candidate> baselines_;
-  std::mutex mutex_;  // guards running_, expanded_, profiling_
+  std::mutex mutex_;  // guards running_, expanded_, profiling_, lost_leases_
   std::map<int64_t, std::pair<db::TrialRecord, TrialProgress>> running_;
   std::set<std::string> expanded_, profiling_;
-  std::atomic<int> started_{0}, done_{0}, failed_{0}, interrupted_{0}, reserved_{0};
+  std::set<int64_t> lost_leases_;  // running trials whose heartbeat found the lease lost
+  std::atomic<int> started_{0}, done_{0}, failed_{0}, interrupted_{0}, lost_{0}, reserved_{0};
   std::atomic<bool> limit_hit_{false}, workers_done_{false};
 };
 
@@ -451,14 +498,6 @@ SweepSummary run_sweep(const SearchSpace& space, db::Store& store, const SweepOp
 void request_stop() { g_stop = true; }
 void reset_stop() { g_stop = false; }
 
-std::string trial_run_dir(const std::string& db_path, const std::string& study, int64_t id) {
-  fs::path base(db_path);
-  base.replace_extension(".runs");
-  char name[32];
-  std::snprintf(name, sizeof name, "trial-%04lld", static_cast<long long>(id));
-  return (base / study / name).string();
-}
-
 namespace {
 std::string host_name() {
   char buf[256] = {0};
@@ -468,10 +507,11 @@ std::string host_name() {
 }  // namespace
 
 std::string this_worker() {
-  static const std::string id = host_name() + ":" + std::to_string(getpid()) + ":" +
-                                std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                                   std::chrono::system_clock::now().time_since_epoch())
-                                                   .count());
+  static const std::string id =
+      host_name() + ":" + std::to_string(getpid()) + ":" +
+      std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count());
   return id;
 }
 

@@ -1,7 +1,9 @@
 // The sweep: registers a space's candidates in the store and trains them, `jobs` at a time on an
 // Intel TBB arena, with LibTorch's intra-op threads divided so that jobs x threads <= cores.
 // Resumable: done trials are skipped, interrupted and stale ones resume from their last epoch
-// checkpoint, and several processes on one store share the work through atomic claims.
+// checkpoint, and several processes on one store share the work through atomic claims. A
+// trial whose lease is lost (this process stalled past the staleness limit and another took
+// the trial over) is dropped with one line; the sweep goes on.
 #pragma once
 
 #include <cstdint>
@@ -13,7 +15,7 @@
 namespace hybridnet::search {
 
 struct SweepOptions {
-  std::string db_path;      ///< the store's file; run directories go beside it
+  std::string runs_dir;     ///< run-files root (--runs); empty: the store's default
   int jobs = 1;             ///< trials trained at once
   int threads = 0;          ///< intra-op threads per trial (0: cores / jobs, at least 1)
   double budget_seconds = 0;   ///< wall-clock budget of this invocation (0: none)
@@ -24,6 +26,7 @@ struct SweepOptions {
 
 struct SweepSummary {
   int started = 0, done = 0, failed = 0, interrupted = 0;
+  int lost = 0;  ///< dropped because another worker took them over (a stalled lease)
   bool stopped = false;  ///< by a signal, the budget or --max-trials, with work left
   int64_t study_id = 0;
 };
@@ -36,10 +39,6 @@ SweepSummary run_sweep(const SearchSpace& space, db::Store& store, const SweepOp
 void request_stop();
 /// Clears a previous request_stop (tests run several sweeps in one process).
 void reset_stop();
-
-/// Directory of a trial's run (checkpoints, metrics): "<db without extension>.runs/<study>/
-/// trial-<id>".
-std::string trial_run_dir(const std::string& db_path, const std::string& study, int64_t trial_id);
 
 /// "host:pid:start-time" naming this process in the store's worker column.
 std::string this_worker();

@@ -57,7 +57,6 @@ Measure run(const fs::path& dir, const char* name, int jobs, int threads, int64_
   const std::string db_path = (dir / (std::string(name) + ".sqlite")).string();
   auto store = db::open_sqlite_store(db_path, db::OpenMode::kReadWrite);
   search::SweepOptions o;
-  o.db_path = db_path;
   o.jobs = jobs;
   o.threads = threads;
   rusage r0{}, r1{};

@@ -3,6 +3,9 @@
 #   queries   a failing trial is recorded and the sweep goes on; trials/pareto/show/status output
 #   crash     a sweep killed with SIGKILL mid-trial resumes: no trial lost or trained twice
 #   share     two sweep processes on one database split the work without duplicates
+#   lease     a sweep stopped (SIGSTOP) past --stale-after loses its trial to a second sweep;
+#             woken up, it drops the trial and writes nothing more: both exit 0, the trial is
+#             done once and its export reproduces the stored accuracy
 #   edge      the edge_cloud family: one front point per exit threshold, named in the queries;
 #             a later space's new thresholds are scored without retraining
 # Usage: sweep_scenarios.sh HYBRIDNET WORKDIR SCENARIO
@@ -72,10 +75,10 @@ crash)
   "$HN" sweep --space space.json --db db.sqlite --jobs 1 > first.out 2> first.err &
   pid=$!
   for _ in $(seq 1 600); do  # until the first trial has a finished epoch checkpoint
-    compgen -G "db.runs/c/trial-*/state.json" > /dev/null && break
+    compgen -G "db.runs/c/trial-*/attempt-*/state.json" > /dev/null && break
     sleep 0.2
   done
-  compgen -G "db.runs/c/trial-*/state.json" > /dev/null || fail "no epoch finished in 120 s"
+  compgen -G "db.runs/c/trial-*/attempt-*/state.json" > /dev/null || fail "no epoch finished in 120 s"
   kill -9 "$pid"; wait "$pid" 2> /dev/null || true
   cat first.err
   "$HN" status --db db.sqlite | tee status.out
@@ -107,6 +110,39 @@ share)
   nb=$(sed -n 's/^this run: \([0-9]*\) trial.*/\1/p' b.err)
   echo "process A trained $na, process B trained $nb"
   [[ $((na + nb)) -eq 8 ]] || fail "the processes started $na + $nb trials, not 8"
+  ;;
+lease)
+  space l 3 1536 '{"xnor": {}}'
+  "$HN" sweep --space space.json --db db.sqlite --jobs 1 --threads 1 --stale-after 4 > a.out 2> a.err &
+  a=$!
+  for _ in $(seq 1 600); do  # until the trial has a finished epoch checkpoint
+    compgen -G "db.runs/l/trial-*/attempt-1/state.json" > /dev/null && break
+    sleep 0.2
+  done
+  compgen -G "db.runs/l/trial-*/attempt-1/state.json" > /dev/null || fail "no epoch finished in 120 s"
+  kill -STOP "$a"
+  sleep 8  # past --stale-after: the trial's heartbeat goes stale
+  "$HN" sweep --space space.json --db db.sqlite --jobs 1 --threads 1 --stale-after 4 > b.out 2> b.err &
+  b=$!
+  for _ in $(seq 1 300); do
+    grep -q "start #1 .*attempt 2" b.err && break
+    sleep 0.2
+  done
+  grep -q "start #1 .*attempt 2" b.err || { kill -CONT "$a"; fail "the second sweep did not take the trial over: $(cat b.err)"; }
+  kill -CONT "$a"
+  wait "$a" || fail "the stalled sweep exited $?: $(cat a.err)"
+  wait "$b" || fail "the second sweep exited $?: $(cat b.err)"
+  cat a.err b.err
+  grep -q "dropped #1 xnor: another worker took it over" a.err || fail "the stalled sweep did not drop the trial"
+  grep -q "finished trials are immutable" a.err b.err && fail "a write hit the finished trial"
+  [[ $(csv_count ",done,2,") -eq 1 ]] || fail "the trial is not done once, at attempt 2"
+  n=$("$HN" show --db db.sqlite --trial 1 --json | grep -c '"test_accuracy"')
+  [[ $n -eq 3 ]] || fail "trial 1 has $n epoch rows, expected 3"
+  "$HN" export --db db.sqlite --trial 1 --out export > /dev/null
+  stored=$("$HN" show --db db.sqlite --trial 1 --json | sed -n 's/^  "accuracy": \([^,]*\),*$/\1/p')
+  measured=$("$HN" evaluate --export export --json | sed -n 's/^  "test_accuracy": \([^,]*\),*$/\1/p')
+  echo "trial 1: stored accuracy $stored, evaluate --export $measured"
+  [[ -n "$stored" && "$stored" == "$measured" ]] || fail "export accuracy $measured != stored $stored"
   ;;
 edge)
   space e 1 256 '{"fp": {}, "edge_cloud": {"bits": [1, 2], "mode": ["joint", "separate"],

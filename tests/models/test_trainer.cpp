@@ -117,6 +117,32 @@ TEST_CASE("synthetic: a run directory holding another run is refused", "[models]
   fs::remove_all(dir);
 }
 
+TEST_CASE("synthetic: resuming from a corrupt checkpoint is a DataError naming the bad file",
+          "[models][train]") {
+  DataOptions o;
+  const auto data = synthetic(o);
+  const auto dir = fresh_dir("corrupt");
+  train_run(spec_for(data, "xnor", quick(1)), data, dir.string());
+  const auto spec2 = spec_for(data, "xnor", quick(2));
+  const auto corrupt = [&](const char* file) {
+    std::ofstream(dir / file, std::ios::trunc) << "not a checkpoint";
+  };
+  SECTION("optimizer state") {
+    corrupt("optimizer.pt");
+    CHECK_THROWS_WITH(train_run(spec2, data, dir.string()),
+                      Catch::Contains((dir / "optimizer.pt").string()) &&
+                          Catch::Contains("unreadable optimizer state") &&
+                          !Catch::Contains("model.pt"));
+  }
+  SECTION("weights") {
+    corrupt("model.pt");
+    CHECK_THROWS_WITH(
+        train_run(spec2, data, dir.string()),
+        Catch::Contains((dir / "model.pt").string()) && Catch::Contains("unreadable checkpoint"));
+  }
+  fs::remove_all(dir);
+}
+
 TEST_CASE("synthetic: --init-from starts a hybrid from a trained XNOR run's weights",
           "[models][train]") {
   DataOptions o;

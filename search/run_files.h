@@ -1,0 +1,44 @@
+// Where trials' run directories live, decided here and nowhere else:
+//   <root>/<study>/trial-<id>/attempt-<n>/   (checkpoints, run.json, metrics.json)
+// The root is the user's --runs DIR, or the store's default (beside a SQLite file). Every
+// attempt of a trial (every claim of it) trains in a directory of its own, seeded with the
+// newest checkpoint of the earlier ones: a worker that stalled, lost its lease and woke up
+// can only write into its own attempt, never into the new holder's checkpoint.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "db/store.h"
+
+namespace hybridnet::search {
+
+class RunFiles {
+ public:
+  explicit RunFiles(std::string root);
+  /// The user's root if given, else the store's default; a ConfigError when neither exists.
+  static RunFiles for_store(const db::Store& store, const std::string& user_root);
+
+  const std::string& root() const { return root_; }
+  std::string trial_dir(const std::string& study, int64_t trial_id) const;
+  std::string attempt_dir(const std::string& study, int64_t trial_id, int attempt) const;
+
+  /// Creates the directory of trial `t`'s current attempt (t.attempts) and, when it holds no
+  /// checkpoint yet, copies in the newest one of the earlier attempts (the one with the most
+  /// finished epochs; a trial directory of the layout before attempts counts as attempt 0).
+  /// Returns the attempt's directory.
+  std::string begin_attempt(const std::string& study, const db::TrialRecord& t) const;
+
+  /// The run directory of a done trial: its last attempt's, or for a trial finished before
+  /// attempts had directories, the trial directory itself.
+  std::string finished_run(const std::string& study, const db::TrialRecord& t) const;
+
+  /// After trial `t` finished: removes the directories of its earlier attempts (their
+  /// checkpoints were copied forward; a stalled holder of one writes nothing the store keeps).
+  void prune_earlier_attempts(const std::string& study, const db::TrialRecord& t) const;
+
+ private:
+  std::string root_;
+};
+
+}  // namespace hybridnet::search

@@ -1,0 +1,314 @@
+// The store contract (db/store.h), run over every backend of tests/db/store_backends.h: round
+// trips, idempotent trial insertion, claims handed out once across connections, staleness on
+// the store's clock, immutability of finished trials, and fenced leases: a worker that lost its
+// trial writes nothing more about it.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "db/store.h"
+#include "models/error.h"
+#include "tests/db/store_backends.h"
+
+using namespace hybridnet;
+using namespace hybridnet::db;
+using nlohmann::json;
+using Approx = Catch::Detail::Approx;
+
+namespace {
+
+NewTrial make_trial(const std::string& key, const std::string& family, json params) {
+  NewTrial t;
+  t.key = key;
+  t.family = family;
+  t.params = std::move(params);
+  t.plan = {{"arch", "resnet8"}, {"layers", json::array()}};
+  t.plan_hash = "hash-" + key;
+  t.config = {{"train", {{"epochs", 2}}}, {"seed", 0}};
+  t.objectives = {{"energy_pj", 1000.0}, {"memory_bits", 2e6}};
+  t.layers = {{0, "conv1", "stem", 32, 32, 0}, {1, "layer1.0.conv1", "body", 1, 1, 0}};
+  return t;
+}
+
+EpochRow epoch_row(int epoch, double test_accuracy) {
+  EpochRow e;
+  e.epoch = epoch;
+  e.test_accuracy = test_accuracy;
+  return e;
+}
+
+}  // namespace
+
+TEST_CASE("store contract: round trip of study, trials, settings, epochs, objectives, layers",
+          "[db][contract]") {
+  const auto backend = GENERATE(from_range(test::store_backends()));
+  const auto s = test::fresh_store(backend, "round_trip");
+  INFO("backend " << backend);
+  int64_t study = 0, a = 0;
+  {
+    auto store = s.connect();
+    study = store->open_study("s1", {{"study", "s1"}});
+    REQUIRE(store->open_study("s1", {{"study", "s1"}, {"v", 2}}) == study);
+    auto [id, is_new] = store->add_trial(study, make_trial("k1", "pca", {{"delta", 1}}));
+    REQUIRE(is_new);
+    a = id;
+    // The same network from another setting is the same trial, with both settings recorded.
+    auto [id2, new2] = store->add_trial(study, make_trial("k1", "pca", {{"delta", 2}}));
+    REQUIRE(id2 == a);
+    REQUIRE_FALSE(new2);
+    store->add_trial(study, make_trial("k1", "pca", {{"delta", 2}}));  // idempotent
+    store->add_trial(study, make_trial("k2", "xnor", json::object()));
+    auto claimed = store->claim_trial(study, "w1", 60);
+    REQUIRE(claimed);
+    REQUIRE(claimed->id == a);
+    const Lease lease = claimed->lease();
+    REQUIRE(lease.trial_id == a);
+    REQUIRE(lease.worker == "w1");
+    REQUIRE(lease.attempt == 1);
+    store->heartbeat(lease, {{"epoch", 1}});
+    store->add_epoch(lease, epoch_row(1, 0.5));
+    store->add_epoch(lease, epoch_row(1, 0.6));  // a re-run epoch replaces the row
+    store->add_epoch(lease, epoch_row(2, 0.7));
+    store->finish_trial(lease, {{"accuracy", 0.7}});
+  }
+  // Another connection sees everything.
+  auto store = s.connect();
+  auto studies = store->studies();
+  REQUIRE(studies.size() == 1);
+  REQUIRE(studies[0].space["v"] == 2);
+  auto t = store->trial(a);
+  REQUIRE(t);
+  REQUIRE(t->state == TrialState::kDone);
+  REQUIRE(t->family == "pca");
+  REQUIRE(t->params == json{{"delta", 1}});
+  REQUIRE(t->settings.size() == 2);
+  REQUIRE(t->settings[1].params == json{{"delta", 2}});
+  REQUIRE(t->attempts == 1);
+  REQUIRE(t->worker == "w1");
+  REQUIRE(t->progress["epoch"] == 1);
+  REQUIRE(t->objective("accuracy") == Approx(0.7));
+  REQUIRE(t->objective("energy_pj") == Approx(1000.0));
+  REQUIRE(std::isnan(t->objective("flops")));
+  auto epochs = store->epochs(a);
+  REQUIRE(epochs.size() == 2);
+  REQUIRE(epochs[0].test_accuracy == Approx(0.6));
+  auto layers = store->layers(a);
+  REQUIRE(layers.size() == 2);
+  REQUIRE(layers[1].name == "layer1.0.conv1");
+  REQUIRE(layers[1].weight_bits == 1);
+  REQUIRE(store->trials(study).size() == 2);
+  // Unknown ids read as nothing.
+  REQUIRE_FALSE(store->trial(a + 1000));
+  REQUIRE(store->trials(study + 1000).empty());
+  REQUIRE(store->epochs(a + 1000).empty());
+}
+
+TEST_CASE("store contract: finished trials are immutable; failures keep their reason",
+          "[db][contract]") {
+  const auto backend = GENERATE(from_range(test::store_backends()));
+  auto store = test::fresh_store(backend, "immutable").connect();
+  const int64_t study = store->open_study("s", json::object());
+  const int64_t a = store->add_trial(study, make_trial("a", "fp", {})).first;
+  const int64_t b = store->add_trial(study, make_trial("b", "xnor", {})).first;
+  const auto ta = store->claim_trial(study, "w", 60);
+  REQUIRE(ta->id == a);
+  store->finish_trial(ta->lease(), {{"accuracy", 0.9}});
+  // Every write under the finished trial's lease is refused and changes nothing.
+  REQUIRE_THROWS_AS(store->fail_trial(ta->lease(), "late"), LeaseLost);
+  REQUIRE_THROWS_AS(store->interrupt_trial(ta->lease()), LeaseLost);
+  REQUIRE_THROWS_AS(store->finish_trial(ta->lease(), {{"accuracy", 0.1}}), LeaseLost);
+  REQUIRE(store->trial(a)->state == TrialState::kDone);
+  REQUIRE(store->trial(a)->objective("accuracy") == Approx(0.9));
+  const auto tb = store->claim_trial(study, "w", 60);
+  REQUIRE(tb->id == b);
+  store->fail_trial(tb->lease(), "training diverged: loss is nan");
+  REQUIRE(store->trial(b)->failure == "training diverged: loss is nan");
+  REQUIRE_FALSE(store->claim_trial(study, "w", 60));  // failed trials are not retried
+}
+
+TEST_CASE("store contract: interrupted and stale trials are claimed again, live ones are not",
+          "[db][contract]") {
+  const auto backend = GENERATE(from_range(test::store_backends()));
+  auto store = test::fresh_store(backend, "stale").connect();
+  const int64_t study = store->open_study("s", json::object());
+  const int64_t a = store->add_trial(study, make_trial("a", "fp", {})).first;
+  const auto first = store->claim_trial(study, "w1", 60);
+  REQUIRE(first->id == a);
+  REQUIRE_FALSE(store->claim_trial(study, "w2", 60));  // heartbeat fresh
+  // A heartbeat moves the trial's time on the store's clock: 0.3 s later it is not stale at 0.25.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  store->heartbeat(first->lease(), json::object());
+  REQUIRE_FALSE(store->claim_trial(study, "w2", 0.25));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto stolen = store->claim_trial(study, "w2", 0.1);  // heartbeat older than 0.1 s: stale
+  REQUIRE(stolen);
+  REQUIRE(stolen->attempts == 2);
+  REQUIRE(stolen->worker == "w2");
+  REQUIRE_FALSE(store->release_trial(a, "w1"));  // w1 no longer holds it
+  REQUIRE(store->release_trial(a, "w2"));
+  REQUIRE(store->trial(a)->state == TrialState::kInterrupted);
+  REQUIRE(store->claim_trial(study, "w3", 60)->id == a);
+}
+
+TEST_CASE("store contract: a lease lost to another worker fences every write of the old holder",
+          "[db][contract]") {
+  const auto backend = GENERATE(from_range(test::store_backends()));
+  const auto s = test::fresh_store(backend, "lease");
+  auto one = s.connect(), two = s.connect();  // two worker processes
+  const int64_t study = one->open_study("s", json::object());
+  const int64_t a = one->add_trial(study, make_trial("a", "fp", {})).first;
+  const auto held = one->claim_trial(study, "w1", 60);
+  REQUIRE(held->id == a);
+  const Lease old_lease = held->lease();
+  one->add_epoch(old_lease, epoch_row(1, 0.5));
+  // w1 stalls past the staleness limit; w2 takes the trial over.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto taken = two->claim_trial(study, "w2", 0.1);
+  REQUIRE(taken);
+  REQUIRE(taken->id == a);
+  const Lease new_lease = taken->lease();
+  REQUIRE(new_lease.attempt == 2);
+  two->add_epoch(new_lease, epoch_row(2, 0.6));
+
+  // w1 wakes up: each of its writes about the trial is refused, and nothing changes.
+  REQUIRE_THROWS_AS(one->heartbeat(old_lease, {{"epoch", 9}}), LeaseLost);
+  REQUIRE_THROWS_AS(one->add_epoch(old_lease, epoch_row(2, 0.1)), LeaseLost);
+  REQUIRE_THROWS_AS(one->finish_trial(old_lease, {{"accuracy", 0.1}}), LeaseLost);
+  REQUIRE_THROWS_AS(one->fail_trial(old_lease, "late"), LeaseLost);
+  REQUIRE_THROWS_AS(one->interrupt_trial(old_lease), LeaseLost);
+  auto t = two->trial(a);
+  REQUIRE(t->state == TrialState::kRunning);
+  REQUIRE(t->worker == "w2");
+  REQUIRE(t->progress.is_null());
+  REQUIRE(two->epochs(a).size() == 2);
+  REQUIRE(two->epochs(a)[1].test_accuracy == Approx(0.6));
+  CHECK_THROWS_WITH(one->add_epoch(old_lease, epoch_row(2, 0.1)),
+                    Catch::Contains("trial #" + std::to_string(a)) && Catch::Contains("w1"));
+
+  // The same worker name with an earlier attempt is fenced too (a restarted process).
+  REQUIRE(two->release_trial(a, "w2"));
+  const auto again = two->claim_trial(study, "w2", 60);
+  REQUIRE(again->attempts == 3);
+  REQUIRE_THROWS_AS(two->add_epoch(new_lease, epoch_row(3, 0.2)), LeaseLost);
+  // An unknown trial has no lease.
+  REQUIRE_THROWS_AS(two->heartbeat(Lease{a + 1000, "w2", 1}, json::object()), LeaseLost);
+
+  two->finish_trial(again->lease(), {{"accuracy", 0.65}});
+  t = one->trial(a);
+  REQUIRE(t->state == TrialState::kDone);
+  REQUIRE(t->objective("accuracy") == Approx(0.65));
+  REQUIRE(t->attempts == 3);
+}
+
+TEST_CASE("store contract: priority first, then insertion order", "[db][contract]") {
+  const auto backend = GENERATE(from_range(test::store_backends()));
+  auto store = test::fresh_store(backend, "priority").connect();
+  const int64_t study = store->open_study("s", json::object());
+  const int64_t a = store->add_trial(study, make_trial("a", "fp", {})).first;
+  auto base = make_trial("b", "xnor", {});
+  const int64_t b = store->add_trial(study, base).first;
+  base.priority = 10;  // an analysis family asks for the same network as its baseline
+  store->add_trial(study, base);
+  REQUIRE(store->claim_trial(study, "w", 60)->id == b);
+  REQUIRE(store->claim_trial(study, "w", 60)->id == a);
+}
+
+TEST_CASE("store contract: concurrent claims from two connections hand out each trial once",
+          "[db][contract]") {
+  const auto backend = GENERATE(from_range(test::store_backends()));
+  const auto s = test::fresh_store(backend, "concurrent");
+  int64_t study = 0;
+  constexpr int kTrials = 40;
+  {
+    auto store = s.connect();
+    study = store->open_study("s", json::object());
+    for (int i = 0; i < kTrials; ++i)
+      store->add_trial(study, make_trial("k" + std::to_string(i), "fp", {{"i", i}}));
+  }
+  // Two connections, as two processes would have.
+  std::vector<int64_t> got[2];
+  auto worker = [&](int w) {
+    auto store = s.connect();
+    while (auto t = store->claim_trial(study, "w" + std::to_string(w), 600)) {
+      got[w].push_back(t->id);
+      store->finish_trial(t->lease(), {{"accuracy", 0.5}});
+    }
+  };
+  std::thread t0(worker, 0), t1(worker, 1);
+  t0.join();
+  t1.join();
+  std::set<int64_t> all(got[0].begin(), got[0].end());
+  all.insert(got[1].begin(), got[1].end());
+  INFO("worker 0: " << got[0].size() << ", worker 1: " << got[1].size());
+  REQUIRE(got[0].size() + got[1].size() == kTrials);
+  REQUIRE(all.size() == kTrials);
+  auto store = s.connect();
+  for (const auto& t : store->trials(study)) REQUIRE(t.attempts == 1);
+}
+
+TEST_CASE("store contract: operating points are stored with the finish, added later once each",
+          "[db][contract]") {
+  const auto backend = GENERATE(from_range(test::store_backends()));
+  auto store = test::fresh_store(backend, "points").connect();
+  const int64_t study = store->open_study("s", json::object());
+  const int64_t id = store->add_trial(study, make_trial("k1", "edge_cloud", {{"bits", 1}})).first;
+  const auto claimed = store->claim_trial(study, "w", 60);
+  REQUIRE(claimed);
+  PointRow a{{0.5}, 0.81, 2e6, 1.5e6, 0.5e6, {0.4}, {0.95, 0.7}};
+  PointRow b{{10}, 0.80, 1e6, 1e6, 0, {1.0}, {0.8, 0}};
+  store->finish_trial(claimed->lease(), {{"accuracy", 0.82}}, {b, a});
+  auto t = store->trial(id);
+  REQUIRE(t->state == TrialState::kDone);
+  REQUIRE(t->points.size() == 2);
+  // Sorted by threshold value (as text, "[10]" would come before "[2]": checked below).
+  REQUIRE(t->points[0].thresholds == std::vector<double>{0.5});
+  REQUIRE(t->points[1].thresholds == std::vector<double>{10});
+  REQUIRE(t->points[0].accuracy == Approx(0.81));
+  REQUIRE(t->points[0].energy_pj == Approx(2e6));
+  REQUIRE(t->points[0].edge_energy_pj == Approx(1.5e6));
+  REQUIRE(t->points[0].cloud_energy_pj == Approx(0.5e6));
+  REQUIRE(t->points[0].exit_share == std::vector<double>{0.4});
+  REQUIRE(t->points[0].exit_accuracy == std::vector<double>{0.95, 0.7});
+  // A done trial takes new thresholds; a threshold it has keeps its first values.
+  PointRow a2 = a;
+  a2.accuracy = 0.1;
+  PointRow c{{2}, 0.805, 1.5e6, 1.2e6, 0.3e6, {0.7}, {0.9, 0.6}};
+  REQUIRE(store->add_points(id, {a2, c}) == 1);
+  t = store->trial(id);
+  REQUIRE(t->points.size() == 3);
+  REQUIRE(t->points[0].accuracy == Approx(0.81));
+  REQUIRE(t->points[1].thresholds == std::vector<double>{2});
+  REQUIRE(store->trials(study).front().points.size() == 3);
+  REQUIRE(t->objective("accuracy") == Approx(0.82));
+}
+
+TEST_CASE("open_store: SQLite by path or sqlite:PATH; an unknown scheme is refused, nothing made",
+          "[db]") {
+  namespace fs = std::filesystem;
+  const auto dir = test::fresh_temp_dir("open_store");
+  const std::string plain = (dir / "a.sqlite").string();
+  open_store(plain, OpenMode::kReadWrite)->open_study("s", json::object());
+  REQUIRE(open_store("sqlite:" + plain, OpenMode::kReadOnly)->find_study("s"));
+  REQUIRE(open_store("sqlite://" + plain, OpenMode::kReadOnly)->find_study("s"));
+  REQUIRE(open_store(plain, OpenMode::kReadOnly)->default_run_files_root() ==
+          (dir / "a.runs").string());
+
+  const auto cwd = fs::current_path();
+  fs::current_path(dir);
+  for (const std::string url : {"postgresql://user@localhost:5432/hybridnet",
+                                "postgres://localhost/db", "mysql://h/db", "postgresql:db"}) {
+    INFO(url);
+    REQUIRE_THROWS_AS(open_store(url, OpenMode::kReadWrite), ConfigError);
+    REQUIRE_THROWS_WITH(open_store(url, OpenMode::kReadWrite),
+                        Catch::Contains(url) && Catch::Contains("unknown store scheme") &&
+                            Catch::Contains("sqlite:PATH"));
+  }
+  fs::current_path(cwd);
+  // Nothing was created for them (before: a directory named "postgresql:" and a SQLite file).
+  std::vector<std::string> left;
+  for (const auto& e : fs::directory_iterator(dir)) left.push_back(e.path().filename().string());
+  std::sort(left.begin(), left.end());
+  REQUIRE(left == std::vector<std::string>{"a.sqlite", "a.sqlite-shm", "a.sqlite-wal"});
+  REQUIRE_THROWS_AS(open_store("sqlite:", OpenMode::kReadWrite), ConfigError);
+}
