@@ -338,10 +338,6 @@ class Sweep {
     lost_leases_.erase(id);
   }
 
-  bool lease_lost(int64_t id) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return lost_leases_.count(id) > 0;
-  }
 
   // The run directory of the finished trial a warm-started trial starts from (its baseline).
   std::string init_run_dir(const db::TrialRecord& t) {
@@ -373,7 +369,6 @@ class Sweep {
     models::TrainCallbacks cb;
     cb.step = [&](const models::TrainProgress& p) {
       if (g_stop) throw Interrupted("stop requested");
-      if (lease_lost(t.id)) throw db::LeaseLost(lease);
       if (budget_exceeded()) throw Interrupted("budget reached");
       TrialProgress tp;
       tp.epoch = p.epoch;
@@ -388,6 +383,8 @@ class Sweep {
       int running = 0;
       {
         std::lock_guard<std::mutex> lock(mutex_);
+        // A lease the heartbeat found lost: stop here (under the lock the step takes anyway).
+        if (lost_leases_.count(t.id)) throw db::LeaseLost(lease);
         running_[t.id].second = tp;
         running = static_cast<int>(running_.size() + profiling_.size());
       }
