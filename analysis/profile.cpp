@@ -74,12 +74,13 @@ Profile retune(Profile p, double threshold, double gamma) {
       ++eligible;
     }
   p.gamma = gamma >= 0 ? gamma : (eligible && sum_inv > 0 ? sum_e / sum_inv : 0.0);
-  for (auto& l : p.layers) l.metric = (p.scaled_error ? l.error_scaled : l.error) + p.gamma / l.flops;
+  for (auto& l : p.layers)
+    l.metric = (p.scaled_error ? l.error_scaled : l.error) + p.gamma / l.flops;
   return p;
 }
 
 Profile profile_run(const std::string& dir, const models::DataOptions& data,
-                    const ProfileOptions& options) {
+                    const ProfileOptions& options, const models::ActivationCapture& capture) {
   const models::RunSpec run = models::load_run_spec(dir);
   const models::HybridPlan& plan = run.plan;
   const auto arch = models::describe_architecture(
@@ -87,7 +88,7 @@ Profile profile_run(const std::string& dir, const models::DataOptions& data,
   std::map<int, LayerStats> stats;
   for (int index : profiled_layers(arch))
     stats.emplace(index, LayerStats{StreamingCovariance(arch.layers[index].out_channels), {}});
-  models::capture_activations(
+  capture(
       dir, data, options.capture,
       [&](int layer, const models::ActivationView& input, const models::ActivationView& output) {
         auto it = stats.find(layer);

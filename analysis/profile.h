@@ -11,7 +11,7 @@
 
 #include "analysis/binarization_error.h"
 #include "analysis/streaming_covariance.h"
-#include "models/activation_capture.h"
+#include "models/activation_view.h"
 #include "models/architecture.h"
 #include "models/hybrid_plan.h"
 
@@ -66,9 +66,10 @@ Profile make_profile(const models::Architecture& arch, const models::HybridPlan&
 /// curves and errors: k_i, delta k_i and M_i recomputed without a new capture.
 Profile retune(Profile p, double threshold, double gamma);
 
-/// Captures the activations of run directory `dir` on `data` and profiles them.
+/// Captures the activations of run directory `dir` on `data` with `capture` (in the tool:
+/// models::capture_activations, which runs the network in LibTorch) and profiles them.
 Profile profile_run(const std::string& dir, const models::DataOptions& data,
-                    const ProfileOptions& options);
+                    const ProfileOptions& options, const models::ActivationCapture& capture);
 
 /// Main-path layers profiled for an architecture (stem + body, forward order).
 std::vector<int> profiled_layers(const models::Architecture& arch);

@@ -12,12 +12,14 @@
 #include "analysis/selectors.h"
 #include "analysis/svg_chart.h"
 #include "dse/cli_common.h"
+#include "dse/cli_validators.h"
 #include "dse/subcommands.h"
+#include "models/activation_capture.h"
 #include "models/cost_model.h"
 #include "models/dataset.h"
 #include "models/error.h"
-#include "models/text_file.h"
 #include "models/presets.h"
+#include "models/text_file.h"
 #include "models/trainer.h"
 
 namespace hybridnet::dse {
@@ -40,7 +42,7 @@ struct AnalyzeOptions {
   bool scaled_error = false;
   int combined_kb = 2;
   bool plain = false;
-  std::string json_file;
+  bool json = false;
   std::string plot_dir;
   std::string energy_table = "10nm";
   uint64_t seed = 0;
@@ -101,12 +103,10 @@ void run_analyze(AnalyzeOptions o) {
   if (!o.checkpoint.empty() && !o.model.empty())
     throw ConfigError(
         "give either --checkpoint DIR or --model M (to train the baseline), not both");
-  if (!(o.threshold > 0 && o.threshold <= 1)) throw ConfigError("--threshold must be in (0, 1]");
+  if (!(o.threshold > 0 && o.threshold <= 1)) throw ConfigError("--variance must be in (0, 1]");
   for (double r : o.ratios)
     if (!(r > 0 && r <= 1))
       throw ConfigError("--ratio " + std::to_string(r) + " must be in (0, 1]");
-  for (int kb : o.kbs)
-    if (kb < 2 || kb > 8) throw ConfigError("--kb " + std::to_string(kb) + " must be in 2..8");
   const std::string dir = o.checkpoint.empty() ? baseline(o) : o.checkpoint;
   const models::RunSpec spec = models::load_run_spec(dir);  // the weights load in profile_run
   models::DataOptions data = spec.data;  // the run's own dataset unless another is asked
@@ -126,7 +126,7 @@ void run_analyze(AnalyzeOptions o) {
   std::fprintf(stderr, "profiling %s (%s) on %lld %s images%s\n", dir.c_str(),
                spec.plan.arch.c_str(), (long long)o.samples, data.name.c_str(),
                o.plain ? ", shortcuts removed" : "");
-  const analysis::Profile p = analysis::profile_run(dir, data, po);
+  const analysis::Profile p = analysis::profile_run(dir, data, po, models::capture_activations);
 
   std::vector<analysis::Selection> selections;
   for (double d : o.deltas)
@@ -141,36 +141,39 @@ void run_analyze(AnalyzeOptions o) {
   auto in = [](const std::vector<std::string>& v, const std::string& n) {
     return std::find(v.begin(), v.end(), n) != v.end();
   };
-  std::printf("%s profile: T = %g, gamma = %.4g (%s), %lld samples%s\n", p.arch.c_str(),
-              p.threshold, p.gamma, o.gamma < 0 ? "auto: mean E / mean 1/NF" : "given",
-              (long long)p.samples, p.plain ? ", plain" : "");
-  std::printf("%4s  %-18s %5s %5s %6s %6s %9s %9s %10s %6s\n", "pos", "name", "O", "k", "dk", "sig",
-              "E", "NF", "M", "part");
+  // The tables, unless --json asks for the JSON instead.
+  const auto print = [&](const char* format, auto... args) {
+    if (!o.json) std::printf(format, args...);
+  };
+  print("%s profile: T = %g, gamma = %.4g (%s), %lld samples%s\n", p.arch.c_str(), p.threshold,
+        p.gamma, o.gamma < 0 ? "auto: mean E / mean 1/NF" : "given", (long long)p.samples,
+        p.plain ? ", plain" : "");
+  print("%4s  %-18s %5s %5s %6s %6s %9s %9s %10s %6s\n", "pos", "name", "O", "k", "dk", "sig", "E",
+        "NF", "M", "part");
   for (const auto& l : p.layers)
-    std::printf("%4d  %-18s %5d %5d %6d %6s %9.4f %9s %10.4f %6s\n", l.position, l.name.c_str(),
-                l.out_channels, l.k, l.delta_k,
-                !l.eligible                      ? "(fp)"
-                : in(first_pca.upgraded, l.name) ? "yes"
-                                                 : "",
-                o.scaled_error ? l.error_scaled : l.error, human(l.flops).c_str(), l.metric,
-                in(first_part.upgraded, l.name) ? "yes" : "");
-  std::printf("sig: Delta = %g, k_b = %d; part: R = %g\n\n", o.deltas.front(), o.kbs.front(),
-              o.ratios.front());
+    print("%4d  %-18s %5d %5d %6d %6s %9.4f %9s %10.4f %6s\n", l.position, l.name.c_str(),
+          l.out_channels, l.k, l.delta_k,
+          !l.eligible                      ? "(fp)"
+          : in(first_pca.upgraded, l.name) ? "yes"
+                                           : "",
+          o.scaled_error ? l.error_scaled : l.error, human(l.flops).c_str(), l.metric,
+          in(first_part.upgraded, l.name) ? "yes" : "");
+  print("sig: Delta = %g, k_b = %d; part: R = %g\n\n", o.deltas.front(), o.kbs.front(),
+        o.ratios.front());
 
   const auto table = models::load_energy_table(o.energy_table);
   json out_sel = json::array();
-  std::printf("%-10s %-16s %-26s %7s %7s %7s %7s\n", "selector", "params", "upgraded (pos)",
-              "EE(FP)", "MC(FP)", "EE(XN)", "MC(XN)");
+  print("%-10s %-16s %-26s %7s %7s %7s %7s\n", "selector", "params", "upgraded (pos)", "EE(FP)",
+        "MC(FP)", "EE(XN)", "MC(XN)");
   for (const auto& s : selections) {
     const auto cost =
         models::plan_cost(s.plan, spec.in_channels, spec.in_h, spec.in_w, spec.num_classes, table);
     const std::string params = params_label(s);
     if (s.found)
-      std::printf("%-10s %-16s %-26s %7.2f %7.2f %7.2f %7.2f\n", s.selector.c_str(), params.c_str(),
-                  positions(p, s.upgraded).c_str(), cost.ee_fp, cost.mc_fp, cost.ee_xnor,
-                  cost.mc_xnor);
+      print("%-10s %-16s %-26s %7.2f %7.2f %7.2f %7.2f\n", s.selector.c_str(), params.c_str(),
+            positions(p, s.upgraded).c_str(), cost.ee_fp, cost.mc_fp, cost.ee_xnor, cost.mc_xnor);
     else
-      std::printf("%-10s %-16s none: %s\n", s.selector.c_str(), params.c_str(), s.message.c_str());
+      print("%-10s %-16s none: %s\n", s.selector.c_str(), params.c_str(), s.message.c_str());
     auto c = models::cost_to_json(cost);
     out_sel.push_back({{"selector", s.selector},
                        {"params", s.params},
@@ -183,14 +186,13 @@ void run_analyze(AnalyzeOptions o) {
                        {"cost", c["total"]}});
   }
 
-  if (!o.json_file.empty()) {
+  if (o.json) {
     // The stored profile's JSON (as a sweep keeps it), plus where it came from and the plans.
     json out = analysis::profile_to_json(p);
     for (auto& l : out["layers"]) l["index"] = l["layer"];
     out["checkpoint"] = dir;
     out["selections"] = out_sel;
-    write_text_file(o.json_file, out.dump(2) + "\n");
-    std::fprintf(stderr, "wrote %s\n", o.json_file.c_str());
+    std::printf("%s\n", out.dump(2).c_str());
   }
   if (!o.plot_dir.empty()) {
     fs::create_directories(o.plot_dir);
@@ -218,8 +220,10 @@ void run_analyze(AnalyzeOptions o) {
       m.values.push_back(l.metric);
       m.highlighted.push_back(in(first_part.upgraded, l.name));
     }
-    write_text_file((fs::path(o.plot_dir) / "pca_components.svg").string(), analysis::render_svg(k));
-    write_text_file((fs::path(o.plot_dir) / "binarization_metric.svg").string(), analysis::render_svg(m));
+    write_text_file((fs::path(o.plot_dir) / "pca_components.svg").string(),
+                    analysis::render_svg(k));
+    write_text_file((fs::path(o.plot_dir) / "binarization_metric.svg").string(),
+                    analysis::render_svg(m));
     std::fprintf(stderr, "wrote %s/pca_components.svg and binarization_metric.svg\n",
                  o.plot_dir.c_str());
   }
@@ -245,14 +249,19 @@ void setup_analyze(CLI::App& app) {
                   "Baseline training: first N training images (0 = all)");
   sub->add_option("--samples", opt->samples, "Training images profiled (0 = all)")
       ->capture_default_str();
-  sub->add_option("--threshold", opt->threshold, "T: variance fraction that defines k_i")
+  sub->add_option("--variance", opt->threshold,
+                  "T: fraction of the variance that defines k_i (the space files' \"T\")")
       ->capture_default_str();
+  // --threshold is export's exit threshold; here it was T.
+  add_renamed_option(*sub, "--threshold",
+                     "analyze: --threshold is now --variance (T, the variance fraction)");
   sub->add_option("--delta", opt->deltas,
                   "Delta values: layer i is significant when k_i - k_i-1 > Delta")
       ->delimiter(',')
       ->capture_default_str();
   sub->add_option("--kb", opt->kbs, "k_b values (2..8) for significant layers")
       ->delimiter(',')
+      ->check(CLI::Range(2, 8))
       ->capture_default_str();
   sub->add_option("--ratio", opt->ratios, "Hybridization ratios R (0, 1] for the partition")
       ->delimiter(',')
@@ -266,7 +275,8 @@ void setup_analyze(CLI::App& app) {
                   "Combined selector: k_b (2..8) for the upgraded layers, or 32 for FP inputs")
       ->capture_default_str();
   sub->add_flag("--plain", opt->plain, "Profile with the shortcut connections removed (PCA paper)");
-  sub->add_option("--json", opt->json_file, "Write the profile and selections as JSON to FILE");
+  sub->add_flag("--json", opt->json,
+                "Print the profile and selections as JSON instead of the tables");
   sub->add_option("--plot", opt->plot_dir,
                   "Write pca_components.svg and binarization_metric.svg to DIR");
   sub->add_option("--energy-table", opt->energy_table, "Energy table for the plans' cost")

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "dse/cli_validators.h"
 #include "dse/study_cli.h"
 #include "dse/subcommands.h"
 #include "search/progress.h"
@@ -32,10 +33,14 @@ void run_status(const StatusOptions& o) {
     int running = 0;
     for (const auto& t : trials) running += t.state == db::TrialState::kRunning;
     const auto st = search::study_status(trials, std::max(1, std::max(running, o.jobs)));
-    nlohmann::json js = {{"study", s.name},       {"total", st.total},
-                         {"done", st.done},        {"running", st.running},
-                         {"pending", st.pending},  {"failed", st.failed},
-                         {"interrupted", st.interrupted}, {"eta_seconds", st.eta_seconds},
+    nlohmann::json js = {{"study", s.name},
+                         {"total", st.total},
+                         {"done", st.done},
+                         {"running", st.running},
+                         {"pending", st.pending},
+                         {"failed", st.failed},
+                         {"interrupted", st.interrupted},
+                         {"eta_seconds", st.eta_seconds},
                          {"running_trials", nlohmann::json::array()}};
     if (!o.json) std::printf("%s\n", search::format_study_line(s.name, st).c_str());
     for (const auto& t : trials) {
@@ -65,6 +70,7 @@ void setup_status(CLI::App& app) {
   sub->add_option("--db", opt->db, kDbHelp)->required();
   sub->add_option("--study", opt->study, "Only this study");
   sub->add_option("--jobs", opt->jobs, "Parallel trials assumed for the ETA")
+      ->check(at_least(1))
       ->capture_default_str();
   sub->add_flag("--json", opt->json, "Print JSON");
   sub->callback([opt] { run_status(*opt); });

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "dse/cli_validators.h"
 #include "dse/study_cli.h"
 #include "dse/subcommands.h"
 #include "models/error.h"
@@ -43,8 +44,6 @@ void run_sweep_command(const SweepCliOptions& o) {
   so.max_trials = o.max_trials;
   so.stale_seconds = o.stale_after;
   so.live = isatty(STDERR_FILENO);
-  if (o.jobs < 1) throw ConfigError("--jobs must be >= 1");
-  if (o.max_trials < 0) throw ConfigError("--max-trials must be >= 0");
   auto store = open_store(o.db, /*read_only=*/false);
   ::signal(SIGINT, on_signal);
   ::signal(SIGTERM, on_signal);
@@ -78,7 +77,9 @@ void setup_sweep(CLI::App& app) {
       ->required();
   sub->add_option("--db", opt->db, kDbHelp)->capture_default_str();
   sub->add_option("--runs", opt->runs, kRunsHelp);
-  sub->add_option("--jobs", opt->jobs, "Trials trained at once")->capture_default_str();
+  sub->add_option("--jobs", opt->jobs, "Trials trained at once")
+      ->check(at_least(1))
+      ->capture_default_str();
   sub->add_option("--threads", opt->threads,
                   "Intra-op threads per trial (0 = cores / jobs, so jobs x threads <= cores, "
                   "and idle cores go to the running trials; set it to pin the count)")
@@ -88,6 +89,7 @@ void setup_sweep(CLI::App& app) {
                   "and interrupted");
   sub->add_option("--max-trials", opt->max_trials,
                   "Start at most N trials in this invocation (0 = no limit)")
+      ->check(at_least(0))
       ->capture_default_str();
   sub->add_option("--stale-after", opt->stale_after,
                   "Seconds without heartbeat (on the store's clock) after which another "

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "dse/cli_common.h"
+#include "dse/cli_validators.h"
 #include "dse/subcommands.h"
 #include "models/error.h"
 #include "models/presets.h"
@@ -52,8 +53,8 @@ void run_train(TrainOptions o) {
                "batch %d, %s lr %g, out %s\n",
                plan.arch.c_str(), plan.hash().c_str(), data.name.c_str(),
                (long long)data.train.size(), (long long)data.val.size(),
-               (long long)data.test.size(), epochs, o.train.batch_size,
-               o.train.optimizer.c_str(), o.train.lr, o.out.c_str());
+               (long long)data.test.size(), epochs, o.train.batch_size, o.train.optimizer.c_str(),
+               o.train.lr, o.out.c_str());
 
   // On a terminal a live line per step; in a log a plain line every quarter epoch.
   const bool tty = isatty(STDERR_FILENO);
@@ -75,8 +76,8 @@ void run_train(TrainOptions o) {
     std::string val;
     if (e.val_accuracy >= 0) val = "  val acc " + std::to_string(e.val_accuracy).substr(0, 6);
     std::fprintf(stderr, "epoch %d/%d: loss %.4f  train acc %.4f%s  test acc %.4f  (%.1f s)\n",
-                 e.epoch, epochs, e.train_loss, e.train_accuracy, val.c_str(),
-                 e.test_accuracy, e.seconds);
+                 e.epoch, epochs, e.train_loss, e.train_accuracy, val.c_str(), e.test_accuracy,
+                 e.seconds);
   };
   const auto result = models::train_run(spec, data, o.out, callbacks);
   if (result.resumed_from_epoch > 0)
@@ -118,20 +119,31 @@ void setup_train(CLI::App& app) {
   sub->add_flag("--no-normalize{false}", opt->data.normalize,
                 "Keep pixels in [0, 1] instead of the dataset's per-channel mean/std");
   auto& t = opt->train;
-  sub->add_option("--epochs", t.epochs, "Epochs")->capture_default_str();
-  sub->add_option("--batch-size", t.batch_size, "Batch size")->capture_default_str();
-  sub->add_option("--optimizer", t.optimizer, "sgd or adam")->capture_default_str();
+  sub->add_option("--epochs", t.epochs, "Epochs")->check(at_least(1))->capture_default_str();
+  sub->add_option("--batch-size", t.batch_size, "Batch size")
+      ->check(at_least(1))
+      ->capture_default_str();
+  sub->add_option("--optimizer", t.optimizer, "sgd or adam")
+      ->check(CLI::IsMember({"sgd", "adam"}))
+      ->capture_default_str();
   sub->add_option("--lr", opt->lr, "Initial learning rate (default 0.1 for sgd, 0.001 for adam)");
   sub->add_option("--momentum", t.momentum, "SGD momentum")->capture_default_str();
   sub->add_flag("--nesterov", t.nesterov, "Nesterov momentum (SGD)");
   sub->add_option("--weight-decay", t.weight_decay, "Weight decay")->capture_default_str();
   sub->add_option("--schedule", t.schedule, "Learning-rate schedule: cosine, step or constant")
+      ->check(CLI::IsMember({"cosine", "step", "constant"}))
       ->capture_default_str();
   sub->add_option("--step-size", t.step_size, "Step schedule: epochs per decay (0 = epochs/3)")
       ->capture_default_str();
-  sub->add_option("--gamma", t.gamma, "Step schedule: decay factor")->capture_default_str();
+  sub->add_option("--lr-decay", t.gamma, "Step schedule: factor of each learning-rate decay")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  // --gamma is analyze's metric weight; here it was the step decay.
+  add_renamed_option(*sub, "--gamma",
+                     "train: --gamma is now --lr-decay (the step schedule's factor)");
   sub->add_option("--seed", t.seed, "Seed (same seed, same result on CPU)")->capture_default_str();
   sub->add_option("--device", t.device, "cpu or cuda (cuda needs a LibTorch with CUDA)")
+      ->check(CLI::IsMember({"cpu", "cuda"}))
       ->capture_default_str();
   sub->add_option("--threads", t.threads, "Intra-op threads (0 = all cores)")
       ->capture_default_str();
@@ -140,10 +152,12 @@ void setup_train(CLI::App& app) {
   sub->add_option("--kbit-input-grad", opt->kbit_input_grad,
                   "Gradient of k-bit input quantizers outside [-1, 1]: clipped (zero, as for "
                   "sign) or identity (the PCA paper's text)")
+      ->check(CLI::IsMember({"clipped", "identity"}))
       ->capture_default_str();
   sub->add_option("--kbit-weight-scale", opt->kbit_weight_scale,
                   "Grid of k-bit weights: mse (least-squares scale per filter) or max "
                   "(W / max|W|, DoReFa)")
+      ->check(CLI::IsMember({"mse", "max"}))
       ->capture_default_str();
   sub->add_flag("--alpha-grad", t.alpha_grad,
                 "Differentiate the weights' scale alpha (XNOR-Net); default: alpha is a constant");
@@ -159,6 +173,7 @@ void setup_train(CLI::App& app) {
   sub->add_option("--exit-training", opt->exits.mode,
                   "Plans with early exits: joint (loss sum_k lambda_k CE_k) or separate (train "
                   "the backbone, freeze it, train the exits)")
+      ->check(CLI::IsMember({"joint", "separate"}))
       ->capture_default_str();
   sub->add_option("--exit-lambdas", opt->exits.lambdas,
                   "Joint training: loss weight of each early exit, comma separated (default 0.6 "

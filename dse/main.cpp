@@ -34,7 +34,10 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    // One line, like every other user error.
+    std::cerr << "hybridnet: error: " << e.what() << " (see --help)\n";
+    return e.get_exit_code();
   } catch (const hybridnet::Error& e) {
     std::cerr << "hybridnet: error: " << e.what() << "\n";
     return 1;

@@ -5,7 +5,7 @@
 
 #include <torch/torch.h>
 
-#include "models/activation_capture.h"
+#include "models/activation_view.h"
 #include "models/architecture.h"
 #include "models/hybrid_plan.h"
 #include "models/quantizer_options.h"

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "analysis/selectors.h"
+#include "models/activation_capture.h"
 #include "models/presets.h"
 #include "models/trainer.h"
 #include "tests/support.h"
@@ -30,7 +31,8 @@ TEST_CASE("profile a trained XNOR ResNet-8 and train the selected hybrids",
   po.capture.samples = 128;
   po.capture.batch_size = 50;  // uneven last batch on purpose
   po.capture.threads = 1;
-  const auto p = analysis::profile_run((dir / "xnor").string(), data, po);
+  const auto p =
+      analysis::profile_run((dir / "xnor").string(), data, po, models::capture_activations);
   REQUIRE(p.layers.size() == 7);  // stem + 6 body convs
   CHECK(p.samples == 128);
   CHECK(p.gamma > 0);
@@ -44,7 +46,8 @@ TEST_CASE("profile a trained XNOR ResNet-8 and train the selected hybrids",
     if (l.eligible) CHECK(l.error > 0);
   }
   po.capture.plain = true;
-  const auto plain = analysis::profile_run((dir / "xnor").string(), data, po);
+  const auto plain =
+      analysis::profile_run((dir / "xnor").string(), data, po, models::capture_activations);
   CHECK(plain.plain);
   CHECK(plain.layers.front().k == p.layers.front().k);  // the stem sees no shortcut either way
 

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "analysis/profile.h"
+#include "models/activation_capture.h"
 #include "models/presets.h"
 #include "models/trainer.h"
 
@@ -69,7 +70,7 @@ int main(int argc, char** argv) {
   analysis::ProfileOptions po;
   po.capture = capture;
   t0 = Clock::now();
-  const auto profile = analysis::profile_run(dir.string(), data, po);
+  const auto profile = analysis::profile_run(dir.string(), data, po, models::capture_activations);
   const double profiling = since(t0) - load;
   const double rss_profile = peak_rss_mib();
 

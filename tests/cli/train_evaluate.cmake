@@ -23,10 +23,9 @@ if(NOT stored STREQUAL evaluated)
 endif()
 message(STATUS "train/evaluate test_accuracy ${stored}")
 
-# analyze the trained run: JSON with a layer per profiled layer and the plots.
+# analyze the trained run: the tables, then JSON with a layer per profiled layer and the plots.
 file(REMOVE_RECURSE ${RUN}-plots)
 execute_process(COMMAND ${HN} analyze --checkpoint ${RUN} --samples 64 --threads 1
-                        --json ${RUN}-analysis.json --plot ${RUN}-plots
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "analyze failed: ${err}")
@@ -34,12 +33,19 @@ endif()
 if(NOT out MATCHES "pca +Delta=1 kb=2")
   message(FATAL_ERROR "analyze printed no PCA selection: ${out}")
 endif()
-file(READ ${RUN}-analysis.json analysis)
+execute_process(COMMAND ${HN} analyze --checkpoint ${RUN} --samples 64 --threads 1 --variance 0.9
+                        --json --plot ${RUN}-plots
+                RESULT_VARIABLE rc OUTPUT_VARIABLE analysis ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "analyze --json failed: ${err}")
+endif()
 string(JSON layers LENGTH "${analysis}" layers)
 string(JSON selections LENGTH "${analysis}" selections)
 string(JSON first_k GET "${analysis}" layers 1 k)
-if(NOT layers EQUAL 7 OR NOT selections EQUAL 9 OR first_k LESS 1)
-  message(FATAL_ERROR "analysis JSON: ${layers} layers, ${selections} selections, k ${first_k}")
+string(JSON threshold GET "${analysis}" threshold)
+if(NOT layers EQUAL 7 OR NOT selections EQUAL 9 OR first_k LESS 1 OR NOT threshold MATCHES "^0\\.9(0*[0-9]?)?$")
+  message(FATAL_ERROR "analysis JSON: ${layers} layers, ${selections} selections, k ${first_k}, "
+                      "T ${threshold}")
 endif()
 foreach(svg pca_components.svg binarization_metric.svg)
   file(READ ${RUN}-plots/${svg} text)

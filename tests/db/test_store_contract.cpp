@@ -104,7 +104,7 @@ TEST_CASE("store contract: round trip of study, trials, settings, epochs, object
   REQUIRE(store->epochs(a + 1000).empty());
 }
 
-TEST_CASE("store contract: finished trials are immutable; failures keep their reason",
+TEST_CASE("store contract: finished trials are immutable, failures keep their reason",
           "[db][contract]") {
   const auto backend = GENERATE(from_range(test::store_backends()));
   auto store = test::fresh_store(backend, "immutable").connect();
@@ -283,7 +283,7 @@ TEST_CASE("store contract: operating points are stored with the finish, added la
   REQUIRE(t->objective("accuracy") == Approx(0.82));
 }
 
-TEST_CASE("open_store: SQLite by path or sqlite:PATH; an unknown scheme is refused, nothing made",
+TEST_CASE("open_store: SQLite by path or sqlite:PATH, an unknown scheme is refused, nothing made",
           "[db]") {
   namespace fs = std::filesystem;
   const auto dir = test::fresh_temp_dir("open_store");

@@ -180,7 +180,7 @@ TEST_CASE("a network with exits returns every exit's logits", "[models][exit][pl
   CHECK(torch::equal(net->forward(x), outs.back()));
 }
 
-TEST_CASE("edge and cloud energy; with no exit taken it is the whole network's",
+TEST_CASE("edge and cloud energy, with no exit taken it is the whole network's",
           "[models][exit][cost]") {
   const auto table = load_energy_table("cdl");
   const HybridPlan p = edge_plan(10, 1);

@@ -47,7 +47,7 @@ TEST_CASE("q_k levels match eq. 3 (rounded) computed by hand for k = 1, 2, 4",
   }
 }
 
-TEST_CASE("k-bit input quantizer clamps to [-1, 1]; its gradient is clipped there by default",
+TEST_CASE("k-bit input quantizer clamps to [-1, 1], its gradient is clipped there by default",
           "[models][quantizer]") {
   auto x = torch::tensor({-3.0f, -1.0f, -0.3f, 0.4f, 1.0f, 3.0f}).requires_grad_();
   auto y = quantize_input(x, 2);
@@ -89,7 +89,7 @@ TEST_CASE("k-bit weights on the max grid are alpha * q_k(W / max|W|) with the le
   for (size_t i = 0; i < 4; ++i) CHECK(wq[i] == Catch::Detail::Approx(expected[i]));
 }
 
-TEST_CASE("k-bit weights on the mse grid: exact on a grid; an outlier case computed by hand",
+TEST_CASE("k-bit weights on the mse grid: exact on a grid, an outlier case computed by hand",
           "[models][quantizer]") {
   // Weights that lie on the 2-bit grid of scale 3 ({-3, -1, 1, 3}) are reproduced exactly.
   auto on_grid = torch::tensor({1.0f, -1.0f, 3.0f, -3.0f, 1.0f, -1.0f}).view({1, 6});
@@ -186,7 +186,7 @@ TEST_CASE("intra-layer sectioning: round(p*O) FP filters on the FP input, the re
   CHECK(torch::allclose(conv->effective_weight().slice(0, 3), bin_w));
 }
 
-TEST_CASE("QuantLinear: FP is linear(relu(x)); binary uses sign inputs and alpha*sign weights",
+TEST_CASE("QuantLinear: FP is linear(relu(x)), binary uses sign inputs and alpha*sign weights",
           "[models][quantizer]") {
   torch::manual_seed(4);
   auto x = torch::randn({3, 5});

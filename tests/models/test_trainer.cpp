@@ -70,7 +70,7 @@ TEST_CASE("tiny XNOR ResNet-8 on a Fashion-MNIST subset: loss goes down, evaluat
   fs::remove_all(dir);
 }
 
-TEST_CASE("synthetic: the same seed gives the same result; resume equals an uninterrupted run",
+TEST_CASE("synthetic: the same seed gives the same result, resume equals an uninterrupted run",
           "[models][train]") {
   DataOptions o;
   const auto data = synthetic(o);

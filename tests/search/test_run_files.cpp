@@ -66,7 +66,7 @@ TEST_CASE("run files: an attempt starts from the newest earlier checkpoint", "[s
   }
 }
 
-TEST_CASE("run files: a finished trial is found where it finished; earlier attempts pruned",
+TEST_CASE("run files: a finished trial is found where it finished, earlier attempts pruned",
           "[search][runs]") {
   const search::RunFiles files(test::fresh_temp_dir("run_files_done").string());
   write_checkpoint(files.attempt_dir("s", 1, 1), 1, "a1");

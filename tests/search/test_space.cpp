@@ -85,7 +85,7 @@ TEST_CASE("space: settings that build the same network are one candidate", "[sea
   REQUIRE(a.key() == b.key());
 }
 
-TEST_CASE("space: edge_cloud settings train once per network; thresholds only score it",
+TEST_CASE("space: edge_cloud settings train once per network, thresholds only score it",
           "[search][exit]") {
   json j = base_space();
   j["families"] = {{"edge_cloud",

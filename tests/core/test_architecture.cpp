@@ -78,7 +78,7 @@ TEST_CASE("ResNet-18 follows Table 1 of the PCA paper", "[models][arch]") {
   CHECK(a.layers.back().in_channels == 512);
 }
 
-TEST_CASE("VGG-N has N-3 convs and 3 FC layers; VGG-15 has 13 convs and 2", "[models][arch]") {
+TEST_CASE("VGG-N has N-3 convs and 3 FC layers, VGG-15 has 13 convs and 2", "[models][arch]") {
   auto [name, convs, fcs] =
       GENERATE(std::make_tuple("vgg11", 8, 3), std::make_tuple("vgg13", 10, 3),
                std::make_tuple("vgg15", 13, 2), std::make_tuple("vgg16", 13, 3),

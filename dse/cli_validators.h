@@ -1,0 +1,37 @@
+// CLI11 helpers: validators whose messages read as our one-line errors ("--jobs: must be >= 1,
+// not 0"), and renamed options that say where they went.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cmath>
+#include <string>
+
+#include "models/error.h"
+
+namespace hybridnet::dse {
+
+/// A number >= `min` (finite).
+inline CLI::Validator at_least(double min) {
+  char bound[32];
+  std::snprintf(bound, sizeof bound, "%g", min);
+  const std::string b = bound;
+  return CLI::Validator(
+      [min, b](std::string& value) -> std::string {
+        double v = 0;
+        if (!CLI::detail::lexical_cast(value, v) || !std::isfinite(v) || v < min)
+          return "must be >= " + b + ", not " + value;
+        return {};
+      },
+      "NUMBER >= " + b);
+}
+
+/// An option that was renamed (each name means one thing across commands): hidden from --help;
+/// giving it is a one-line error with `message`, which names the new spelling.
+inline void add_renamed_option(CLI::App& sub, const std::string& old_name,
+                               const std::string& message) {
+  sub.add_option_function<std::string>(
+         old_name, [message](const std::string&) { throw ConfigError(message); })
+      ->group("");
+}
+
+}  // namespace hybridnet::dse

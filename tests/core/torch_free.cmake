@@ -1,0 +1,58 @@
+# The torch-free core check (issue 13): the libraries that must not depend on LibTorch
+# (models' core, analysis, db) include no torch header, directly or through the repository's own
+# headers, and their test programs do not load LibTorch.
+# Run as: cmake -DROOT=<repo> -DPROGRAMS="<exe>;<exe>" -P torch_free.cmake
+cmake_minimum_required(VERSION 3.18)
+set(failures "")
+
+# 1. Sources: every file of the torch-free libraries, and every repository header they include
+#    (transitively), is scanned for a torch, ATen or c10 include.
+file(GLOB start ${ROOT}/analysis/*.h ${ROOT}/analysis/*.cpp ${ROOT}/db/*.h ${ROOT}/db/*.cpp)
+file(STRINGS ${ROOT}/models/CMakeLists.txt core_lines)
+set(in_core FALSE)
+foreach(line IN LISTS core_lines)
+  if(line MATCHES "^add_library\\(hybridnet_core")
+    set(in_core TRUE)
+  elseif(in_core AND line MATCHES "^\\)")
+    set(in_core FALSE)
+  elseif(in_core AND line MATCHES "^ +([a-z_]+)\\.cpp$")
+    list(APPEND start ${ROOT}/models/${CMAKE_MATCH_1}.cpp ${ROOT}/models/${CMAKE_MATCH_1}.h)
+  endif()
+endforeach()
+set(queue ${start})
+set(seen "")
+while(queue)
+  list(POP_FRONT queue file)
+  if(NOT EXISTS ${file} OR file IN_LIST seen)
+    continue()
+  endif()
+  list(APPEND seen ${file})
+  file(STRINGS ${file} includes REGEX "^#include")
+  foreach(inc IN LISTS includes)
+    if(inc MATCHES "<(torch|ATen|c10)/")
+      list(APPEND failures "${file}: ${inc}")
+    elseif(inc MATCHES "\"([a-z_]+/[a-z_0-9]+\\.h)\"")
+      list(APPEND queue ${ROOT}/${CMAKE_MATCH_1})
+    endif()
+  endforeach()
+endwhile()
+list(LENGTH seen scanned)
+if(scanned LESS 40)
+  list(APPEND failures "only ${scanned} files scanned: the core's source list was not found")
+endif()
+
+# 2. Programs: linked without LibTorch.
+foreach(program IN LISTS PROGRAMS)
+  execute_process(COMMAND ldd ${program} OUTPUT_VARIABLE libs RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    list(APPEND failures "ldd ${program} failed")
+  elseif(libs MATCHES "lib(torch|c10)[^ ]*\\.so")
+    list(APPEND failures "${program} loads ${CMAKE_MATCH_0}")
+  endif()
+endforeach()
+
+if(failures)
+  list(JOIN failures "\n  " text)
+  message(FATAL_ERROR "not torch-free:\n  ${text}")
+endif()
+message(STATUS "torch-free: ${scanned} files scanned, programs checked: ${PROGRAMS}")
