@@ -6,6 +6,7 @@
 
 #include "analysis/pca.h"
 #include "models/cost_model.h"
+#include "models/energy_table.h"
 #include "models/error.h"
 #include "models/run_spec.h"
 
@@ -33,7 +34,7 @@ Profile make_profile(const models::Architecture& arch, const models::HybridPlan&
   // NF_i from the cost model: FLOPs of the profiled plan, binary x binary MACs at 1/58. The
   // FLOP count does not depend on the energy table.
   const models::CostReport cost =
-      models::network_cost(arch, plan, models::load_energy_table("10nm"));
+      models::network_cost(arch, plan, models::load_energy_table(models::kDefaultEnergyTable));
   int position = 0;
   for (int index : profiled_layers(arch)) {
     const auto& spec = arch.layers[index];

@@ -17,6 +17,7 @@
 #include "models/activation_capture.h"
 #include "models/cost_model.h"
 #include "models/dataset.h"
+#include "models/energy_table.h"
 #include "models/error.h"
 #include "models/presets.h"
 #include "models/text_file.h"
@@ -44,7 +45,7 @@ struct AnalyzeOptions {
   bool plain = false;
   bool json = false;
   std::string plot_dir;
-  std::string energy_table = "10nm";
+  std::string energy_table = models::kDefaultEnergyTable;
   uint64_t seed = 0;
   int threads = 0;
   bool dataset_given = false;

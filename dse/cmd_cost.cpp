@@ -7,6 +7,7 @@
 #include "dse/cli_common.h"
 #include "dse/subcommands.h"
 #include "models/cost_model.h"
+#include "models/energy_table.h"
 #include "models/presets.h"
 
 namespace hybridnet::dse {
@@ -14,7 +15,7 @@ namespace hybridnet::dse {
 struct CostOptions {
   std::string model;  // empty: resnet20 for presets, the file's own arch for plan files
   std::string plan = "xnor";
-  std::string energy_table = "10nm";
+  std::string energy_table = models::kDefaultEnergyTable;
   std::string input = "32x32x3";
   int classes = 10;
   bool shortcut_shares_io = false;

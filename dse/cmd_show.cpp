@@ -27,16 +27,20 @@ void run_show(const ShowOptions& o) {
   const auto plan = models::HybridPlan::from_json(t.plan, where);
   const auto data = t.config.at("data").get<models::DataOptions>();
   const auto shape = models::data_shape(data);
-  const auto cost = models::plan_cost(plan, shape.channels, shape.height, shape.width,
-                                      shape.num_classes,
-                                      models::load_energy_table(t.config.value("energy_table", "10nm")));
+  const auto cost =
+      models::plan_cost(plan, shape.channels, shape.height, shape.width, shape.num_classes,
+                        models::load_energy_table(search::trial_energy_table(t)));
   const auto epochs = store->epochs(t.id);
   if (o.json) {
     nlohmann::json curve = nlohmann::json::array();
     for (const auto& e : epochs)
-      curve.push_back({{"epoch", e.epoch}, {"lr", e.lr}, {"train_loss", e.train_loss},
-                       {"train_accuracy", e.train_accuracy}, {"val_accuracy", e.val_accuracy},
-                       {"test_accuracy", e.test_accuracy}, {"seconds", e.seconds}});
+      curve.push_back({{"epoch", e.epoch},
+                       {"lr", e.lr},
+                       {"train_loss", e.train_loss},
+                       {"train_accuracy", e.train_accuracy},
+                       {"val_accuracy", e.val_accuracy},
+                       {"test_accuracy", e.test_accuracy},
+                       {"seconds", e.seconds}});
     nlohmann::json out = search::trial_summary(t);
     out["plan"] = t.plan;
     out["config"] = t.config;
@@ -78,22 +82,24 @@ void run_show(const ShowOptions& o) {
         baseline ? "#" + std::to_string(baseline->id) : "(a trial no longer in the study)";
     std::printf("starts from the trained weights of its XNOR baseline %s\n", from.c_str());
   }
-  std::printf("\n%-4s %-20s %-12s %12s %12s %12s\n", "#", "layer", "precision", "MACs",
-              "energy nJ", "memory KiB");
+  std::printf("\n%-4s %-20s %-12s %12s %12s %12s\n", "#", "layer", "precision", "MACs", "energy nJ",
+              "memory KiB");
   for (const auto& l : cost.layers)
     std::printf("%-4d %-20s %-12s %12lld %12.2f %12.2f\n", l.index, l.name.c_str(),
                 l.precision.c_str(), (long long)l.macs, l.energy_pj / 1e3, l.memory_bits / 8192);
-  std::printf("total: energy %.2f uJ, memory %.1f KiB, E.E(FP) %.2f, M.C(FP) %.2f, "
-              "E.E(XNOR) %.2f, M.C(XNOR) %.2f (%s table)\n",
-              cost.total.energy_pj / 1e6, cost.total.memory_bits / 8192, cost.ee_fp, cost.mc_fp,
-              cost.ee_xnor, cost.mc_xnor, cost.energy_table.c_str());
+  std::printf(
+      "total: energy %.2f uJ, memory %.1f KiB, E.E(FP) %.2f, M.C(FP) %.2f, "
+      "E.E(XNOR) %.2f, M.C(XNOR) %.2f (%s table)\n",
+      cost.total.energy_pj / 1e6, cost.total.memory_bits / 8192, cost.ee_fp, cost.mc_fp,
+      cost.ee_xnor, cost.mc_xnor, cost.energy_table.c_str());
   if (!t.points.empty()) {
     // Operating points: the same network at each exit threshold (Algorithm 1 of the edge-cloud
     // paper); the FP network's energy for the ratio is E.E(FP) x this network's.
     const double fp_pj = cost.ee_fp * cost.total.energy_pj;
-    std::printf("\noperating points (every early exit at threshold t; energy per inference):\n"
-                "%9s %-18s %9s %9s %9s %9s %7s\n",
-                "t", "exit share", "accuracy", "edge uJ", "cloud uJ", "mean uJ", "EE(FP)");
+    std::printf(
+        "\noperating points (every early exit at threshold t; energy per inference):\n"
+        "%9s %-18s %9s %9s %9s %9s %7s\n",
+        "t", "exit share", "accuracy", "edge uJ", "cloud uJ", "mean uJ", "EE(FP)");
     for (const auto& p : t.points) {
       std::string shares;
       for (double x : p.exit_share) {
@@ -118,10 +124,12 @@ void run_show(const ShowOptions& o) {
 void setup_show(CLI::App& app) {
   auto opt = std::make_shared<ShowOptions>();
   auto* sub = app.add_subcommand(
-      "show", "One trial: plan, per-layer precision and cost, learning curve, exit-threshold points");
+      "show",
+      "One trial: plan, per-layer precision and cost, learning curve, exit-threshold points");
   sub->add_option("--db", opt->db, kDbHelp)->required();
   sub->add_option("--trial", opt->trial, "Trial id (see `hybridnet trials`)")->required();
-  sub->add_flag("--json", opt->json, "Print JSON (summary + plan, config, cost, learning_curve, points)");
+  sub->add_flag("--json", opt->json,
+                "Print JSON (summary + plan, config, cost, learning_curve, points)");
   sub->callback([opt] { run_show(*opt); });
 }
 

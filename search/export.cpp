@@ -53,9 +53,9 @@ void export_trial(const db::TrialRecord& t, const std::string& study, const RunF
 
   const auto plan = models::HybridPlan::from_json(t.plan, "trial #" + std::to_string(t.id));
   const auto shape = models::data_shape(t.config.at("data").get<models::DataOptions>());
-  const auto cost = models::plan_cost(
-      plan, shape.channels, shape.height, shape.width, shape.num_classes,
-      models::load_energy_table(t.config.value("energy_table", "10nm")));
+  const auto cost =
+      models::plan_cost(plan, shape.channels, shape.height, shape.width, shape.num_classes,
+                        models::load_energy_table(trial_energy_table(t)));
   write_text_file((out / "cost.json").string(), models::cost_to_json(cost).dump(2) + "\n");
   json trial = trial_summary(t);
   trial["study"] = study;

@@ -4,11 +4,16 @@
 #include <set>
 #include <sstream>
 
+#include "models/energy_table.h"
 #include "models/error.h"
 
 namespace hybridnet::search {
 
 using nlohmann::json;
+
+std::string trial_energy_table(const db::TrialRecord& t) {
+  return t.config.value("energy_table", models::kDefaultEnergyTable);
+}
 
 const db::TrialRecord* trial_with_key(const std::vector<db::TrialRecord>& trials,
                                       const std::string& key) {
@@ -58,7 +63,8 @@ db::TrialRecord at_point(const db::TrialRecord& t, size_t i) {
   r.objectives["accuracy"] = p.accuracy;
   r.objectives["energy_pj"] = p.energy_pj;
   for (const char* ratio : {"ee_fp", "ee_xnor"})  // reference energy / this point's
-    if (t.objectives.count(ratio)) r.objectives[ratio] = t.objectives.at(ratio) * energy / p.energy_pj;
+    if (t.objectives.count(ratio))
+      r.objectives[ratio] = t.objectives.at(ratio) * energy / p.energy_pj;
   return r;
 }
 
@@ -80,8 +86,8 @@ size_t find_point(const db::TrialRecord& t, double threshold) {
 }
 
 json point_json(const db::PointRow& p) {
-  return {{"thresholds", p.thresholds},       {"exit_share", p.exit_share},
-          {"exit_accuracy", p.exit_accuracy}, {"accuracy", p.accuracy},
+  return {{"thresholds", p.thresholds},         {"exit_share", p.exit_share},
+          {"exit_accuracy", p.exit_accuracy},   {"accuracy", p.accuracy},
           {"edge_energy_pj", p.edge_energy_pj}, {"cloud_energy_pj", p.cloud_energy_pj},
           {"mean_energy_pj", p.energy_pj}};
 }
@@ -135,22 +141,22 @@ json trial_summary(const db::TrialRecord& t) {
   json settings = json::array();
   for (const auto& s : t.settings) settings.push_back({{"family", s.family}, {"params", s.params}});
   json out = {{"id", t.id},
-          {"family", t.family},
-          {"params", t.params},
-          {"settings", settings},
-          {"plan_hash", t.plan_hash},
-          {"arch", t.plan.value("arch", "")},
-          {"width", t.plan.value("width", 1.0)},
-          {"state", db::to_string(t.state)},
-          {"attempts", t.attempts},
-          {"accuracy", value_or_null(t.objective("accuracy"))},
-          {"energy_pj", value_or_null(t.objective("energy_pj"))},
-          {"memory_bits", value_or_null(t.objective("memory_bits"))},
-          {"ee_fp", value_or_null(t.objective("ee_fp"))},
-          {"mc_fp", value_or_null(t.objective("mc_fp"))},
-          {"flops", value_or_null(t.objective("flops"))},
-          {"failure", t.failure.empty() ? json() : json(t.failure)},
-          {"thresholds", json()}};
+              {"family", t.family},
+              {"params", t.params},
+              {"settings", settings},
+              {"plan_hash", t.plan_hash},
+              {"arch", t.plan.value("arch", "")},
+              {"width", t.plan.value("width", 1.0)},
+              {"state", db::to_string(t.state)},
+              {"attempts", t.attempts},
+              {"accuracy", value_or_null(t.objective("accuracy"))},
+              {"energy_pj", value_or_null(t.objective("energy_pj"))},
+              {"memory_bits", value_or_null(t.objective("memory_bits"))},
+              {"ee_fp", value_or_null(t.objective("ee_fp"))},
+              {"mc_fp", value_or_null(t.objective("mc_fp"))},
+              {"flops", value_or_null(t.objective("flops"))},
+              {"failure", t.failure.empty() ? json() : json(t.failure)},
+              {"thresholds", json()}};
   if (t.point >= 0 && t.point < static_cast<int>(t.points.size())) {
     const auto& p = t.points[t.point];
     out["thresholds"] = p.thresholds;
@@ -171,7 +177,8 @@ std::string trials_csv(const std::vector<db::TrialRecord>& trials) {
     return out + "\"";
   };
   std::ostringstream o;
-  o << "id,family,params,plan_hash,arch,width,state,attempts,accuracy,energy_pj,memory_bits,ee_fp,mc_fp,"
+  o << "id,family,params,plan_hash,arch,width,state,attempts,accuracy,energy_pj,memory_bits,ee_fp,"
+       "mc_fp,"
        "flops,failure,thresholds\n";
   o.precision(10);
   for (const auto& t : trials) {

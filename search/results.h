@@ -12,6 +12,10 @@
 namespace hybridnet::search {
 
 /// The trial of `trials` whose identity is `key` (keys are unique in a study), or nullptr.
+/// The energy table a trial is scored with: its configuration's, or the default for trials
+/// stored without one.
+std::string trial_energy_table(const db::TrialRecord& t);
+
 const db::TrialRecord* trial_with_key(const std::vector<db::TrialRecord>& trials,
                                       const std::string& key);
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "models/data_options.h"
+#include "models/energy_table.h"
 #include "models/run_spec.h"
 #include "search/pareto.h"
 
@@ -50,7 +51,7 @@ struct SearchSpace {
   models::DataOptions data;
   models::TrainConfig train;
   std::vector<uint64_t> seeds = {0};
-  std::string energy_table = "10nm";
+  std::string energy_table = models::kDefaultEnergyTable;
   std::vector<Objective> objectives = default_objectives();
   AnalysisSettings analysis;
   /// Where the analysis families' networks start: "scratch" (fresh weights at the seed) or

@@ -168,8 +168,7 @@ void SweepTrialRunner::train(const db::TrialRecord& t, const std::string& label,
   for (const auto& e : result.history) seconds += e.seconds;
   // A network with early exits is scored at every threshold its settings ask for, in the same
   // transaction that finishes it.
-  const auto points =
-      score_points(dir, data, t.config.value("energy_table", "10nm"), requested_thresholds(t));
+  const auto points = score_points(dir, data, trial_energy_table(t), requested_thresholds(t));
   store_.finish_trial(
       lease,
       {{"accuracy", result.test.top1}, {"top5", result.test.top5}, {"train_seconds", seconds}},
@@ -194,8 +193,7 @@ void score_missing_points(db::Store& store, int64_t study, const std::string& st
     try {
       std::optional<models::DataSplits> own;
       const auto added = store.add_points(
-          t.id,
-          score_points(dir, data.for_trial(t, own), t.config.value("energy_table", "10nm"), grid));
+          t.id, score_points(dir, data.for_trial(t, own), trial_energy_table(t), grid));
       console.log("trial #" + std::to_string(t.id) + ": scored at " + std::to_string(added) +
                   " new exit threshold(s)");
     } catch (const StorageError&) {
