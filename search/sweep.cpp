@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <exception>
 #include <thread>
 
 #include "analysis/profile.h"
@@ -101,16 +102,17 @@ SweepSummary run_sweep(const SearchSpace& space, db::Store& store, const SweepOp
     return settled ? IdleAction::kFinish : IdleAction::kWait;
   };
   PoolCounts counts;
+  std::exception_ptr error;
   {
     SweepMonitor monitor(store, study, space.study, o.jobs, o.stale_seconds, running, console);
     try {
       counts = run_workers(scheduler, runner, po);
     } catch (...) {
-      console.finish();
-      throw;
+      error = std::current_exception();
     }
-  }
+  }  // the monitor has stopped drawing: the live block can be cleared
   console.finish();
+  if (error) std::rethrow_exception(error);
 
   SweepSummary s;
   s.study_id = study;
