@@ -471,7 +471,7 @@ class SqliteStore final : public Store {
       r.id = q.getColumn(0).getInt64();
       r.study_id = q.getColumn(1).getInt64();
       r.key = q.getColumn(2).getString();
-      r.family = q.getColumn(3).getString();
+      r.family = current_family_name(q.getColumn(3).getString());
       r.params = parse_json_column(q.getColumn(4));
       r.plan = parse_json_column(q.getColumn(5));
       r.plan_hash = q.getColumn(6).getString();
@@ -494,9 +494,16 @@ class SqliteStore final : public Store {
                         "trials t ON t.id = s.trial_id WHERE " +
                             where + " ORDER BY s.trial_id, s.seq");
     s.bind(1, arg);
-    while (s.executeStep())
-      out[index.at(s.getColumn(0).getInt64())].settings.push_back(
-          {s.getColumn(1).getString(), parse_json_column(s.getColumn(2))});
+    while (s.executeStep()) {
+      // A setting stored under an old family spelling and again under today's is one setting.
+      Setting setting{current_family_name(s.getColumn(1).getString()),
+                      parse_json_column(s.getColumn(2))};
+      auto& settings = out[index.at(s.getColumn(0).getInt64())].settings;
+      bool seen = false;
+      for (const auto& x : settings)
+        seen = seen || (x.family == setting.family && x.params == setting.params);
+      if (!seen) settings.push_back(std::move(setting));
+    }
     SQLite::Statement o(*db_,
                         "SELECT o.trial_id, o.name, o.value FROM objectives o JOIN trials t ON "
                         "t.id = o.trial_id WHERE " +

@@ -3,6 +3,7 @@
 #include "db/store.h"
 
 #include <cmath>
+#include <map>
 #include <regex>
 
 #include "models/error.h"
@@ -31,6 +32,12 @@ TrialState parse_state(const std::string& t) {
     if (t == to_string(s)) return s;
   throw StorageError("unknown trial state '" + t +
                      "' (pending, running, done, failed, interrupted)");
+}
+
+std::string current_family_name(const std::string& stored) {
+  static const std::map<std::string, std::string> renamed = {{"edge_cloud", "edge-cloud"}};
+  const auto it = renamed.find(stored);
+  return it == renamed.end() ? stored : it->second;
 }
 
 double TrialRecord::objective(const std::string& name) const {

@@ -206,4 +206,9 @@ std::unique_ptr<Store> open_sqlite_store(const std::string& path, OpenMode mode)
 /// Schema version this build writes.
 inline constexpr int kSchemaVersion = 2;
 
+/// A family name as the store returns it: today's spelling of a name that earlier versions wrote
+/// (edge_cloud is now edge-cloud; search/family_registry.h reads the same old spellings in space
+/// files). Every backend's reader applies it, so stores written before a rename still read.
+std::string current_family_name(const std::string& stored);
+
 }  // namespace hybridnet::db

@@ -38,9 +38,12 @@ std::string preset_help() {
   std::string out = "Presets (name or name:key=value,...):\n";
   for (const auto& p : models::presets()) {
     char line[256];
-    std::snprintf(line, sizeof line, "  %-19s %-18s %s\n", p.name.c_str(), p.params.c_str(),
+    std::snprintf(line, sizeof line, "  %-19s %-18s %s", p.name.c_str(), p.params.c_str(),
                   p.summary.c_str());
     out += line;
+    std::string old;
+    for (const auto& o : p.old_names) old += (old.empty() ? "" : ", ") + o;
+    out += (old.empty() ? "" : " (formerly " + old + ")") + std::string("\n");
   }
   return out;
 }

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "models/error.h"
+#include "models/json_enum.h"
 
 namespace hybridnet::dse {
 
@@ -23,6 +24,20 @@ inline CLI::Validator at_least(double min) {
         return {};
       },
       "NUMBER >= " + b);
+}
+
+/// An option naming a value of enum E by the names of its HYBRIDNET_JSON_ENUM table, e.g.
+/// "--optimizer TEXT:{sgd,adam}=sgd"; another name is CLI11's one-line error listing them.
+template <class E>
+CLI::Option* add_enum_option(CLI::App& sub, const std::string& name, E& value,
+                             const std::string& help) {
+  std::vector<std::string> names;
+  for (const auto& [v, n] : enum_names(E{})) names.push_back(n);
+  auto* o = sub.add_option_function<std::string>(
+      name, [&value, name](const std::string& s) { value = models::enum_from_string<E>(s, name); },
+      help);
+  o->check(CLI::IsMember(names))->default_str(to_string(value));
+  return o;
 }
 
 /// An option that was renamed (each name means one thing across commands): hidden from --help;

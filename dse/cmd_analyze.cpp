@@ -59,7 +59,7 @@ std::string baseline(const AnalyzeOptions& o) {
   const std::string dir = o.out.empty() ? "runs/analyze-" + model + "-xnor" : o.out;
   models::TrainConfig train;
   train.epochs = o.train_epochs;
-  train.optimizer = "adam";
+  train.optimizer = models::Optimizer::kAdam;
   train.lr = 1e-3;
   train.seed = o.seed;
   train.threads = o.threads;

@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "dse/run_data.h"
@@ -16,7 +17,7 @@ struct EvaluateOptions {
   std::string export_dir;
   std::string dataset;
   std::string data_dir;
-  std::string device;  // empty: the device the run was trained on
+  std::optional<models::Device> device;  // none: the device the run was trained on
   int threads = 0;
   bool json = false;
 };
@@ -29,7 +30,7 @@ void run_evaluate(EvaluateOptions o) {
   const auto splits = load_run_data(run, o.dataset, o.data_dir, o.checkpoint);
   models::TrainConfig t = run.spec.train;
   models::set_intra_op_threads(o.threads);
-  const auto device = models::resolve_device(o.device.empty() ? t.device : o.device);
+  const auto device = models::resolve_device(o.device.value_or(t.device));
   run.net->to(device);
   const auto ev = models::evaluate(run.net, splits.test, t.eval_batch_size, device);
   if (o.json) {
@@ -57,7 +58,11 @@ void setup_evaluate(CLI::App& app) {
   sub->add_option("--dataset", opt->dataset,
                   "Dataset (default: the run's own, with its test subset)");
   sub->add_option("--data", opt->data_dir, "Directory of the dataset files");
-  sub->add_option("--device", opt->device, "cpu or cuda (default: the run's own)");
+  sub->add_option_function<std::string>(
+         "--device",
+         [opt](const std::string& s) { opt->device = models::enum_from_string<models::Device>(s, "--device"); },
+         "cpu or cuda (default: the run's own)")
+      ->check(CLI::IsMember({"cpu", "cuda"}));
   sub->add_option("--threads", opt->threads, "Intra-op threads (0 = all cores)");
   sub->add_flag("--json", opt->json, "Print {\"test_accuracy\", \"test_top5\", ...}");
   sub->callback([opt] { run_evaluate(*opt); });

@@ -11,6 +11,7 @@
 #include "models/run_spec.h"
 #include "search/progress.h"
 #include "search/results.h"
+#include "search/trial_config.h"
 
 namespace hybridnet::dse {
 
@@ -25,7 +26,8 @@ void run_show(const ShowOptions& o) {
   const auto t = require_trial(*store, o.trial, o.db);
   const std::string where = o.db + ": trial " + std::to_string(t.id);
   const auto plan = models::HybridPlan::from_json(t.plan, where);
-  const auto data = t.config.at("data").get<models::DataOptions>();
+  const search::TrialConfig config = search::trial_config(t);
+  const auto& data = config.data;
   const auto shape = models::data_shape(data);
   const auto cost =
       models::plan_cost(plan, shape.channels, shape.height, shape.width, shape.num_classes,
@@ -60,12 +62,10 @@ void run_show(const ShowOptions& o) {
   for (size_t i = 1; i < t.settings.size(); ++i)
     std::printf("  also the network of %s\n",
                 search::setting_label(t.settings[i].family, t.settings[i].params).c_str());
-  const auto& tr = t.config.at("train");
+  const auto& train = config.train;
   std::printf("training: %d epochs, %s lr %g, batch %d, seed %llu; data %s (subset %lld)\n",
-              tr.value("epochs", 0), tr.value("optimizer", "?").c_str(), tr.value("lr", 0.0),
-              tr.value("batch_size", 0), (unsigned long long)tr.value("seed", uint64_t{0}),
-              data.name.c_str(), (long long)data.subset);
-  const auto train = models::train_config_from_record(tr);
+              train.epochs, to_string(train.optimizer).c_str(), train.lr, train.batch_size,
+              (unsigned long long)train.seed, data.name.c_str(), (long long)data.subset);
   std::printf(
       "quantizers: k-bit input gradient %s, k-bit weight grid %s, alpha %s; batch-norm "
       "statistics %s\n",
@@ -75,9 +75,9 @@ void run_show(const ShowOptions& o) {
       train.bn_recalibration > 0
           ? ("recalibrated on " + std::to_string(train.bn_recalibration) + " batches").c_str()
           : "running averages");
-  if (t.config.contains("init")) {
+  if (!config.init_key.empty()) {
     const auto trials = store->trials(t.study_id);
-    const auto* baseline = search::trial_with_key(trials, t.config["init"].value("key", ""));
+    const auto* baseline = search::trial_with_key(trials, config.init_key);
     const std::string from =
         baseline ? "#" + std::to_string(baseline->id) : "(a trial no longer in the study)";
     std::printf("starts from the trained weights of its XNOR baseline %s\n", from.c_str());

@@ -6,7 +6,7 @@
 
 #include "dse/subcommands.h"
 #include "search/candidates.h"
-#include "search/families.h"
+#include "search/family_registry.h"
 #include "search/progress.h"
 
 namespace hybridnet::dse {
@@ -31,7 +31,7 @@ void run_space(const SpaceOptions& o) {
                                  {"settings", settings},
                                  {"arch", distinct.candidates[i].plan.arch},
                                  {"width", distinct.candidates[i].plan.width},
-                                 {"seed", distinct.candidates[i].train.seed},
+                                 {"seed", distinct.candidates[i].config.train.seed},
                                  {"plan_hash", t.plan_hash},
                                  {"baseline", t.priority == search::kBaselinePriority},
                                  {"energy_pj", t.objectives.at("energy_pj")},
@@ -41,7 +41,7 @@ void run_space(const SpaceOptions& o) {
   }
   int analysis_settings = 0;
   for (const auto& g : space.families)
-    if (search::find_family(g.family)->needs_profile)
+    if (search::family_named(g.family).needs_profile())
       for (const auto& s : g.settings()) {
         out["analysis"].push_back({{"family", g.family}, {"params", s}});
         ++analysis_settings;
@@ -81,11 +81,12 @@ void setup_space(CLI::App& app) {
   // The families a space may use, with their parameters and defaults (from the one table the
   // parser validates against).
   std::string footer = "Families (parameter = default; a list of values is a grid to try, but thresholds is one list):\n";
-  for (const auto& f : search::families()) {
+  for (const search::Family* f : search::families()) {
     std::string params;
-    for (const auto& p : f.params)
+    for (const auto& p : f->params())
       params += (params.empty() ? "" : ", ") + p.name + " = " + p.default_value.dump();
-    footer += "  " + f.name + (params.empty() ? "" : " (" + params + ")") + ": " + f.summary + "\n";
+    footer += "  " + f->name() + (params.empty() ? "" : " (" + params + ")") + ": " +
+              f->summary() + "\n";
   }
   sub->footer(footer + "See the README's Sweeps section for each parameter.");
   sub->callback([opt] { run_space(*opt); });

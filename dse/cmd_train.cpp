@@ -25,19 +25,13 @@ struct TrainOptions {
   bool augment = false, no_augment = false;
   std::optional<double> lr;  // unset: the optimizer's default
   std::string init_from;
-  std::string kbit_input_grad = models::to_string(models::TrainConfig{}.kbit_input_grad);
-  std::string kbit_weight_scale = models::to_string(models::TrainConfig{}.kbit_weight_scale);
 };
 
 void run_train(TrainOptions o) {
   if (o.augment && o.no_augment)
     throw hybridnet::ConfigError("--augment and --no-augment exclude each other");
   o.data.augment = o.augment ? 1 : o.no_augment ? 0 : -1;
-  o.train.lr = o.lr ? *o.lr : (o.train.optimizer == "adam" ? 1e-3 : 0.1);
-  o.train.kbit_input_grad =
-      models::kbit_input_grad_from_string(o.kbit_input_grad, "--kbit-input-grad");
-  o.train.kbit_weight_scale =
-      models::kbit_weight_scale_from_string(o.kbit_weight_scale, "--kbit-weight-scale");
+  o.train.lr = o.lr ? *o.lr : o.train.default_lr();
   models::validate(o.train);
   const auto plan = models::resolve_plan_argument(o.plan, o.model);
   const int early_exits = static_cast<int>(plan.exits.size());
@@ -53,7 +47,7 @@ void run_train(TrainOptions o) {
                "batch %d, %s lr %g, out %s\n",
                plan.arch.c_str(), plan.hash().c_str(), data.name.c_str(),
                (long long)data.train.size(), (long long)data.val.size(),
-               (long long)data.test.size(), epochs, o.train.batch_size, o.train.optimizer.c_str(),
+               (long long)data.test.size(), epochs, o.train.batch_size, to_string(o.train.optimizer).c_str(),
                o.train.lr, o.out.c_str());
 
   // On a terminal a live line per step; in a log a plain line every quarter epoch.
@@ -123,16 +117,13 @@ void setup_train(CLI::App& app) {
   sub->add_option("--batch-size", t.batch_size, "Batch size")
       ->check(at_least(1))
       ->capture_default_str();
-  sub->add_option("--optimizer", t.optimizer, "sgd or adam")
-      ->check(CLI::IsMember({"sgd", "adam"}))
-      ->capture_default_str();
+  add_enum_option(*sub, "--optimizer", t.optimizer, "sgd or adam");
   sub->add_option("--lr", opt->lr, "Initial learning rate (default 0.1 for sgd, 0.001 for adam)");
   sub->add_option("--momentum", t.momentum, "SGD momentum")->capture_default_str();
   sub->add_flag("--nesterov", t.nesterov, "Nesterov momentum (SGD)");
   sub->add_option("--weight-decay", t.weight_decay, "Weight decay")->capture_default_str();
-  sub->add_option("--schedule", t.schedule, "Learning-rate schedule: cosine, step or constant")
-      ->check(CLI::IsMember({"cosine", "step", "constant"}))
-      ->capture_default_str();
+  add_enum_option(*sub, "--schedule", t.schedule,
+                  "Learning-rate schedule: cosine, step or constant");
   sub->add_option("--step-size", t.step_size, "Step schedule: epochs per decay (0 = epochs/3)")
       ->capture_default_str();
   sub->add_option("--lr-decay", t.gamma, "Step schedule: factor of each learning-rate decay")
@@ -142,23 +133,17 @@ void setup_train(CLI::App& app) {
   add_renamed_option(*sub, "--gamma",
                      "train: --gamma is now --lr-decay (the step schedule's factor)");
   sub->add_option("--seed", t.seed, "Seed (same seed, same result on CPU)")->capture_default_str();
-  sub->add_option("--device", t.device, "cpu or cuda (cuda needs a LibTorch with CUDA)")
-      ->check(CLI::IsMember({"cpu", "cuda"}))
-      ->capture_default_str();
+  add_enum_option(*sub, "--device", t.device, "cpu or cuda (cuda needs a LibTorch with CUDA)");
   sub->add_option("--threads", t.threads, "Intra-op threads (0 = all cores)")
       ->capture_default_str();
   sub->add_option("--max-steps", t.max_steps, "Cap on steps per epoch (0 = whole epoch)")
       ->capture_default_str();
-  sub->add_option("--kbit-input-grad", opt->kbit_input_grad,
+  add_enum_option(*sub, "--kbit-input-grad", t.kbit_input_grad,
                   "Gradient of k-bit input quantizers outside [-1, 1]: clipped (zero, as for "
-                  "sign) or identity (the PCA paper's text)")
-      ->check(CLI::IsMember({"clipped", "identity"}))
-      ->capture_default_str();
-  sub->add_option("--kbit-weight-scale", opt->kbit_weight_scale,
+                  "sign) or identity (the PCA paper's text)");
+  add_enum_option(*sub, "--kbit-weight-scale", t.kbit_weight_scale,
                   "Grid of k-bit weights: mse (least-squares scale per filter) or max "
-                  "(W / max|W|, DoReFa)")
-      ->check(CLI::IsMember({"mse", "max"}))
-      ->capture_default_str();
+                  "(W / max|W|, DoReFa)");
   sub->add_flag("--alpha-grad", t.alpha_grad,
                 "Differentiate the weights' scale alpha (XNOR-Net); default: alpha is a constant");
   sub->add_option("--bn-recalibration", t.bn_recalibration,
@@ -170,11 +155,9 @@ void setup_train(CLI::App& app) {
                   "Final epochs trained on frozen batch-norm statistics, as evaluation uses them "
                   "(when the run has more epochs)")
       ->capture_default_str();
-  sub->add_option("--exit-training", opt->exits.mode,
+  add_enum_option(*sub, "--exit-training", opt->exits.mode,
                   "Plans with early exits: joint (loss sum_k lambda_k CE_k) or separate (train "
-                  "the backbone, freeze it, train the exits)")
-      ->check(CLI::IsMember({"joint", "separate"}))
-      ->capture_default_str();
+                  "the backbone, freeze it, train the exits)");
   sub->add_option("--exit-lambdas", opt->exits.lambdas,
                   "Joint training: loss weight of each early exit, comma separated (default 0.6 "
                   "shared by the early exits; the final classifier gets 1 - their sum)")

@@ -16,12 +16,14 @@ const std::vector<PresetInfo>& presets() {
       {"fp", "width=1", "every layer full precision"},
       {"xnor", "width=1", "XNOR-Net: stem and classifier FP, every other layer 1/1"},
       {"hybrid-res-a", "width=1", "ResNet: XNOR with FP 1x1 shortcut (downsampling) convs"},
-      {"hybrid-res-b", "k=6, width=1", "inter-layer sectioning: last k body layers FP"},
-      {"hybrid-res-c", "p=0.1, width=1",
-       "intra-layer sectioning: fraction p FP in every body conv"},
+      {"inter-layer", "k=6, width=1",
+       "ResNet inter-layer sectioning (Hybrid-Res B): last k body layers FP",
+       {"hybrid-res-b"}},
+      {"intra-layer", "p=0.1, width=1",
+       "intra-layer sectioning (Hybrid-Res C, Hybrid-VGG B): fraction p FP in every body conv",
+       {"hybrid-res-c", "hybrid-vgg-b"}},
       {"hybrid-vgg-a", "width=1", "VGG: XNOR + FP 1x1 residual convs every two convs"},
       {"hybrid-vgg-a-prime", "width=1", "hybrid-vgg-a with the second FC layer FP"},
-      {"hybrid-vgg-b", "p=0.1, width=1", "VGG intra-layer sectioning: fraction p FP per conv"},
       {"hybrid-vgg-c", "width=1", "VGG inter-layer sectioning: FC layers FP, convs binary"},
       {"quantized-k", "k=2, width=1",
        "every XNOR-binary layer k-bit weights and inputs (vgg-2bit)"},
@@ -39,7 +41,7 @@ namespace {
 
 struct Spec {
   std::string name;
-  std::map<std::string, double> params;
+  PresetParams params;
 };
 
 Spec parse_spec(const std::string& spec) {
@@ -151,11 +153,41 @@ HybridPlan edge_cloud_preset(const std::string& spec_text, Params& params,
 
 }  // namespace
 
-HybridPlan make_preset(const std::string& spec_text, const std::string& arch) {
-  const Spec spec = parse_spec(spec_text);
-  Params params(spec);
+namespace {
+
+// The current spelling of a preset name, or empty when it names no preset.
+std::string canonical_name(const std::string& name) {
+  for (const auto& p : presets()) {
+    if (p.name == name) return p.name;
+    for (const auto& old : p.old_names)
+      if (old == name) return p.name;
+  }
+  return "";
+}
+
+// "name:key=value,..." as a user would write it, for errors.
+std::string spec_text(const std::string& name, const PresetParams& params) {
+  std::string s = name;
+  for (const auto& [k, v] : params)
+    s += (s == name ? ":" : ",") + k + "=" + Params::fmt(v);
+  return s;
+}
+
+}  // namespace
+
+HybridPlan make_preset(const std::string& given_name, const PresetParams& given_params,
+                       const std::string& arch) {
+  const Spec spec{canonical_name(given_name), given_params};
+  const std::string text = spec_text(given_name, given_params);
   const std::string& name = spec.name;
-  if (name == "edge-cloud") return edge_cloud_preset(spec_text, params, arch);
+  if (name.empty()) {
+    std::string names;
+    for (const auto& p : presets()) names += (names.empty() ? "" : ", ") + p.name;
+    throw ConfigError("unknown preset '" + given_name + "' (known: " + names +
+                      "; or give a plan JSON file)");
+  }
+  Params params(spec);
+  if (name == "edge-cloud") return edge_cloud_preset(text, params, arch);
   const bool vgg = is_vgg(arch);
   const double width = params.get("width", name == "inflate" ? 2.0 : 1.0);
   ShortcutPolicy sc = default_shortcut(arch);
@@ -180,15 +212,15 @@ HybridPlan make_preset(const std::string& spec_text, const std::string& arch) {
     for (const auto& l : a.layers)
       if (l.role == LayerRole::kShortcut) set(l.index, Precision::fp());
     if (name == "hybrid-vgg-a-prime") set(a.find("fc2"), Precision::fp());
-  } else if (name == "hybrid-res-b") {
+  } else if (name == "inter-layer") {
+    require(!vgg, name, arch, "ResNets only (a VGG's inter-layer sectioning is hybrid-vgg-c)");
     for (int i : last_k(a.body_layers(), params.get_int("k", 6, 0, 1000), name))
       set(i, Precision::fp());
   } else if (name == "hybrid-comp-a") {
     const int k = params.get_int("k", 6, 0, 1000);
     const int kb = params.get_int("kb", 2, 1, 8);
     for (int i : last_k(a.body_layers(), k, name)) set(i, Precision::kbit(kb));
-  } else if (name == "hybrid-res-c" || name == "hybrid-vgg-b") {
-    if (name == "hybrid-vgg-b") require(vgg, name, arch, "use hybrid-res-c for ResNets");
+  } else if (name == "intra-layer") {
     const double p = params.get("p", 0.1);
     if (!(p >= 0.0 && p <= 1.0)) throw ConfigError("preset " + name + ": p must be in [0, 1]");
     for (int i : a.body_layers())
@@ -201,14 +233,16 @@ HybridPlan make_preset(const std::string& spec_text, const std::string& arch) {
     for (auto& l : plan.layers)
       if (!l.precision.is_fp()) l.precision = Precision::kbit(k);
   } else {
-    std::string names;
-    for (const auto& p : presets()) names += (names.empty() ? "" : ", ") + p.name;
-    throw ConfigError("unknown preset '" + name + "' (known: " + names +
-                      "; or give a plan JSON file)");
+    throw std::logic_error("make_preset(): no recipe for preset " + name);
   }
   params.check_all_used();
   // Round-trip through the parser so presets obey exactly the rules of user plans.
-  return HybridPlan::from_json(plan.to_json(), "preset " + spec_text);
+  return HybridPlan::from_json(plan.to_json(), "preset " + text);
+}
+
+HybridPlan make_preset(const std::string& spec, const std::string& arch) {
+  const Spec s = parse_spec(spec);
+  return make_preset(s.name, s.params, arch);
 }
 
 HybridPlan resolve_plan_argument(const std::string& plan_arg, const std::string& arch) {

@@ -14,13 +14,23 @@ struct PresetInfo {
   std::string name;
   std::string params;  ///< accepted parameters with defaults, e.g. "k=6, kb=2"
   std::string summary;
+  /// Earlier spellings, still accepted (hybrid-res-b for inter-layer, say).
+  std::vector<std::string> old_names = {};
 };
 
 /// Every preset, for --help and docs.
 const std::vector<PresetInfo>& presets();
 
-/// Resolves a preset spec for `arch`; throws ConfigError for an unknown preset or parameter, or
-/// a preset that does not apply to the architecture (hybrid-res-a on a VGG, say).
+/// A preset's parameters by name (k, kb, p, width, M, bits, exits); missing ones take their
+/// defaults.
+using PresetParams = std::map<std::string, double>;
+
+/// Resolves preset `name` (or an earlier spelling of it) with `params` for `arch`; throws
+/// ConfigError for an unknown preset or parameter, or a preset that does not apply to the
+/// architecture (hybrid-res-a on a VGG, say).
+HybridPlan make_preset(const std::string& name, const PresetParams& params,
+                       const std::string& arch);
+/// The same from a spec string "name" or "name:key=value,...".
 HybridPlan make_preset(const std::string& spec, const std::string& arch);
 
 /// Architecture of presets when none is named.

@@ -6,29 +6,19 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "models/json_enum.h"
+
 namespace hybridnet::models {
 
 /// Gradient of the k-bit input quantizer outside its domain [-1, 1]: zero (clipped, as sign's)
 /// or passed unchanged (identity, the PCA paper's text).
 enum class KbitInputGrad { kClipped, kIdentity };
+HYBRIDNET_JSON_ENUM(KbitInputGrad, "kbit_input_grad",
+                    {{KbitInputGrad::kClipped, "clipped"}, {KbitInputGrad::kIdentity, "identity"}})
 /// Scale of the k-bit weight grid: the least-squares fit per filter (mse), or max |W| (max).
 enum class KbitWeightScale { kMse, kMax };
-
-/// "clipped" | "identity"
-std::string to_string(KbitInputGrad g);
-/// "mse" | "max"
-std::string to_string(KbitWeightScale s);
-/// The enum named `name`; ConfigError naming `what` and the allowed names otherwise.
-KbitInputGrad kbit_input_grad_from_string(const std::string& name,
-                                          const std::string& what = "kbit_input_grad");
-KbitWeightScale kbit_weight_scale_from_string(const std::string& name,
-                                              const std::string& what = "kbit_weight_scale");
-
-// JSON as the names above; an unknown name is a ConfigError (not silently the first value).
-void to_json(nlohmann::json& j, KbitInputGrad g);
-void from_json(const nlohmann::json& j, KbitInputGrad& g);
-void to_json(nlohmann::json& j, KbitWeightScale s);
-void from_json(const nlohmann::json& j, KbitWeightScale& s);
+HYBRIDNET_JSON_ENUM(KbitWeightScale, "kbit_weight_scale",
+                    {{KbitWeightScale::kMse, "mse"}, {KbitWeightScale::kMax, "max"}})
 
 /// The quantizers' settings of one network.
 struct QuantizerOptions {

@@ -18,14 +18,10 @@ void validate(const TrainConfig& c) {
   if (c.epochs < 1) fail("--epochs must be >= 1");
   if (c.batch_size < 1) fail("--batch-size must be >= 1");
   if (c.eval_batch_size < 1) fail("eval batch size must be >= 1");
-  if (c.optimizer != "sgd" && c.optimizer != "adam")
-    fail("--optimizer must be sgd or adam, not " + c.optimizer);
   if (!(c.lr > 0) || !std::isfinite(c.lr)) fail("--lr must be a finite number > 0");
   if (c.momentum < 0 || c.momentum >= 1) fail("--momentum must be in [0, 1)");
   if (c.nesterov && c.momentum == 0) fail("--nesterov needs --momentum > 0");
   if (c.weight_decay < 0) fail("--weight-decay must be >= 0");
-  if (c.schedule != "cosine" && c.schedule != "step" && c.schedule != "constant")
-    fail("--schedule must be cosine, step or constant, not " + c.schedule);
   if (c.step_size < 0) fail("--step-size must be >= 0");
   if (c.threads < 0) fail("--threads must be >= 0");
   if (c.max_steps < 0) fail("--max-steps must be >= 0");
@@ -55,8 +51,6 @@ void from_json(const json& j, ExitTraining& t) {
 }
 
 std::vector<double> exit_loss_weights(const ExitTraining& t, int early_exits) {
-  if (t.mode != "joint" && t.mode != "separate")
-    throw ConfigError("exit training must be joint or separate, not " + t.mode);
   if (t.exit_epochs < 0) throw ConfigError("exit epochs must be >= 0");
   std::vector<double> w = t.lambdas;
   if (w.empty() && early_exits > 0) w.assign(early_exits, 0.6 / early_exits);
@@ -76,8 +70,25 @@ std::vector<double> exit_loss_weights(const ExitTraining& t, int early_exits) {
 }
 
 int total_epochs(const TrainConfig& train, const ExitTraining& t, int early_exits) {
-  if (early_exits == 0 || t.mode != "separate") return train.epochs;
+  if (early_exits == 0 || t.mode != ExitMode::kSeparate) return train.epochs;
   return train.epochs + (t.exit_epochs > 0 ? t.exit_epochs : train.epochs);
+}
+
+json run_identity(const HybridPlan& plan, const DataOptions& data, const TrainConfig& train,
+                  const ExitTraining& exit_training, const std::string& init_from,
+                  RunIdentityOptions options) {
+  json t = train;
+  for (const char* k : {"threads", "device", "eval_batch_size"}) t.erase(k);
+  if (!options.epochs) t.erase("epochs");
+  // Keys and order as sweeps have always hashed them: stored studies keep their trial keys.
+  json identity = {{"plan", plan.to_json()}, {"train", t}, {"data", data}};
+  if (!plan.exits.empty()) identity["exit_training"] = exit_training;
+  if (options.init_from && !init_from.empty()) identity["init_from"] = init_from;
+  return identity;
+}
+
+json run_identity(const RunSpec& s, RunIdentityOptions options) {
+  return run_identity(s.plan, s.data, s.train, s.exit_training, s.init_from, options);
 }
 
 json run_spec_to_json(const RunSpec& s) {
@@ -108,6 +119,8 @@ RunSpec run_spec_from_json(const json& j, const std::string& where) {
     s.in_w = shape.at("width");
     s.num_classes = shape.at("classes");
   } catch (const json::exception& e) {
+    throw DataError(where + ": malformed run description: " + e.what());
+  } catch (const ConfigError& e) {  // a setting's value not allowed (an enum's name)
     throw DataError(where + ": malformed run description: " + e.what());
   }
   return s;

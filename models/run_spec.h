@@ -9,23 +9,36 @@
 
 #include "models/data_options.h"
 #include "models/hybrid_plan.h"
+#include "models/json_enum.h"
 #include "models/quantizer_options.h"
 
 namespace hybridnet::models {
 
+enum class Optimizer { kSgd, kAdam };
+HYBRIDNET_JSON_ENUM(Optimizer, "optimizer", {{Optimizer::kSgd, "sgd"}, {Optimizer::kAdam, "adam"}})
+/// Learning rate per epoch: cosine annealing to 0, step decay, or constant.
+enum class LrSchedule { kCosine, kStep, kConstant };
+HYBRIDNET_JSON_ENUM(LrSchedule, "schedule",
+                    {{LrSchedule::kCosine, "cosine"},
+                     {LrSchedule::kStep, "step"},
+                     {LrSchedule::kConstant, "constant"}})
+/// Where a network trains: cuda needs a LibTorch built with CUDA.
+enum class Device { kCpu, kCuda };
+HYBRIDNET_JSON_ENUM(Device, "device", {{Device::kCpu, "cpu"}, {Device::kCuda, "cuda"}})
+
 struct TrainConfig {
   int epochs = 1;
   int batch_size = 128;
-  std::string optimizer = "sgd";  ///< sgd | adam
+  Optimizer optimizer = Optimizer::kSgd;
   double lr = 0.1;
   double momentum = 0.9;  ///< SGD only
   bool nesterov = false;  ///< SGD only
   double weight_decay = 1e-4;
-  std::string schedule = "cosine";  ///< cosine | step | constant (per epoch)
+  LrSchedule schedule = LrSchedule::kCosine;
   int step_size = 0;                ///< step schedule: epochs per decay (0 = epochs / 3)
   double gamma = 0.1;               ///< step schedule: decay factor
   uint64_t seed = 0;
-  std::string device = "cpu";  ///< cpu | cuda
+  Device device = Device::kCpu;
   int threads = 0;             ///< intra-op threads (0 = all cores)
   int64_t max_steps = 0;       ///< cap on steps per epoch (0 = whole epoch); for smoke runs
   int eval_batch_size = 256;
@@ -44,6 +57,8 @@ struct TrainConfig {
   int bn_freeze_epochs = 0;
   /// The quantizer options these settings name.
   QuantizerOptions quantizer() const { return {kbit_input_grad, kbit_weight_scale, alpha_grad}; }
+  /// The optimizer's usual learning rate (adam 1e-3, sgd 0.1): the default when none is given.
+  double default_lr() const { return optimizer == Optimizer::kAdam ? 1e-3 : 0.1; }
 };
 // JSON round trip (run.json): keys are the field names; missing keys keep the defaults.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, epochs, batch_size, optimizer, lr,
@@ -59,12 +74,17 @@ TrainConfig train_config_from_record(const nlohmann::json& j);
 /// Throws ConfigError naming the option when a value is out of range.
 void validate(const TrainConfig& c);
 
+/// How the exits of a network train (ExitTraining below).
+enum class ExitMode { kJoint, kSeparate };
+HYBRIDNET_JSON_ENUM(ExitMode, "exit training",
+                    {{ExitMode::kJoint, "joint"}, {ExitMode::kSeparate, "separate"}})
+
 /// How a network with early exits trains (edge-cloud paper II.B). "joint": the loss is
 /// sum_k lambda_k CE_k over every exit and the final classifier (eq. 5); "separate": the
 /// backbone trains on the final classifier alone for `epochs`, then is frozen (weights and
 /// batch-norm statistics) while the exits train for `exit_epochs` more.
 struct ExitTraining {
-  std::string mode = "joint";
+  ExitMode mode = ExitMode::kJoint;
   /// lambda per early exit; empty: 0.6 shared equally by the early exits (the paper's value
   /// for one exit). The final classifier gets 1 - their sum.
   std::vector<double> lambdas;
@@ -95,6 +115,20 @@ struct RunSpec {
 };
 nlohmann::json run_spec_to_json(const RunSpec& spec);
 RunSpec run_spec_from_json(const nlohmann::json& j, const std::string& where);
+
+/// What makes two runs the same run, as JSON to compare or hash: the plan, the data options, the
+/// training settings that change what is computed (not threads, device or the evaluation batch
+/// size), how the exits train (when the plan has exits) and the run whose weights it starts
+/// from. The one definition behind a sweep's candidate key and the trainer's check that a run
+/// directory it resumes holds this run.
+struct RunIdentityOptions {
+  bool epochs = true;     ///< false: training longer continues the same run
+  bool init_from = true;  ///< false: where the start weights came from matters once, not after
+};
+nlohmann::json run_identity(const HybridPlan& plan, const DataOptions& data,
+                            const TrainConfig& train, const ExitTraining& exit_training,
+                            const std::string& init_from, RunIdentityOptions options = {});
+nlohmann::json run_identity(const RunSpec& spec, RunIdentityOptions options = {});
 
 /// Reads DIR/run.json; errors name the directory or the file.
 RunSpec load_run_spec(const std::string& dir);

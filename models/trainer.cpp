@@ -32,14 +32,11 @@ RunSpec make_run_spec(const HybridPlan& plan, const DataOptions& data, const Dat
   return s;
 }
 
-torch::Device resolve_device(const std::string& device) {
-  if (device == "cpu") return torch::kCPU;
-  if (device == "cuda") {
-    if (!torch::cuda::is_available())
-      throw ConfigError("--device cuda: this LibTorch has no CUDA support or no GPU is visible");
-    return torch::kCUDA;
-  }
-  throw ConfigError("--device must be cpu or cuda, not " + device);
+torch::Device resolve_device(Device device) {
+  if (device == Device::kCpu) return torch::kCPU;
+  if (!torch::cuda::is_available())
+    throw ConfigError("--device cuda: this LibTorch has no CUDA support or no GPU is visible");
+  return torch::kCUDA;
 }
 
 namespace {
@@ -56,16 +53,21 @@ void save_atomic(const T& object, const fs::path& p) {
 }
 
 double schedule_lr(const TrainConfig& c, int epoch0) {
-  if (c.schedule == "cosine") return 0.5 * c.lr * (1.0 + std::cos(M_PI * epoch0 / c.epochs));
-  if (c.schedule == "step") {
-    const int step = c.step_size > 0 ? c.step_size : std::max(1, c.epochs / 3);
-    return c.lr * std::pow(c.gamma, epoch0 / step);
+  switch (c.schedule) {
+    case LrSchedule::kCosine:
+      return 0.5 * c.lr * (1.0 + std::cos(M_PI * epoch0 / c.epochs));
+    case LrSchedule::kStep: {
+      const int step = c.step_size > 0 ? c.step_size : std::max(1, c.epochs / 3);
+      return c.lr * std::pow(c.gamma, epoch0 / step);
+    }
+    case LrSchedule::kConstant:
+      break;
   }
   return c.lr;
 }
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(HybridNet& net, const TrainConfig& c) {
-  if (c.optimizer == "adam")
+  if (c.optimizer == Optimizer::kAdam)
     return std::make_unique<torch::optim::Adam>(
         net->parameters(), torch::optim::AdamOptions(c.lr).weight_decay(c.weight_decay));
   return std::make_unique<torch::optim::SGD>(net->parameters(), torch::optim::SGDOptions(c.lr)
@@ -180,7 +182,7 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
   const json spec_json = run_spec_to_json(spec);
   const int early_exits = static_cast<int>(spec.plan.exits.size());
   const std::vector<double> loss_weights = exit_loss_weights(spec.exit_training, early_exits);
-  const bool separate = early_exits > 0 && spec.exit_training.mode == "separate";
+  const bool separate = early_exits > 0 && spec.exit_training.mode == ExitMode::kSeparate;
   const int epochs = total_epochs(cfg, spec.exit_training, early_exits);
   // The exits' phase of separate training: its own schedule over its own epochs.
   TrainConfig exit_cfg = cfg;
@@ -189,22 +191,14 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
   TrainResult result;
   const bool resuming = fs::exists(dir / "run.json");
   if (resuming) {
-    // Read as a spec and written back, so that a run.json from before a setting existed compares
-    // with the value it was trained with. Only the epoch count may change: training longer
-    // continues the same run.
+    // Read as a spec, so that a run.json from before a setting existed compares with the value
+    // it was trained with. Training longer continues the same run (not with separate exit
+    // training, whose phases hang on the epoch count); where the start weights came from
+    // matters once, not after (a moved study still resumes).
     const std::string old_path = (dir / "run.json").string();
-    json a = run_spec_to_json(run_spec_from_json(read_json_file(old_path), old_path)),
-         b = spec_json;
-    if (!separate) {  // separate training's phases hang on the epoch count
-      a["train"].erase("epochs");
-      b["train"].erase("epochs");
-    }
-    a["train"].erase("threads");
-    b["train"].erase("threads");
-    // Where the start weights came from matters once, not after: a moved study still resumes.
-    a.erase("init_from");
-    b.erase("init_from");
-    if (a != b)
+    const RunIdentityOptions same{/*epochs=*/separate, /*init_from=*/false};
+    if (run_identity(run_spec_from_json(read_json_file(old_path), old_path), same) !=
+        run_identity(spec, same))
       throw ConfigError(dir.string() +
                         " holds a different run (run.json differs); use another --out");
   }

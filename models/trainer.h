@@ -65,8 +65,8 @@ HybridNet build_run_network(const RunSpec& spec);
 /// LibTorch's intra-op (OpenMP) threads: `threads` if > 0, else every core.
 void set_intra_op_threads(int threads);
 
-/// Resolves --device: "cpu", or "cuda" when LibTorch was built with CUDA (ConfigError if not).
-torch::Device resolve_device(const std::string& device);
+/// The torch device: CPU, or CUDA when LibTorch was built with CUDA (ConfigError if not).
+torch::Device resolve_device(Device device);
 
 /// Top-1/top-5 accuracy and mean loss of `net` on `data` (eval mode, no gradients).
 Evaluation evaluate(HybridNet& net, const Dataset& data, int batch_size, torch::Device device);

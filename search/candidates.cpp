@@ -4,26 +4,18 @@
 
 #include "models/cost_model.h"
 #include "models/energy_table.h"
-#include "search/families.h"
+#include "search/family_registry.h"
 
 namespace hybridnet::search {
 
 using nlohmann::json;
 
 std::string Candidate::key() const {
-  json t = train;
-  for (const char* k : {"threads", "device", "eval_batch_size"}) t.erase(k);
-  json identity = {{"plan", plan.to_json()}, {"train", t}, {"data", data}};
-  if (!exit_training.is_null()) identity["exit_training"] = exit_training;
-  if (!init_from.empty()) identity["init_from"] = init_from;
-  return models::text_hash(identity.dump());
-}
-
-json Candidate::config() const {
-  json c = {{"train", train}, {"data", data}, {"energy_table", energy_table}};
-  if (!exit_training.is_null()) c["exit_training"] = exit_training;
-  if (!init_from.empty()) c["init"] = {{"from", "baseline"}, {"key", init_from}};
-  return c;
+  return models::text_hash(models::run_identity(plan, config.data, config.train,
+                                                config.exit_training.value_or(
+                                                    models::ExitTraining{}),
+                                                config.init_key)
+                               .dump());
 }
 
 namespace {
@@ -36,11 +28,11 @@ Candidate make(const SearchSpace& s, const std::string& family, const json& para
   c.plan = std::move(plan);
   json t = s.train;
   t.update(train_override);
-  c.train = t.get<models::TrainConfig>();
-  c.train.seed = seed;
-  c.data = s.data;
-  c.exit_training = family_exit_training(family, params);
-  c.energy_table = s.energy_table;
+  c.config.train = t.get<models::TrainConfig>();
+  c.config.train.seed = seed;
+  c.config.data = s.data;
+  c.config.exit_training = family_named(family).exit_training(params);
+  c.config.energy_table = s.energy_table;
   return c;
 }
 
@@ -49,7 +41,7 @@ Candidate make(const SearchSpace& s, const std::string& family, const json& para
 Candidate baseline_candidate(const SearchSpace& s, const std::string& arch, double width,
                              uint64_t seed) {
   Candidate c = make(s, "xnor", json::object(), json::object(),
-                     family_plan("xnor", json::object(), arch, width), seed);
+                     family_named("xnor").plan(json::object(), arch, width), seed);
   c.priority = kBaselinePriority;
   return c;
 }
@@ -61,10 +53,11 @@ std::vector<Candidate> plain_candidates(const SearchSpace& s) {
       for (double width : s.widths) {
         if (s.needs_profile()) out.push_back(baseline_candidate(s, arch, width, seed));
         for (const auto& g : s.families) {
-          if (find_family(g.family)->needs_profile) continue;
+          const Family& family = family_named(g.family);
+          if (family.needs_profile()) continue;
           for (const auto& setting : g.settings())
             out.push_back(make(s, g.family, setting, g.train_override,
-                               family_plan(g.family, setting, arch, width), seed));
+                               family.plan(setting, arch, width), seed));
         }
       }
   return out;
@@ -75,16 +68,18 @@ std::vector<Candidate> analysis_candidates(const SearchSpace& s, const Candidate
                                            std::vector<std::string>* skipped) {
   std::vector<Candidate> out;
   for (const auto& g : s.families) {
-    if (!find_family(g.family)->needs_profile) continue;
+    const Family& family = family_named(g.family);
+    if (!family.needs_profile()) continue;
     for (const auto& setting : g.settings()) {
-      auto sel = family_selection(g.family, setting, profile, baseline.train.seed);
+      auto sel = family.select(setting, profile, baseline.config.train.seed);
       if (!sel.found) {
         if (skipped) skipped->push_back(g.family + " " + setting.dump() + ": " + sel.message);
         continue;
       }
       out.push_back(
-          make(s, g.family, setting, g.train_override, std::move(sel.plan), baseline.train.seed));
-      if (s.init == "baseline") out.back().init_from = baseline.key();
+          make(s, g.family, setting, g.train_override, std::move(sel.plan),
+               baseline.config.train.seed));
+      if (s.init == "baseline") out.back().config.init_key = baseline.key();
     }
   }
   return out;
@@ -97,11 +92,12 @@ db::NewTrial to_new_trial(const Candidate& c) {
   t.params = c.params;
   t.plan = c.plan.to_json();
   t.plan_hash = c.plan.hash();
-  t.config = c.config();
+  t.config = c.config;
   t.priority = c.priority;
-  const auto shape = models::data_shape(c.data);
-  const auto cost = models::plan_cost(c.plan, shape.channels, shape.height, shape.width,
-                                      shape.num_classes, models::load_energy_table(c.energy_table));
+  const auto shape = models::data_shape(c.config.data);
+  const auto cost =
+      models::plan_cost(c.plan, shape.channels, shape.height, shape.width, shape.num_classes,
+                        models::load_energy_table(c.config.energy_table));
   t.objectives = {{"energy_pj", cost.total.energy_pj}, {"memory_bits", cost.total.memory_bits},
                   {"flops", cost.total.flops},         {"ee_fp", cost.ee_fp},
                   {"mc_fp", cost.mc_fp},               {"ee_xnor", cost.ee_xnor},

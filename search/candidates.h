@@ -12,6 +12,7 @@
 #include "db/store.h"
 #include "models/hybrid_plan.h"
 #include "search/space.h"
+#include "search/trial_config.h"
 
 namespace hybridnet::search {
 
@@ -22,24 +23,14 @@ struct Candidate {
   std::string family;
   nlohmann::json params;  ///< the family's parameter setting
   models::HybridPlan plan;
-  models::TrainConfig train;  ///< seed included
-  models::DataOptions data;
-  /// How the exits train (models::ExitTraining JSON); null when the plan has no exits.
-  nlohmann::json exit_training;
-  std::string energy_table;
-  /// Key of the trained candidate whose weights this one starts from (the XNOR baseline, for
-  /// analysis families in a space with "init": "baseline"); empty: fresh weights at the seed.
-  std::string init_from;
+  TrialConfig config;  ///< what a runner needs besides the plan
   int priority = 0;
 
-  /// Identity in a study: hash of the canonical plan, the training settings that change the
-  /// result (not threads or device), the exits' training, the data options and the network it
-  /// starts from (init_from). Not the exit
-  /// thresholds: they score a trained network, so settings differing only there share it.
+  /// Identity in a study: hash of models::run_identity (the canonical plan, the training
+  /// settings that change the result, the exits' training, the data options) and the network it
+  /// starts from (config.init_key). Not the exit thresholds: they score a trained network, so
+  /// settings differing only there share it.
   std::string key() const;
-  /// What a runner needs besides the plan: {"train", "data", "energy_table"}, with exits
-  /// "exit_training", and when warm-started "init": {"from": "baseline", "key": init_from}.
-  nlohmann::json config() const;
 };
 
 /// Every plain family's candidates, plus the XNOR baseline of every (arch, width, seed) when the

@@ -9,6 +9,7 @@
 #include "models/error.h"
 #include "models/text_file.h"
 #include "search/results.h"
+#include "search/trial_config.h"
 
 namespace hybridnet::search {
 
@@ -52,7 +53,7 @@ void export_trial(const db::TrialRecord& t, const std::string& study, const RunF
     fs::copy_file(run / f, out / f, fs::copy_options::overwrite_existing);
 
   const auto plan = models::HybridPlan::from_json(t.plan, "trial #" + std::to_string(t.id));
-  const auto shape = models::data_shape(t.config.at("data").get<models::DataOptions>());
+  const auto shape = models::data_shape(trial_config(t).data);
   const auto cost =
       models::plan_cost(plan, shape.channels, shape.height, shape.width, shape.num_classes,
                         models::load_energy_table(trial_energy_table(t)));

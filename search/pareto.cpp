@@ -1,43 +1,56 @@
 #include "search/pareto.h"
 
 #include <cmath>
+#include <stdexcept>
 
 #include "models/error.h"
 
 namespace hybridnet::search {
 
+const std::vector<ObjectiveKind>& objective_kinds() {
+  static const std::vector<ObjectiveKind> kinds = {
+      {"accuracy", "accuracy", "fraction", true}, {"top5", "top5", "fraction", true},
+      {"energy", "energy_pj", "pJ", false},       {"memory", "memory_bits", "bit", false},
+      {"flops", "flops", "FLOP", false},          {"ee_fp", "ee_fp", "x", true},
+      {"mc_fp", "mc_fp", "x", true},              {"ee_xnor", "ee_xnor", "x", true},
+      {"mc_xnor", "mc_xnor", "x", true},
+  };
+  return kinds;
+}
+
+const ObjectiveKind* find_objective_kind(const std::string& name) {
+  for (const auto& k : objective_kinds())
+    if (k.name == name || k.column == name) return &k;
+  return nullptr;
+}
+
+const ObjectiveKind& Objective::kind() const {
+  const ObjectiveKind* k = find_objective_kind(name);
+  if (!k) throw std::logic_error("Objective::kind(): no objective " + name);
+  return *k;
+}
+
 const std::vector<std::string>& objective_names() {
-  static const std::vector<std::string> names = {"accuracy", "top5",  "energy",  "memory", "flops",
-                                                 "ee_fp",    "mc_fp", "ee_xnor", "mc_xnor"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (const auto& k : objective_kinds()) v.push_back(k.name);
+    return v;
+  }();
   return names;
 }
 
-std::string objective_column(const std::string& name) {
-  if (name == "energy") return "energy_pj";
-  if (name == "memory") return "memory_bits";
-  return name;
-}
-
-namespace {
-// Accuracy and the papers' ratios (reference / this network) grow with quality; costs shrink.
-bool natural_max(const std::string& name) {
-  return name == "accuracy" || name == "top5" || name.rfind("ee_", 0) == 0 ||
-         name.rfind("mc_", 0) == 0;
-}
-}  // namespace
-
 Objective parse_objective(const std::string& text, const std::string& where) {
   const auto colon = text.find(':');
-  Objective o;
-  o.name = text.substr(0, colon);
-  bool known = false;
-  for (const auto& n : objective_names()) known = known || n == o.name;
-  if (!known) {
+  const ObjectiveKind* kind = find_objective_kind(text.substr(0, colon));
+  if (!kind) {
     std::string list;
     for (const auto& n : objective_names()) list += (list.empty() ? "" : ", ") + n;
-    throw ConfigError(where + ": unknown objective '" + o.name + "' (known: " + list + ")");
+    throw ConfigError(where + ": unknown objective '" + text.substr(0, colon) +
+                      "' (known: " + list + ")");
   }
-  o.maximize = natural_max(o.name);
+  Objective o;
+  o.name = kind->name;
+  o.maximize = kind->natural_max;
   if (colon != std::string::npos) {
     const std::string dir = text.substr(colon + 1);
     if (dir != "max" && dir != "min")

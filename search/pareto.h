@@ -7,17 +7,35 @@
 
 namespace hybridnet::search {
 
+/// What a study can optimise: its name in space files and on the command line, the store's
+/// objectives column that holds it, its unit, and the direction in which it improves.
+struct ObjectiveKind {
+  std::string name;    ///< accuracy, top5, energy, memory, flops, ee_fp, mc_fp, ee_xnor, mc_xnor
+  std::string column;  ///< energy_pj, memory_bits; the name for the others
+  std::string unit;    ///< "fraction", "pJ", "bit", "FLOP", "x" (a ratio to a reference network)
+  /// Accuracy and the papers' ratios (reference / this network) grow with quality; costs shrink.
+  bool natural_max = false;
+};
+/// Every objective kind, for validation and --help.
+const std::vector<ObjectiveKind>& objective_kinds();
+/// The kind called `name`, or whose column is `name` (energy_pj reads as energy); nullptr if none.
+const ObjectiveKind* find_objective_kind(const std::string& name);
+
+/// An objective of a study: a kind and the direction it is optimised in.
 struct Objective {
-  std::string name;  ///< accuracy, top5, energy, memory, flops, ee_fp, mc_fp, ee_xnor, mc_xnor
+  std::string name;  ///< an ObjectiveKind's name
   bool maximize = false;
+  /// Its kind (logic_error for a name that is not one: parse_objective never makes such).
+  const ObjectiveKind& kind() const;
+  /// The store's objectives column that holds it: energy -> energy_pj, memory -> memory_bits.
+  const std::string& column() const { return kind().column; }
+  const std::string& unit() const { return kind().unit; }
 };
 
 /// Objective names a study can use, for errors and --help.
 const std::vector<std::string>& objective_names();
-/// The objectives table key of an objective: energy -> energy_pj, memory -> memory_bits.
-std::string objective_column(const std::string& name);
-/// "accuracy:max" (or "accuracy", which takes the natural direction); throws ConfigError
-/// naming `where` for an unknown name or direction.
+/// "accuracy:max" (or "accuracy", which takes the natural direction; "energy_pj" is "energy");
+/// throws ConfigError naming `where` for an unknown name or direction.
 Objective parse_objective(const std::string& text, const std::string& where);
 /// "accuracy:max,energy:min"
 std::vector<Objective> parse_objectives(const std::string& comma_list, const std::string& where);

@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "analysis/svg_chart.h"
-#include "search/families.h"
+#include "search/family_registry.h"
 #include "search/progress.h"
 #include "search/results.h"
 #include "search/xy_plot.h"
@@ -25,7 +25,7 @@ std::string family_color(const std::string& family) {
                                   "#637939", "#843c39", "#7b4173", "#3182bd"};
   const auto& all = families();
   for (size_t i = 0; i < all.size(); ++i)
-    if (all[i].name == family) return palette[i % (sizeof palette / sizeof *palette)];
+    if (all[i]->name() == family) return palette[i % (sizeof palette / sizeof *palette)];
   return "#7f7f7f";
 }
 
@@ -75,7 +75,7 @@ XYPlot accuracy_plot(const std::vector<db::TrialRecord>& done, const std::set<st
                      double scale, const std::string& x_label) {
   XYPlot p{id, title, x_label, "test accuracy (%)", /*log_x=*/true, {}, "Pareto front"};
   std::vector<std::string> order;
-  for (const auto& f : families()) order.push_back(f.name);
+  for (const Family* f : families()) order.push_back(f->name());
   std::vector<std::vector<double>> points;
   std::vector<PlotPoint> all;
   for (const auto& name : order) {

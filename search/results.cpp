@@ -6,13 +6,14 @@
 
 #include "models/energy_table.h"
 #include "models/error.h"
+#include "search/trial_config.h"
 
 namespace hybridnet::search {
 
 using nlohmann::json;
 
 std::string trial_energy_table(const db::TrialRecord& t) {
-  return t.config.value("energy_table", models::kDefaultEnergyTable);
+  return trial_config(t).energy_table;
 }
 
 const db::TrialRecord* trial_with_key(const std::vector<db::TrialRecord>& trials,
@@ -23,7 +24,7 @@ const db::TrialRecord* trial_with_key(const std::vector<db::TrialRecord>& trials
 }
 
 double objective_value(const db::TrialRecord& t, const Objective& o) {
-  return t.objective(objective_column(o.name));
+  return t.objective(o.column());
 }
 
 std::vector<Objective> study_objectives(const db::StudyRecord& study) {

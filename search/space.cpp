@@ -5,7 +5,7 @@
 #include "models/energy_table.h"
 #include "models/error.h"
 #include "models/presets.h"
-#include "search/families.h"
+#include "search/family_registry.h"
 #include "search/strict_json.h"
 
 namespace hybridnet::search {
@@ -29,7 +29,7 @@ std::vector<json> FamilyGrid::settings() const {
 
 bool SearchSpace::needs_profile() const {
   for (const auto& f : families)
-    if (find_family(f.family)->needs_profile) return true;
+    if (family_named(f.family).needs_profile()) return true;
   return false;
 }
 
@@ -70,27 +70,24 @@ std::vector<T> list_of(const json& j, const std::string& key, const std::vector<
 FamilyGrid parse_family(const std::string& name, const json& body, const std::string& where) {
   const std::string path = "families." + name;
   const Family* family = find_family(name);
-  if (!family) {
-    std::string known;
-    for (const auto& f : families()) known += (known.empty() ? "" : ", ") + f.name;
-    throw ConfigError(where + ": " + path + ": unknown family (known: " + known + ")");
-  }
+  if (!family)
+    throw ConfigError(where + ": " + path + ": unknown family (known: " + family_names() + ")");
   if (!body.is_object())
     throw ConfigError(where + ": " + path + ": expected an object of parameter grids");
   FamilyGrid g;
-  g.family = name;
+  g.family = family->name();  // an earlier spelling reads as today's
   for (const auto& [key, value] : body.items()) {
     if (key == "train") continue;
     bool known = false;
-    for (const auto& p : family->params) known = known || p.name == key;
+    for (const auto& p : family->params()) known = known || p.name == key;
     if (!known) {
       std::string takes;
-      for (const auto& p : family->params) takes += (takes.empty() ? "" : ", ") + p.name;
+      for (const auto& p : family->params()) takes += (takes.empty() ? "" : ", ") + p.name;
       throw ConfigError(where + ": " + path + "." + key + ": unknown parameter (" + name +
                         (takes.empty() ? " takes none" : " takes " + takes) + "; and \"train\")");
     }
   }
-  for (const auto& p : family->params) {
+  for (const auto& p : family->params()) {
     g.keys.push_back(p.name);
     if (!body.contains(p.name)) {
       g.values.push_back({p.default_value});
@@ -144,9 +141,9 @@ SearchSpace parse_space(const json& j, const std::string& where) {
     if (t.contains("threads"))
       throw ConfigError(where + ": train.threads: the sweep divides the cores (use --jobs, --threads)");
     // Like `hybridnet train`: the optimizer's usual learning rate unless one is given.
-    if (!t.contains("lr")) s.train.lr = s.train.optimizer == "adam" ? 1e-3 : 0.1;
+    if (!t.contains("lr")) s.train.lr = s.train.default_lr();
   } else {
-    s.train.optimizer = "adam";
+    s.train.optimizer = models::Optimizer::kAdam;
     s.train.lr = 1e-3;
   }
   try {
@@ -182,8 +179,13 @@ SearchSpace parse_space(const json& j, const std::string& where) {
 
   if (!j.contains("families") || !j.at("families").is_object() || j.at("families").empty())
     throw ConfigError(where + ": families: a non-empty object of family grids is required");
-  for (const auto& [name, body] : j.at("families").items())
+  for (const auto& [name, body] : j.at("families").items()) {
     s.families.push_back(parse_family(name, body, where));
+    for (size_t i = 0; i + 1 < s.families.size(); ++i)
+      if (s.families[i].family == s.families.back().family)
+        throw ConfigError(where + ": families." + name + ": " + s.families.back().family +
+                          " is given twice (under two spellings)");
+  }
 
   if (j.contains("init")) {
     const json& init = j.at("init");
@@ -199,21 +201,15 @@ SearchSpace parse_space(const json& j, const std::string& where) {
   // Every setting must make a plan for every architecture and width, and its other values must
   // be valid, before anything trains.
   for (const auto& g : s.families) {
-    const Family& f = *find_family(g.family);
+    const Family& f = family_named(g.family);
+    const Family& planner = f.needs_profile() ? family_named("xnor") : f;  // its baseline
     for (const auto& setting : g.settings()) {
       const std::string path = where + ": families." + g.family + " " + setting.dump();
       try {
-        if (f.needs_profile) {
-          check_analysis_params(g.family, setting);
-          for (const auto& arch : s.archs)
-            for (double w : s.widths) family_plan("xnor", json::object(), arch, w);
-        } else {
-          for (const auto& arch : s.archs)
-            for (double w : s.widths) family_plan(g.family, setting, arch, w);
-        }
-        // What is not in the plan: how the exits train, which thresholds score the network.
-        family_exit_training(g.family, setting);
-        family_thresholds(g.family, setting);
+        f.check(setting);
+        for (const auto& arch : s.archs)
+          for (double w : s.widths)
+            planner.plan(f.needs_profile() ? json::object() : setting, arch, w);
       } catch (const ConfigError& e) {
         throw ConfigError(path + ": " + e.what());
       }

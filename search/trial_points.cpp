@@ -4,14 +4,14 @@
 #include <set>
 
 #include "models/exit_logits.h"
-#include "search/families.h"
+#include "search/family_registry.h"
 
 namespace hybridnet::search {
 
 std::vector<double> requested_thresholds(const db::TrialRecord& t) {
   std::set<double> all;
   for (const auto& s : t.settings)  // the store records every setting, the first included
-    for (double x : family_thresholds(s.family, s.params)) all.insert(x);
+    for (double x : family_named(s.family).thresholds(s.params)) all.insert(x);
   return {all.begin(), all.end()};
 }
 

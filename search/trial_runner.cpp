@@ -10,6 +10,7 @@
 #include "models/error.h"
 #include "models/trainer.h"
 #include "search/results.h"
+#include "search/trial_config.h"
 #include "search/trial_points.h"
 
 namespace hybridnet::search {
@@ -33,7 +34,7 @@ SweepData::SweepData(const models::DataOptions& options)
 
 const models::DataSplits& SweepData::for_trial(const db::TrialRecord& t,
                                                std::optional<models::DataSplits>& own) const {
-  const auto options = t.config.at("data").get<models::DataOptions>();
+  const auto options = trial_config(t).data;
   if (json(options) == json(options_)) return splits_;
   own = models::load_data(options);
   return *own;
@@ -102,9 +103,9 @@ TrialOutcome SweepTrialRunner::fail(const db::TrialRecord& t, const std::string&
 }
 
 // The run directory of the finished trial a warm-started trial starts from (its baseline).
-std::string SweepTrialRunner::init_run_dir(const db::TrialRecord& t) {
+std::string SweepTrialRunner::init_run_dir(const std::string& init_key) {
   const auto trials = store_.trials(study_);
-  const db::TrialRecord* baseline = trial_with_key(trials, t.config.at("init").at("key"));
+  const db::TrialRecord* baseline = trial_with_key(trials, init_key);
   if (!baseline) throw TrainingError("the trial it starts from is not in study " + o_.study);
   if (baseline->state != db::TrialState::kDone)
     throw TrainingError("its baseline #" + std::to_string(baseline->id) + " is not done");
@@ -115,15 +116,14 @@ void SweepTrialRunner::train(const db::TrialRecord& t, const std::string& label,
                              const StopReason& stop) {
   const std::string where = "trial #" + std::to_string(t.id);
   const auto plan = models::HybridPlan::from_json(t.plan, where);
-  auto train = models::train_config_from_record(t.config.at("train"));
+  TrialConfig config = trial_config(t);
+  models::TrainConfig& train = config.train;
   train.threads = o_.threads;
-  const auto data_options = t.config.at("data").get<models::DataOptions>();
   std::optional<models::DataSplits> own;
   const models::DataSplits& data = data_.for_trial(t, own);
-  auto spec = models::make_run_spec(plan, data_options, data, train);
-  if (t.config.contains("exit_training"))
-    spec.exit_training = t.config.at("exit_training").get<models::ExitTraining>();
-  if (t.config.contains("init")) spec.init_from = init_run_dir(t);
+  auto spec = models::make_run_spec(plan, config.data, data, train);
+  if (config.exit_training) spec.exit_training = *config.exit_training;
+  if (!config.init_key.empty()) spec.init_from = init_run_dir(config.init_key);
   const std::string dir = files_.begin_attempt(o_.study, t);
   const db::Lease lease = t.lease();
   const int epochs =

@@ -46,7 +46,7 @@ class SweepTrialRunner : public TrialRunner {
  private:
   void train(const db::TrialRecord& t, const std::string& label, const StopReason& stop);
   TrialOutcome fail(const db::TrialRecord& t, const std::string& label, const std::string& reason);
-  std::string init_run_dir(const db::TrialRecord& t);
+  std::string init_run_dir(const std::string& init_key);
 
   db::Store& store_;
   int64_t study_;

@@ -20,7 +20,7 @@ TEST_CASE("profile a trained XNOR ResNet-8 and train the selected hybrids",
   const auto splits = models::load_data(data);
   models::TrainConfig train;
   train.batch_size = 64;
-  train.optimizer = "adam";
+  train.optimizer = hybridnet::models::Optimizer::kAdam;
   train.lr = 0.005;
   train.threads = 1;
   const auto spec =

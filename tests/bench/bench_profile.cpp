@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
   }());
   models::TrainConfig train;
   train.max_steps = 4;
-  train.optimizer = "adam";
+  train.optimizer = hybridnet::models::Optimizer::kAdam;
   train.lr = 1e-3;
   train.threads = threads;
   const auto spec =

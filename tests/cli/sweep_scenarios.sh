@@ -6,7 +6,7 @@
 #   lease     a sweep stopped (SIGSTOP) past --stale-after loses its trial to a second sweep;
 #             woken up, it drops the trial and writes nothing more: both exit 0, the trial is
 #             done once and its export reproduces the stored accuracy
-#   edge      the edge_cloud family: one front point per exit threshold, named in the queries;
+#   edge      the edge-cloud family: one front point per exit threshold, named in the queries;
 #             a later space's new thresholds are scored without retraining
 # Usage: sweep_scenarios.sh HYBRIDNET WORKDIR SCENARIO
 set -euo pipefail
@@ -145,25 +145,25 @@ lease)
   [[ -n "$stored" && "$stored" == "$measured" ]] || fail "export accuracy $measured != stored $stored"
   ;;
 edge)
-  space e 1 256 '{"fp": {}, "edge_cloud": {"bits": [1, 2], "mode": ["joint", "separate"],
+  space e 1 256 '{"fp": {}, "edge-cloud": {"bits": [1, 2], "mode": ["joint", "separate"],
                                           "thresholds": "0:2.4:0.6"}}'
   "$HN" space --space space.json | tee space.out
-  grep -q "edge_cloud M=auto bits=2" space.out || fail "space does not list edge_cloud bits=2"
+  grep -q "edge-cloud M=auto bits=2" space.out || fail "space does not list edge-cloud bits=2"
   "$HN" sweep --space space.json --db db.sqlite --jobs 2 > sweep.out 2> sweep.err || fail "sweep: $(cat sweep.err)"
   cat sweep.err sweep.out
-  [[ $(grep -c "5 exit-threshold point(s)" sweep.err) -eq 4 ]] || fail "edge_cloud trials not scored at 5 thresholds"
-  grep -q " edge_cloud .* t=[0-9.]* " sweep.out || fail "the front printed by the sweep has no threshold point"
+  [[ $(grep -c "5 exit-threshold point(s)" sweep.err) -eq 4 ]] || fail "edge-cloud trials not scored at 5 thresholds"
+  grep -q " edge-cloud .* t=[0-9.]* " sweep.out || fail "the front printed by the sweep has no threshold point"
   "$HN" pareto --db db.sqlite --json > front.json
   grep -q '"thresholds": \[' front.json || fail "pareto --json names no thresholds"
   grep -q '"exit_share"' front.json || fail "pareto --json has no exit shares"
   "$HN" trials --db db.sqlite | tee trials.out
   [[ $(grep -c " 5 pts " trials.out) -eq 4 ]] || fail "trials does not count the points"
   # Separate training: one backbone epoch, then one epoch of the exits on the frozen backbone.
-  sep=$("$HN" trials --db db.sqlite --csv | grep ",edge_cloud,.*separate" | head -1 | cut -d, -f1)
+  sep=$("$HN" trials --db db.sqlite --csv | grep ",edge-cloud,.*separate" | head -1 | cut -d, -f1)
   [[ $("$HN" show --db db.sqlite --trial "$sep" --json | grep -c '"test_accuracy"') -eq 2 ]] ||
     fail "the separate trial $sep did not train its exits' epoch"
   "$HN" trials --db db.sqlite --csv | head -1 | grep -q ",thresholds$" || fail "csv has no thresholds column"
-  id=$("$HN" trials --db db.sqlite --csv | grep ",edge_cloud," | head -1 | cut -d, -f1)
+  id=$("$HN" trials --db db.sqlite --csv | grep ",edge-cloud," | head -1 | cut -d, -f1)
   "$HN" show --db db.sqlite --trial "$id" | tee show.out
   whole=$(sed -n 's/^total: energy \([0-9.]*\) uJ.*/\1/p' show.out)
   # Rows: t, exit share, accuracy, edge, cloud, mean, EE(FP). Threshold 0: nobody exits and

@@ -247,12 +247,31 @@ TEST_CASE("store contract: concurrent claims from two connections hand out each 
   for (const auto& t : store->trials(study)) REQUIRE(t.attempts == 1);
 }
 
+TEST_CASE("store contract: a family stored under an earlier spelling reads as today's, once",
+          "[db][contract]") {
+  const auto backend = GENERATE(from_range(test::store_backends()));
+  auto store = test::fresh_store(backend, "renamed_family").connect();
+  const int64_t study = store->open_study("s", json::object());
+  // Written by a version that spelled the family edge_cloud, then resumed by this one.
+  const int64_t id = store->add_trial(study, make_trial("k1", "edge_cloud", {{"bits", 1}})).first;
+  store->add_trial(study, make_trial("k1", "edge-cloud", {{"bits", 1}}));
+  store->add_trial(study, make_trial("k1", "edge-cloud", {{"bits", 2}}));
+  const auto t = store->trial(id);
+  REQUIRE(t->family == "edge-cloud");
+  REQUIRE(t->settings.size() == 2);
+  CHECK(t->settings[0].family == "edge-cloud");
+  CHECK(t->settings[0].params == json{{"bits", 1}});
+  CHECK(t->settings[1].params == json{{"bits", 2}});
+  CHECK(store->trials(study).at(0).family == "edge-cloud");
+  CHECK(current_family_name("pca") == "pca");
+}
+
 TEST_CASE("store contract: operating points are stored with the finish, added later once each",
           "[db][contract]") {
   const auto backend = GENERATE(from_range(test::store_backends()));
   auto store = test::fresh_store(backend, "points").connect();
   const int64_t study = store->open_study("s", json::object());
-  const int64_t id = store->add_trial(study, make_trial("k1", "edge_cloud", {{"bits", 1}})).first;
+  const int64_t id = store->add_trial(study, make_trial("k1", "edge-cloud", {{"bits", 1}})).first;
   const auto claimed = store->claim_trial(study, "w", 60);
   REQUIRE(claimed);
   PointRow a{{0.5}, 0.81, 2e6, 1.5e6, 0.5e6, {0.4}, {0.95, 0.7}};

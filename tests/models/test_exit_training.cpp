@@ -32,8 +32,8 @@ TEST_CASE("exit loss weights: 0.6 on the early exits by default, the rest to the
   t.lambdas = {0.7, 0.5};
   CHECK_THROWS_WITH(exit_loss_weights(t, 2), Catch::Contains("sum to 1.2"));
   t.lambdas = {};
-  t.mode = "both";
-  CHECK_THROWS_WITH(exit_loss_weights(t, 1), Catch::Contains("joint or separate"));
+  CHECK_THROWS_WITH(nlohmann::json("both").get<ExitMode>(),
+                    Catch::Contains("exit training must be one of joint, separate, not 'both'"));
 }
 
 TEST_CASE("joint loss is the lambda-weighted sum of each exit's cross-entropy",
@@ -78,7 +78,7 @@ SyntheticRun synthetic_run(int64_t train_images, int64_t test_images, const std:
   r.data = load_data(r.options);
   r.train.epochs = 1;
   r.train.batch_size = 32;
-  r.train.optimizer = optimizer;
+  r.train.optimizer = enum_from_string<Optimizer>(optimizer, "optimizer");
   r.train.lr = lr;
   r.train.threads = 1;
   return r;
@@ -91,7 +91,7 @@ TEST_CASE("synthetic: separate optimisation trains the exits and leaves the back
   const fs::path dir = hybridnet::test::fresh_temp_dir("exit_separate");
   const auto [o, data, t] = synthetic_run(96, 32, "adam", 0.01);
   RunSpec spec = make_run_spec(make_preset("edge-cloud:M=2,bits=2", "resnet8"), o, data, t);
-  spec.exit_training.mode = "separate";
+  spec.exit_training.mode = ExitMode::kSeparate;
   spec.exit_training.exit_epochs = 2;
   // Keep the checkpoint of the backbone's last epoch before the exits train.
   TrainCallbacks cb;

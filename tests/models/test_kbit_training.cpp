@@ -36,7 +36,7 @@ Trained train_kbit(const std::string& preset, int64_t images, int epochs, TrainC
   Trained r{LoadedRun{}, load_data(o)};
   t.epochs = epochs;
   t.batch_size = 64;
-  t.optimizer = "adam";
+  t.optimizer = Optimizer::kAdam;
   t.lr = 0.002;
   t.threads = 1;
   RunSpec spec = make_run_spec(make_preset(preset, "resnet8"), o, r.data, t);
@@ -154,7 +154,7 @@ TEST_CASE("reference check on Fashion-MNIST: 4-bit trains below 2-bit below bina
     const auto data = load_data(o);
     t.epochs = 3;
     t.batch_size = 64;
-    t.optimizer = "adam";
+    t.optimizer = Optimizer::kAdam;
     t.lr = 0.002;
     t.threads = 1;
     const auto dir = hybridnet::test::fresh_temp_dir("kbit_ref");

@@ -128,10 +128,27 @@ TEST_CASE("preset contents follow the papers", "[models][plan]") {
   CHECK(make_preset("binary-shortcut-1", "resnet20").shortcut.every == 1);
 }
 
+TEST_CASE("presets: earlier spellings give the same plans as today's names", "[models][plan]") {
+  CHECK(make_preset("hybrid-res-b:k=4", "resnet20") == make_preset("inter-layer:k=4", "resnet20"));
+  CHECK(make_preset("hybrid-res-c:p=0.25", "resnet20") ==
+        make_preset("intra-layer:p=0.25", "resnet20"));
+  CHECK(make_preset("hybrid-vgg-b", "vgg11") == make_preset("intra-layer", "vgg11"));
+  // The typed form is the spec string's.
+  CHECK(make_preset("hybrid-comp-a", {{"k", 4}, {"kb", 3}}, "resnet20") ==
+        make_preset("hybrid-comp-a:k=4,kb=3", "resnet20"));
+  // The intra-layer plan: a fraction p of every body conv FP.
+  const auto plan = make_preset("intra-layer:p=0.25", "resnet20");
+  CHECK(plan.precision("layer1.0.conv1").fp_fraction == 0.25);
+  CHECK_THROWS_WITH(make_preset("inter-layer", {{"q", 1}}, "resnet20"),
+                    Catch::Contains("preset inter-layer: unknown parameter q"));
+}
+
 TEST_CASE("preset errors name the preset and the problem", "[models][plan]") {
   CHECK_THROWS_WITH(make_preset("hybrid-res-a", "vgg16"),
                     Catch::Contains("does not apply to vgg16"));
-  CHECK_THROWS_WITH(make_preset("hybrid-vgg-b", "resnet20"), Catch::Contains("does not apply"));
+  CHECK_THROWS_WITH(make_preset("inter-layer", "vgg16"),
+                    Catch::Contains("preset inter-layer does not apply to vgg16"));
+  CHECK_THROWS_WITH(make_preset("hybrid-vgg-c", "resnet20"), Catch::Contains("does not apply"));
   CHECK_THROWS_WITH(make_preset("nope", "resnet20"), Catch::Contains("unknown preset 'nope'"));
   CHECK_THROWS_WITH(make_preset("hybrid-comp-a:kb=9", "resnet20"), Catch::Contains("kb=9"));
   CHECK_THROWS_WITH(make_preset("hybrid-comp-a:q=1", "resnet20"),
@@ -153,7 +170,9 @@ TEST_CASE("every preset resolves on every architecture or says why not", "[model
       CHECK_THAT(e.what(), Catch::Contains("does not apply"));
     }
   }
-  CHECK(applied >= (arch.rfind("vgg", 0) == 0 ? 11 : 9));  // VGG: all but the 2 ResNet-only
+  // VGG: all but the 3 ResNet-only (hybrid-res-a, binary-shortcut-1, inter-layer); ResNet: all
+  // but the 3 VGG-only.
+  CHECK(applied == static_cast<int>(presets().size()) - 3);
 }
 
 TEST_CASE("every applicable preset builds a network that runs forward and backward",

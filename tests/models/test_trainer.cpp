@@ -36,7 +36,7 @@ TrainConfig quick(int epochs) {
   TrainConfig t;
   t.epochs = epochs;
   t.batch_size = 32;
-  t.optimizer = "adam";
+  t.optimizer = Optimizer::kAdam;
   t.lr = 0.01;
   t.threads = 1;
   return t;
@@ -98,7 +98,7 @@ TEST_CASE("synthetic: a diverging run stops with a TrainingError and keeps no me
   DataOptions o;
   const auto data = synthetic(o);
   TrainConfig t = quick(3);
-  t.optimizer = "sgd";
+  t.optimizer = Optimizer::kSgd;
   t.lr = 1e30;
   const auto dir = fresh_dir("diverge");
   CHECK_THROWS_WITH(train_run(spec_for(data, "fp", t), data, dir.string()),
@@ -176,12 +176,25 @@ TEST_CASE("synthetic: --init-from starts a hybrid from a trained XNOR run's weig
 
 TEST_CASE("bad training options are ConfigErrors naming the option", "[models][train]") {
   TrainConfig t;
-  t.optimizer = "rmsprop";
-  CHECK_THROWS_WITH(validate(t), Catch::Contains("--optimizer"));
-  t = TrainConfig{};
-  t.schedule = "linear";
-  CHECK_THROWS_WITH(validate(t), Catch::Contains("--schedule"));
-  CHECK_THROWS_WITH(resolve_device("tpu"), Catch::Contains("--device"));
+  t.momentum = 1.5;
+  CHECK_THROWS_WITH(validate(t), Catch::Contains("--momentum"));
+  // Names of enum settings: an unknown one is an error listing the known ones, never the first.
+  nlohmann::json j = TrainConfig{};
+  j["optimizer"] = "rmsprop";
+  CHECK_THROWS_WITH(j.get<TrainConfig>(),
+                    Catch::Contains("optimizer must be one of sgd, adam, not 'rmsprop'"));
+  j = TrainConfig{};
+  j["schedule"] = "linear";
+  CHECK_THROWS_WITH(j.get<TrainConfig>(), Catch::Contains("schedule must be one of cosine, step"));
+  j = TrainConfig{};
+  j["device"] = 3;
+  CHECK_THROWS_WITH(j.get<TrainConfig>(), Catch::Contains("device must be a string (cpu, cuda)"));
+  j = TrainConfig{};
+  j["optimizer"] = "adam";
+  j["device"] = "cuda";
+  CHECK(j.get<TrainConfig>().optimizer == Optimizer::kAdam);
+  CHECK(j.get<TrainConfig>().device == Device::kCuda);
+  CHECK(nlohmann::json(TrainConfig{}).at("schedule") == "cosine");
   if (!torch::cuda::is_available())
-    CHECK_THROWS_WITH(resolve_device("cuda"), Catch::Contains("CUDA"));
+    CHECK_THROWS_WITH(resolve_device(Device::kCuda), Catch::Contains("CUDA"));
 }

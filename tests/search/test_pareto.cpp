@@ -65,6 +65,16 @@ TEST_CASE("objectives parse with natural or explicit directions", "[search]") {
                       Catch::Contains("--objectives: unknown objective 'latency'"));
   REQUIRE_THROWS_WITH(parse_objectives("energy:up", "--objectives"),
                       Catch::Contains("direction must be max or min"));
+  // One name per objective; the store's column name reads as it.
+  const auto e = parse_objective("energy_pj", "x");
+  REQUIRE(e.name == "energy");
+  REQUIRE_FALSE(e.maximize);
+  REQUIRE(e.column() == "energy_pj");
+  REQUIRE(e.unit() == "pJ");
+  REQUIRE(parse_objective("memory_bits:max", "x").name == "memory");
+  REQUIRE(parse_objective("memory", "x").column() == "memory_bits");
+  REQUIRE(parse_objective("ee_fp", "x").column() == "ee_fp");
+  for (const auto& k : objective_kinds()) REQUIRE(find_objective_kind(k.column) == &k);
 }
 
 namespace {
@@ -84,7 +94,7 @@ TEST_CASE("design points: a network with early exits is one front point per thre
           "[search][exit]") {
   auto xnor = done_trial(1, "xnor", 0.80, 10);
   // The edge-cloud network: its final classifier (all samples to the cloud) costs 20 pJ.
-  auto ec = done_trial(2, "edge_cloud", 0.85, 20);
+  auto ec = done_trial(2, "edge-cloud", 0.85, 20);
   ec.points = {{{0.0}, 0.85, 20, 12, 8, {0.0}, {0, 0.85}},
                {{0.1}, 0.85, 20, 12, 8, {0.0}, {0, 0.85}},  // no sample exits yet: as t=0
                {{0.5}, 0.84, 8, 7, 1, {0.8}, {0.86, 0.75}},

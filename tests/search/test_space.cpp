@@ -6,7 +6,7 @@
 #include "analysis/profile.h"
 #include "models/error.h"
 #include "search/candidates.h"
-#include "search/families.h"
+#include "search/family_registry.h"
 #include "models/hybrid_plan.h"
 #include "search/space.h"
 
@@ -78,17 +78,17 @@ TEST_CASE("space: settings that build the same network are one candidate", "[sea
                                                  "inter-layer", "xnor"});
   // Training settings are part of the identity: another lr is another trial.
   auto a = d.candidates[0], b = a;
-  b.train.lr *= 2;
+  b.config.train.lr *= 2;
   REQUIRE(a.key() != b.key());
   b = a;
-  b.train.threads = 7;  // how many cores train it does not change the trial
+  b.config.train.threads = 7;  // how many cores train it does not change the trial
   REQUIRE(a.key() == b.key());
 }
 
-TEST_CASE("space: edge_cloud settings train once per network, thresholds only score it",
+TEST_CASE("space: edge-cloud settings train once per network, thresholds only score it",
           "[search][exit]") {
   json j = base_space();
-  j["families"] = {{"edge_cloud",
+  j["families"] = {{"edge-cloud",
                     {{"bits", {1, 2}}, {"mode", {"joint", "separate"}}, {"thresholds", {0.5, 1.0}}}}};
   const auto s = parse_space(j, "space.json");
   const auto c = plain_candidates(s);
@@ -98,63 +98,63 @@ TEST_CASE("space: edge_cloud settings train once per network, thresholds only sc
   for (const auto& x : c) {
     REQUIRE(x.plan.edge_layers == 4);  // resnet8 "auto": the first block end at or past half
     REQUIRE(x.plan.exits == std::vector<int>{4});
-    REQUIRE(family_thresholds(x.family, x.params) == std::vector<double>{0.5, 1.0});
-    REQUIRE(x.config().at("exit_training") == x.exit_training);
+    REQUIRE(family_named(x.family).thresholds(x.params) == std::vector<double>{0.5, 1.0});
+    REQUIRE(json(x.config).at("exit_training") == json(*x.config.exit_training));
   }
-  REQUIRE(c[0].exit_training.at("mode") == "joint");
-  REQUIRE(c[0].exit_training.at("lambdas") == json{0.6});
-  REQUIRE(c[1].exit_training.at("mode") == "separate");
+  REQUIRE(c[0].config.exit_training->mode == models::ExitMode::kJoint);
+  REQUIRE(c[0].config.exit_training->lambdas == std::vector<double>{0.6});
+  REQUIRE(c[1].config.exit_training->mode == models::ExitMode::kSeparate);
 
   // Another threshold grid (a later space) is the same network: the same trial, scored again.
   json k = j;
-  k["families"]["edge_cloud"]["thresholds"] = "0.1:0.3:0.1";
+  k["families"]["edge-cloud"]["thresholds"] = "0.1:0.3:0.1";
   const auto c2 = plain_candidates(parse_space(k, "space.json"));
   REQUIRE(c2[0].key() == c[0].key());
-  REQUIRE(family_thresholds(c2[0].family, c2[0].params) == std::vector<double>{0.1, 0.2, 0.3});
+  REQUIRE(family_named(c2[0].family).thresholds(c2[0].params) == std::vector<double>{0.1, 0.2, 0.3});
   // The exits' training is part of the identity: another lambda is another trial.
-  k["families"]["edge_cloud"]["lambda"] = 0.3;
+  k["families"]["edge-cloud"]["lambda"] = 0.3;
   REQUIRE(plain_candidates(parse_space(k, "space.json"))[0].key() != c[0].key());
   // Two exits on a 4-layer edge share lambda: 0.3 each, the final classifier 0.4.
   k = base_space();
-  k["families"] = {{"edge_cloud", {{"exits", 2}}}};
+  k["families"] = {{"edge-cloud", {{"exits", 2}}}};
   const auto two = plain_candidates(parse_space(k, "space.json"));
   REQUIRE(two[0].plan.exits == std::vector<int>{2, 4});
-  REQUIRE(two[0].exit_training.at("lambdas") == json{0.3, 0.3});
+  REQUIRE(two[0].config.exit_training->lambdas == std::vector<double>{0.3, 0.3});
   // Positions instead of a count: the inner array (the outer one is the grid).
-  k["families"]["edge_cloud"] = {{"exits", {json{2, 4}, 1}}};
+  k["families"]["edge-cloud"] = {{"exits", {json{2, 4}, 1}}};
   const auto placed = plain_candidates(parse_space(k, "space.json"));
   REQUIRE(placed.size() == 2);
   REQUIRE(placed[0].plan.exits == std::vector<int>{2, 4});
   REQUIRE(placed[0].key() == two[0].key());  // the same network as exits=2 on this edge
   REQUIRE(placed[1].plan.exits == std::vector<int>{4});
   // Families without exits keep their identity (no exit_training in it or in the config).
-  REQUIRE(baseline_candidate(s, "resnet8", 1.0, 0).config().count("exit_training") == 0);
+  REQUIRE(json(baseline_candidate(s, "resnet8", 1.0, 0).config).count("exit_training") == 0);
 }
 
-TEST_CASE("space: edge_cloud validation errors name the setting and the value", "[search][exit]") {
+TEST_CASE("space: edge-cloud validation errors name the setting and the value", "[search][exit]") {
   const auto with = [](json params) {
     json j = base_space();
-    j["families"]["edge_cloud"] = std::move(params);
+    j["families"]["edge-cloud"] = std::move(params);
     return error_of(j);
   };
   REQUIRE_THAT(with({{"mode", "both"}}),
-               Catch::Contains("space.json: families.edge_cloud") &&
-                   Catch::Contains("mode = \"both\" must be \"joint\" or \"separate\""));
-  REQUIRE_THAT(with({{"lambda", 1.5}}), Catch::Contains("edge_cloud: lambda = 1.5 must be in (0, 1]"));
+               Catch::Contains("space.json: families.edge-cloud") &&
+                   Catch::Contains("edge-cloud: mode must be one of joint, separate, not 'both'"));
+  REQUIRE_THAT(with({{"lambda", 1.5}}), Catch::Contains("edge-cloud: lambda = 1.5 must be in (0, 1]"));
   REQUIRE_THAT(with({{"lambda", 1}}), Catch::Contains("lambda = 1 leaves the final classifier"));
-  REQUIRE_THAT(with({{"bits", 3}}), Catch::Contains("edge_cloud: bits = 3 must be 1, 2 or 4"));
+  REQUIRE_THAT(with({{"bits", 3}}), Catch::Contains("edge-cloud: bits = 3 must be 1, 2 or 4"));
   REQUIRE_THAT(with({{"M", 3}}), Catch::Contains("edge_layers: 3 does not end a block of resnet8"));
   REQUIRE_THAT(with({{"M", "half"}}), Catch::Contains("M = \"half\" must be a layer count or \"auto\""));
   REQUIRE_THAT(with({{"thresholds", "a:b"}}),
-               Catch::Contains("edge_cloud: thresholds: expected FROM:TO:STEP or a comma list, got 'a:b'"));
+               Catch::Contains("edge-cloud: thresholds: expected FROM:TO:STEP or a comma list, got 'a:b'"));
   REQUIRE_THAT(with({{"thresholds", {0.5, -1}}}), Catch::Contains("thresholds: -1 is not an entropy >= 0"));
   REQUIRE_THAT(with({{"thresholds", 0.5}}),
-               Catch::Contains("families.edge_cloud.thresholds: expected a string or an array"));
+               Catch::Contains("families.edge-cloud.thresholds: expected a string or an array"));
   REQUIRE_THAT(with({{"exits", 3}}), Catch::Contains("3 exits do not fit in 4 edge layers"));
   REQUIRE_THAT(with({{"exits", {json{3}}}}),
                Catch::Contains("exit after 3 body layers: not at the end of a block"));
   REQUIRE_THAT(with({{"exits", {"two"}}}),
-               Catch::Contains("families.edge_cloud.exits[0]: expected an integer or a non-empty "
+               Catch::Contains("families.edge-cloud.exits[0]: expected an integer or a non-empty "
                                "array of integers"));
 }
 
@@ -213,7 +213,7 @@ TEST_CASE("space: analysis families add their baseline, then plans from its prof
   REQUIRE(a[0].plan.precision(p.layers[1].name).input_bits == 32);
   REQUIRE(a[0].plan.precision(p.layers[1].name).weight_bits == 1);
   REQUIRE(a[0].plan.precision(p.layers[3].name).input_bits == 1);
-  for (const auto& x : a) CHECK(x.init_from.empty());
+  for (const auto& x : a) CHECK(x.config.init_key.empty());
 
   SECTION("\"init\": \"baseline\" starts them from the baseline: another network identity") {
     j["init"] = "baseline";
@@ -221,12 +221,12 @@ TEST_CASE("space: analysis families add their baseline, then plans from its prof
     const auto b = analysis_candidates(warm, plain_candidates(warm)[0], p);
     REQUIRE(b.size() == a.size());
     for (size_t i = 0; i < b.size(); ++i) {
-      CHECK(b[i].init_from == c[0].key());
+      CHECK(b[i].config.init_key == c[0].key());
       CHECK(b[i].key() != a[i].key());
-      CHECK(b[i].config()["init"] == json({{"from", "baseline"}, {"key", c[0].key()}}));
+      CHECK(json(b[i].config)["init"] == json({{"from", "baseline"}, {"key", c[0].key()}}));
     }
     // The plain families still start from scratch.
-    for (const auto& x : plain_candidates(warm)) CHECK(x.init_from.empty());
+    for (const auto& x : plain_candidates(warm)) CHECK(x.config.init_key.empty());
   }
 }
 
@@ -295,8 +295,13 @@ TEST_CASE("space: validation errors name the file and the JSON path", "[search]"
 
   j = base_space();
   j["train"]["kbit_input_grad"] = "straight";
-  REQUIRE_THAT(error_of(j), Catch::Contains("space.json: train: kbit_input_grad must be clipped "
-                                            "or identity, not 'straight'"));
+  REQUIRE_THAT(error_of(j), Catch::Contains("space.json: train: kbit_input_grad must be one of "
+                                            "clipped, identity, not 'straight'"));
+
+  j = base_space();
+  j["train"]["optimizer"] = "adamw";  // never read as the first name (sgd)
+  REQUIRE_THAT(error_of(j), Catch::Contains("space.json: train: optimizer must be one of sgd, "
+                                            "adam, not 'adamw'"));
 
   j = base_space();
   j["train"]["kbit_weight_scale"] = 2;
@@ -306,4 +311,19 @@ TEST_CASE("space: validation errors name the file and the JSON path", "[search]"
   j = base_space();
   j.erase("study");
   REQUIRE_THAT(error_of(j), Catch::Contains("space.json: study: a non-empty string"));
+}
+
+TEST_CASE("space: candidate keys are those earlier versions stored, so their studies resume",
+          "[search]") {
+  // Pinned values: a change here makes every stored study retrain from scratch.
+  json j = base_space();
+  j["families"] = {{"fp", json::object()},
+                   {"edge-cloud", {{"bits", 2}, {"mode", "separate"}, {"thresholds", "0.5"}}}};
+  const auto c = plain_candidates(parse_space(j, "space.json"));
+  REQUIRE(c.size() == 2);
+  Candidate warm = c[0];
+  warm.config.init_key = "0123456789abcdef";
+  CHECK(c[0].key() == "add2d6731b89f51f");
+  CHECK(c[1].key() == "9eeec0f348ce4b1e");
+  CHECK(warm.key() == "6ecc3b8e28416246");
 }
