@@ -40,6 +40,21 @@ CLI::Option* add_enum_option(CLI::App& sub, const std::string& name, E& value,
   return o;
 }
 
+/// A finite number in [lo, hi] (CLI::Range lets NaN through: every comparison with it is false).
+inline CLI::Validator in_range(double lo, double hi) {
+  char bounds[64];
+  std::snprintf(bounds, sizeof bounds, "[%g, %g]", lo, hi);
+  const std::string b = bounds;
+  return CLI::Validator(
+      [lo, hi, b](std::string& value) -> std::string {
+        double v = 0;
+        if (!CLI::detail::lexical_cast(value, v) || !std::isfinite(v) || v < lo || v > hi)
+          return "must be a number in " + b + ", not " + value;
+        return {};
+      },
+      "NUMBER in " + b);
+}
+
 /// An option that was renamed (each name means one thing across commands): hidden from --help;
 /// giving it is a one-line error with `message`, which names the new spelling.
 inline void add_renamed_option(CLI::App& sub, const std::string& old_name,

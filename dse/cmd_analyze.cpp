@@ -262,7 +262,7 @@ void setup_analyze(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--kb", opt->kbs, "k_b values (2..8) for significant layers")
       ->delimiter(',')
-      ->check(CLI::Range(2, 8))
+      ->check(in_range(2, 8))
       ->capture_default_str();
   sub->add_option("--ratio", opt->ratios, "Hybridization ratios R (0, 1] for the partition")
       ->delimiter(',')

@@ -96,7 +96,7 @@ void setup_sweep(CLI::App& app) {
                   "process's running trial is taken over; running trials heartbeat 4 times "
                   "per period, at most every 5 s (a dead process on this host is detected at "
                   "once). A process that stalled longer loses its trial and drops it")
-      ->check(CLI::Range(1.0, 1e9))
+      ->check(in_range(1.0, 1e9))
       ->capture_default_str();
   sub->footer(
       "Ctrl-C stops cleanly: running trials are marked interrupted and resume from their last\n"

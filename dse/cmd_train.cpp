@@ -127,7 +127,7 @@ void setup_train(CLI::App& app) {
   sub->add_option("--step-size", t.step_size, "Step schedule: epochs per decay (0 = epochs/3)")
       ->capture_default_str();
   sub->add_option("--lr-decay", t.gamma, "Step schedule: factor of each learning-rate decay")
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(in_range(0.0, 1.0))
       ->capture_default_str();
   // --gamma is analyze's metric weight; here it was the step decay.
   add_renamed_option(*sub, "--gamma",

@@ -35,7 +35,10 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DataOptions, name, dir, subset, 
 struct DataShape {
   int channels = 1, height = 28, width = 28, num_classes = 10;
 };
-/// Throws ConfigError for an unknown dataset name.
+/// Throws ConfigError naming the field ("data.subset must be in [0, ...], not -5") for a value
+/// out of range.
+void validate(const DataOptions& options);
+/// Throws ConfigError for an unknown dataset name or a value out of range (validate).
 DataShape data_shape(const DataOptions& options);
 
 }  // namespace hybridnet::models

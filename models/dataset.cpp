@@ -166,6 +166,7 @@ std::string default_data_dir(const std::string& name) {
 }
 
 DataSplits load_data(const DataOptions& o) {
+  validate(o);
   DataSplits s;
   s.name = o.name;
   const std::string dir = o.dir.empty() ? default_data_dir(o.name) : o.dir;

@@ -9,6 +9,7 @@
 
 #include "models/energy_tables_data.h"
 #include "models/error.h"
+#include "models/json_input.h"
 
 namespace hybridnet::models {
 
@@ -24,13 +25,7 @@ double EnergyTable::mac(int bits) const {
 
 namespace {
 
-EnergyTable parse_table(const std::string& text, const std::string& where) {
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::parse_error& e) {
-    throw ConfigError(where + ": malformed JSON: " + e.what());
-  }
+EnergyTable parse_table(const json& j, const std::string& where) {
   const std::set<std::string> allowed = {"name",
                                          "source",
                                          "memory_access_pj_per_bit",
@@ -69,7 +64,8 @@ std::vector<std::string> builtin_energy_tables() {
 
 EnergyTable load_energy_table(const std::string& name_or_path) {
   for (const auto& [name, text] : embedded_energy_tables())
-    if (name == name_or_path) return parse_table(text, "energy table " + name);
+    if (name == name_or_path)
+      return parse_table(parse_json_input(text, "energy table " + name), "energy table " + name);
   std::ifstream in(name_or_path);
   if (!in) {
     std::string names;
@@ -77,9 +73,8 @@ EnergyTable load_energy_table(const std::string& name_or_path) {
     throw ConfigError("energy table '" + name_or_path + "': not a built-in table (" + names +
                       ") nor a readable file");
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_table(ss.str(), name_or_path);
+  in.close();
+  return parse_table(read_json_input_file(name_or_path), name_or_path);
 }
 
 }  // namespace hybridnet::models

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "models/error.h"
+#include "models/json_input.h"
 #include "models/text_file.h"
 
 namespace hybridnet::models {
@@ -51,11 +52,12 @@ T get_field(const json& obj, const std::string& key, const std::string& path, T 
 int get_bits(const json& obj, const std::string& key, const std::string& path, int fallback) {
   if (obj.contains(key) && !obj.at(key).is_number_integer())
     throw ConfigError(path + "." + key + ": must be an integer bit width (1..8 or 32)");
-  const int bits = get_field<int>(obj, key, path, fallback);
-  if (!valid_bits(bits))
+  // Read wide: 4294967297 must not wrap to 1 on its way into an int.
+  const int64_t bits = get_field<int64_t>(obj, key, path, fallback);
+  if (bits < 1 || bits > 32 || !valid_bits(static_cast<int>(bits)))
     throw ConfigError(path + "." + key + ": " + std::to_string(bits) +
                       " is not a valid bit width (1..8 or 32)");
-  return bits;
+  return static_cast<int>(bits);
 }
 
 }  // namespace
@@ -239,15 +241,8 @@ HybridPlan HybridPlan::from_json(const json& j, const std::string& where) {
 }
 
 HybridPlan load_plan_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw ConfigError(path + ": cannot open plan file");
-  json j;
-  try {
-    j = json::parse(in);
-  } catch (const json::parse_error& e) {
-    throw ConfigError(path + ": malformed JSON: " + e.what());
-  }
-  return HybridPlan::from_json(j, path);
+  if (!std::ifstream(path)) throw ConfigError(path + ": cannot open plan file");
+  return HybridPlan::from_json(read_json_input_file(path), path);
 }
 
 void save_plan_file(const HybridPlan& plan, const std::string& path) {

@@ -248,7 +248,8 @@ HybridPlan make_preset(const std::string& spec, const std::string& arch) {
 HybridPlan resolve_plan_argument(const std::string& plan_arg, const std::string& arch) {
   const bool looks_like_file =
       plan_arg.find(".json") != std::string::npos || plan_arg.find('/') != std::string::npos;
-  if (looks_like_file || std::filesystem::exists(plan_arg)) {
+  // A directory named like a preset (a run directory called xnor, say) is not a plan file.
+  if (looks_like_file || std::filesystem::is_regular_file(plan_arg)) {
     HybridPlan plan = load_plan_file(plan_arg);
     if (!arch.empty() && plan.arch != arch)
       throw ConfigError(plan_arg + ": plan is for " + plan.arch + " but --model is " + arch);

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "models/error.h"
+#include "models/json_input.h"
 
 namespace hybridnet::models {
 
@@ -127,12 +128,10 @@ RunSpec run_spec_from_json(const json& j, const std::string& where) {
 }
 
 json read_json_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw DataError(path + ": cannot open");
   try {
-    return json::parse(in);
-  } catch (const json::parse_error& e) {
-    throw DataError(path + ": malformed JSON: " + e.what());
+    return read_json_input_file(path);
+  } catch (const ConfigError& e) {  // the file, not the user's settings, is wrong
+    throw DataError(e.what());
   }
 }
 

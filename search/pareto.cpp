@@ -60,6 +60,14 @@ Objective parse_objective(const std::string& text, const std::string& where) {
   return o;
 }
 
+void check_distinct(const std::vector<Objective>& objectives, const std::string& where) {
+  for (size_t i = 0; i < objectives.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (objectives[i].name == objectives[j].name)
+        throw ConfigError(where + ": objective '" + objectives[i].name +
+                          "' given twice (one direction each)");
+}
+
 std::vector<Objective> parse_objectives(const std::string& list, const std::string& where) {
   std::vector<Objective> out;
   size_t start = 0;
@@ -72,6 +80,7 @@ std::vector<Objective> parse_objectives(const std::string& list, const std::stri
     start = comma + 1;
   }
   if (out.empty()) throw ConfigError(where + ": no objectives given");
+  check_distinct(out, where);
   return out;
 }
 

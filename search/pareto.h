@@ -37,7 +37,9 @@ const std::vector<std::string>& objective_names();
 /// "accuracy:max" (or "accuracy", which takes the natural direction; "energy_pj" is "energy");
 /// throws ConfigError naming `where` for an unknown name or direction.
 Objective parse_objective(const std::string& text, const std::string& where);
-/// "accuracy:max,energy:min"
+/// ConfigError when an objective appears twice ("accuracy:max" and "accuracy:min").
+void check_distinct(const std::vector<Objective>& objectives, const std::string& where);
+/// "accuracy:max,energy:min"; each objective once.
 std::vector<Objective> parse_objectives(const std::string& comma_list, const std::string& where);
 /// The default objectives: accuracy max, energy min, memory min.
 std::vector<Objective> default_objectives();

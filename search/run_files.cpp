@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "models/error.h"
+#include "models/hybrid_plan.h"
 
 namespace hybridnet::search {
 
@@ -56,7 +57,38 @@ void copy_checkpoint(const fs::path& from, const fs::path& to) {
                   to.string());
 }
 
+bool plain_name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == '-';
+}
+
 }  // namespace
+
+void check_study_name(const std::string& name, const std::string& what) {
+  if (name.empty()) throw ConfigError(what + ": the study name is empty");
+  if (name.size() > kMaxStudyNameLength)
+    throw ConfigError(what + ": the study name has " + std::to_string(name.size()) +
+                      " characters; at most " + std::to_string(kMaxStudyNameLength));
+  for (size_t i = 0; i < name.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(name[i]);
+    if (c < 0x20 || c == 0x7f)
+      throw ConfigError(what + ": the study name has a control character (byte " +
+                        std::to_string(c) + " at position " + std::to_string(i) + ")");
+  }
+}
+
+std::string study_dir_name(const std::string& study) {
+  bool plain = !study.empty() && study.size() <= 64 && study[0] != '.';
+  for (char c : study) plain = plain && plain_name_char(c);
+  if (plain) return study;
+  std::string slug;
+  for (char c : study) {
+    if (slug.size() >= 48) break;
+    if (slug.empty() && c == '.') continue;
+    slug += plain_name_char(c) ? c : '_';
+  }
+  return (slug.empty() ? "study" : slug) + "-" + models::text_hash(study);
+}
 
 RunFiles::RunFiles(std::string root) : root_(std::move(root)) {}
 
@@ -72,7 +104,7 @@ RunFiles RunFiles::for_store(const db::Store& store, const std::string& user_roo
 std::string RunFiles::trial_dir(const std::string& study, int64_t id) const {
   char name[32];
   std::snprintf(name, sizeof name, "trial-%04lld", static_cast<long long>(id));
-  return (fs::path(root_) / study / name).string();
+  return (fs::path(root_) / study_dir_name(study) / name).string();
 }
 
 std::string RunFiles::attempt_dir(const std::string& study, int64_t id, int attempt) const {

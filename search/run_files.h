@@ -1,5 +1,7 @@
 // Where trials' run directories live, decided here and nowhere else:
-//   <root>/<study>/trial-<id>/attempt-<n>/   (checkpoints, run.json, metrics.json)
+//   <root>/<study dir>/trial-<id>/attempt-<n>/   (checkpoints, run.json, metrics.json)
+// The study's directory is its name when that is a plain file name, else a sanitised slug plus
+// a hash of the name (study_dir_name): whatever the name, run files stay under the root.
 // The root is the user's --runs DIR, or the store's default (beside a SQLite file). Every
 // attempt of a trial (every claim of it) trains in a directory of its own, seeded with the
 // newest checkpoint of the earlier ones: a worker that stalled, lost its lease and woke up
@@ -12,6 +14,19 @@
 #include "db/store.h"
 
 namespace hybridnet::search {
+
+/// Longest study name a space may give.
+inline constexpr size_t kMaxStudyNameLength = 200;
+
+/// Checks a study name: non-empty, at most kMaxStudyNameLength bytes, no control characters;
+/// ConfigError "<what>: ..." saying which rule it breaks.
+void check_study_name(const std::string& name, const std::string& what);
+
+/// The directory of a study under a run-files root: the name itself when it is made of
+/// letters, digits, '.', '_' and '-', does not start with '.', and has at most 64 characters
+/// (so every study named so far keeps its directory); otherwise those characters of it (others
+/// as '_', leading dots dropped, at most 48) followed by '-' and 16 hex digits of its hash.
+std::string study_dir_name(const std::string& study);
 
 class RunFiles {
  public:

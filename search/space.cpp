@@ -6,6 +6,7 @@
 #include "models/error.h"
 #include "models/presets.h"
 #include "search/family_registry.h"
+#include "search/run_files.h"
 #include "search/strict_json.h"
 
 namespace hybridnet::search {
@@ -128,13 +129,18 @@ SearchSpace parse_space(const json& j, const std::string& where) {
   if (!j.contains("study") || !j.at("study").is_string() || j.at("study").get<std::string>().empty())
     throw ConfigError(where + ": study: a non-empty string naming the study is required");
   s.study = j.at("study");
+  check_study_name(s.study, where + ": study");
   s.archs = list_of<std::string>(j, "arch", s.archs, "resnet20", where);
   s.widths = list_of<double>(j, "width", s.widths, 1.0, where);
   for (double w : s.widths)
     if (!(w > 0)) throw ConfigError(where + ": width: " + std::to_string(w) + " must be > 0");
   s.seeds = list_of<uint64_t>(j, "seeds", s.seeds, json(uint64_t{0}), where);
   if (j.contains("data")) s.data = strict_from_json<models::DataOptions>(j.at("data"), where, "data");
-  models::data_shape(s.data);  // known dataset name
+  try {
+    models::data_shape(s.data);  // a known dataset, values in range
+  } catch (const ConfigError& e) {
+    throw ConfigError(where + ": " + e.what());
+  }
   if (j.contains("train")) {
     const json& t = j.at("train");
     s.train = strict_from_json<models::TrainConfig>(t, where, "train");
@@ -171,6 +177,7 @@ SearchSpace parse_space(const json& j, const std::string& where) {
       if (!o[i].is_string()) throw ConfigError(path + ": expected a string");
       s.objectives.push_back(parse_objective(o[i], path));
     }
+    check_distinct(s.objectives, where + ": objectives");
   }
   if (j.contains("analysis"))
     s.analysis = strict_from_json<AnalysisSettings>(j.at("analysis"), where, "analysis");

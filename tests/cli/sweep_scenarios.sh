@@ -6,6 +6,8 @@
 #   lease     a sweep stopped (SIGSTOP) past --stale-after loses its trial to a second sweep;
 #             woken up, it drops the trial and writes nothing more: both exit 0, the trial is
 #             done once and its export reproduces the stored accuracy
+#   names     a study named "../../escaped" keeps its run files under the runs directory;
+#             control characters and overlong names are refused before anything is stored
 #   edge      the edge-cloud family: one front point per exit threshold, named in the queries;
 #             a later space's new thresholds are scored without retraining
 # Usage: sweep_scenarios.sh HYBRIDNET WORKDIR SCENARIO
@@ -110,6 +112,25 @@ share)
   nb=$(sed -n 's/^this run: \([0-9]*\) trial.*/\1/p' b.err)
   echo "process A trained $na, process B trained $nb"
   [[ $((na + nb)) -eq 8 ]] || fail "the processes started $na + $nb trials, not 8"
+  ;;
+names)
+  # A study name that is a path: its run files stay under the run-files root.
+  mkdir -p inner && cd inner
+  space "../../escaped" 1 128 '{"xnor": {}}'
+  "$HN" sweep --space space.json --db db.sqlite --jobs 1 > sweep.out 2> sweep.err || fail "sweep failed: $(cat sweep.err)"
+  [[ ! -e ../escaped && ! -e ../../escaped ]] || fail "run files escaped the runs directory"
+  dirs=$(find db.runs -name 'trial-0001' -type d)
+  echo "run directory: $dirs"
+  [[ $dirs == db.runs/*escaped-*/trial-0001 && $dirs != db.runs/*/*/trial-0001 ]] || fail "run directory not under db.runs: $dirs"
+  "$HN" export --db db.sqlite --trial 1 --out export > /dev/null || fail "export of the escaped study"
+  # Control characters and overlong names are refused before anything is stored.
+  space 'tab\there' 1 128 '{"xnor": {}}'  # JSON's \t: a tab in the name
+  "$HN" space --space space.json 2> bad.err && fail "a control character was accepted"
+  grep -q "space.json: study: the study name has a control character" bad.err || fail "$(cat bad.err)"
+  space "$(printf 'x%.0s' $(seq 1 201))" 1 128 '{"xnor": {}}'
+  "$HN" sweep --space space.json --db db.sqlite 2> long.err && fail "a 201-character name was accepted"
+  grep -q "201 characters; at most 200" long.err || fail "$(cat long.err)"
+  [[ $("$HN" studies --db db.sqlite | grep -c .) -le 2 ]] || fail "a refused study was stored"
   ;;
 lease)
   space l 3 1536 '{"xnor": {}}'

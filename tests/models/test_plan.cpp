@@ -4,12 +4,14 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "models/error.h"
 #include "models/network.h"
 #include "models/presets.h"
+#include "tests/support.h"
 
 using namespace hybridnet::models;
 using nlohmann::json;
@@ -67,6 +69,11 @@ TEST_CASE("invalid plans are rejected with the field named", "[models][plan]") {
              Catch::Contains("p.json: plan.layers[0].name: unknown layer 'layer9.0.conv1'"));
   j["layers"] = {{{"name", "conv1"}, {"weight_bits", 9}}};
   CHECK_THAT(err(j), Catch::Contains("plan.layers[0].weight_bits: 9 is not a valid bit width"));
+  // 2^32 + 1 must not wrap to a valid 1 bit (issue 14).
+  j["layers"] = {{{"name", "conv1"}, {"weight_bits", 4294967297LL}}};
+  CHECK_THAT(err(j), Catch::Contains("weight_bits: 4294967297 is not a valid bit width"));
+  j["layers"] = {{{"name", "conv1"}, {"input_bits", -4294967295LL}}};
+  CHECK_THAT(err(j), Catch::Contains("input_bits: -4294967295 is not a valid bit width"));
   j["layers"] = {{{"name", "conv1"}, {"input_bits", 0}}};
   CHECK_THAT(err(j), Catch::Contains("plan.layers[0].input_bits: 0"));
   j["layers"] = {{{"name", "fc"}, {"fp_fraction", 1.5}}};
@@ -220,4 +227,22 @@ TEST_CASE("seeded networks built in parallel threads get the weights of a lone b
   a.join();
   b.join();
   CHECK(mismatches == 0);
+}
+
+TEST_CASE("plan argument: a directory named like a preset does not hide the preset", "[models][plan]") {
+  namespace fs = std::filesystem;
+  const fs::path dir = hybridnet::test::fresh_temp_dir("plan_argument_dir");
+  const fs::path before = fs::current_path();
+  fs::current_path(dir);
+  fs::create_directories("xnor");  // e.g. a run directory called xnor
+  HybridPlan plan;
+  std::string error;
+  try {
+    plan = resolve_plan_argument("xnor", "resnet8");
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  fs::current_path(before);
+  REQUIRE(error.empty());
+  CHECK(plan == make_preset("xnor", "resnet8"));
 }

@@ -63,6 +63,10 @@ TEST_CASE("objectives parse with natural or explicit directions", "[search]") {
   REQUIRE(to_string(o) == "accuracy:max,energy:min,memory:max,ee_fp:max");
   REQUIRE_THROWS_WITH(parse_objectives("latency:min", "--objectives"),
                       Catch::Contains("--objectives: unknown objective 'latency'"));
+  REQUIRE_THROWS_WITH(parse_objectives("accuracy:max,energy,accuracy:min", "--objectives"),
+                      "--objectives: objective 'accuracy' given twice (one direction each)");
+  REQUIRE_THROWS_WITH(parse_objectives("energy,energy_pj", "--objectives"),
+                      Catch::Contains("'energy' given twice"));
   REQUIRE_THROWS_WITH(parse_objectives("energy:up", "--objectives"),
                       Catch::Contains("direction must be max or min"));
   // One name per objective; the store's column name reads as it.

@@ -4,12 +4,17 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
+#include <vector>
 
 #include "search/run_files.h"
 #include "tests/support.h"
 
 using namespace hybridnet;
+using hybridnet::search::check_study_name;
+using hybridnet::search::RunFiles;
+using hybridnet::search::study_dir_name;
 namespace fs = std::filesystem;
 
 namespace {
@@ -78,4 +83,44 @@ TEST_CASE("run files: a finished trial is found where it finished, earlier attem
   // Finished by a version before attempts had directories.
   write_checkpoint(files.trial_dir("s", 2), 3, "old");
   CHECK(files.finished_run("s", trial(2, 1)) == files.trial_dir("s", 2));
+}
+
+TEST_CASE("run files: every study name stays under the root, plain names keep their directory",
+          "[search][runs]") {
+  const fs::path root = test::fresh_temp_dir("run_files_names");
+  const RunFiles files((root / "runs").string());
+  // Names that were paths: a parent, an absolute path, "..", a NUL, 300 characters.
+  const std::vector<std::string> hostile = {"../../escaped", "/tmp/abs", "..", ".",
+                                            std::string("a\0b", 3), std::string(300, 'x'),
+                                            "with space/and slash", ".hidden"};
+  std::set<std::string> dirs;
+  for (const auto& name : hostile) {
+    const fs::path dir = files.trial_dir(name, 7);
+    INFO(dir);
+    CHECK(dir.parent_path().parent_path() == root / "runs");  // <root>/<one name>/trial-0007
+    const std::string leaf = dir.parent_path().filename().string();
+    CHECK(leaf.size() <= 48 + 1 + 16);
+    CHECK(leaf.find('/') == std::string::npos);
+    CHECK(leaf.front() != '.');
+    CHECK(dirs.insert(leaf).second);  // distinct names, distinct directories
+    fs::create_directories(dir);      // and the file system takes it
+  }
+  // Every directory made above is inside the root.
+  for (const auto& e : fs::recursive_directory_iterator(root))
+    CHECK(e.path().string().rfind((root / "runs").string(), 0) == 0);
+  CHECK(study_dir_name("quickstart") == "quickstart");
+  CHECK(study_dir_name("kbit-resnet20_v2.1") == "kbit-resnet20_v2.1");
+  CHECK(study_dir_name("a b") != study_dir_name("a_b"));
+}
+
+TEST_CASE("run files: study names are checked for length and control characters",
+          "[search][runs]") {
+  CHECK_NOTHROW(check_study_name("../a name with spaces", "s.json: study"));
+  CHECK_THROWS_WITH(check_study_name("", "s.json: study"), "s.json: study: the study name is empty");
+  CHECK_THROWS_WITH(check_study_name(std::string(201, 'x'), "s.json: study"),
+                    "s.json: study: the study name has 201 characters; at most 200");
+  CHECK_THROWS_WITH(check_study_name(std::string("a\0b", 3), "s.json: study"),
+                    Catch::Contains("control character (byte 0 at position 1)"));
+  CHECK_THROWS_WITH(check_study_name("tab\there", "s.json: study"),
+                    Catch::Contains("control character (byte 9"));
 }

@@ -2,6 +2,7 @@
 // families from a hand-made profile, and validation errors that name the file and JSON path.
 #include <catch2/catch.hpp>
 #include <set>
+#include <tuple>
 
 #include "analysis/profile.h"
 #include "models/error.h"
@@ -262,6 +263,20 @@ TEST_CASE("space: validation errors name the file and the JSON path", "[search]"
   j = base_space();
   j["train"]["epochs"] = "three";
   REQUIRE_THAT(error_of(j), Catch::Contains("space.json: train.epochs: expected an integer"));
+
+  // Values out of range fail the space before anything is stored (issue 14).
+  for (const auto& [key, value, message] :
+       std::vector<std::tuple<std::string, json, std::string>>{
+           {"subset", -5, "space.json: data.subset must be in [0, 2147483648], not -5"},
+           {"test_subset", -1, "space.json: data.test_subset must be in"},
+           {"val_fraction", 2, "space.json: data.val_fraction must be in [0, 1), not 2"},
+           {"synthetic_size", 100000, "space.json: data.synthetic_size must be in [4, 512]"},
+           {"synthetic_train", 1000000, "would need more than 8 GB"}}) {
+    j = base_space();
+    j["data"][key] = value;
+    if (key == "synthetic_train") j["data"]["synthetic_size"] = 512;
+    CHECK_THAT(error_of(j), Catch::Contains(message));
+  }
 
   j = base_space();
   j["data"]["subsett"] = 10;
