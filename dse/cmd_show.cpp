@@ -31,7 +31,7 @@ void run_show(const ShowOptions& o) {
   const auto shape = models::data_shape(data);
   const auto cost =
       models::plan_cost(plan, shape.channels, shape.height, shape.width, shape.num_classes,
-                        models::load_energy_table(search::trial_energy_table(t)));
+                        models::load_energy_table(config.energy_table));
   const auto epochs = store->epochs(t.id);
   if (o.json) {
     nlohmann::json curve = nlohmann::json::array();

@@ -53,10 +53,11 @@ void export_trial(const db::TrialRecord& t, const std::string& study, const RunF
     fs::copy_file(run / f, out / f, fs::copy_options::overwrite_existing);
 
   const auto plan = models::HybridPlan::from_json(t.plan, "trial #" + std::to_string(t.id));
-  const auto shape = models::data_shape(trial_config(t).data);
+  const TrialConfig config = trial_config(t);
+  const auto shape = models::data_shape(config.data);
   const auto cost =
       models::plan_cost(plan, shape.channels, shape.height, shape.width, shape.num_classes,
-                        models::load_energy_table(trial_energy_table(t)));
+                        models::load_energy_table(config.energy_table));
   write_text_file((out / "cost.json").string(), models::cost_to_json(cost).dump(2) + "\n");
   json trial = trial_summary(t);
   trial["study"] = study;
