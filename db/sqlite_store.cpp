@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <mutex>
 
@@ -42,6 +43,29 @@ std::vector<double> doubles(const SQLite::Column& c) {
 
 double real_or_zero(const SQLite::Column& c) { return c.isNull() ? 0.0 : c.getDouble(); }
 
+// A database that no one has open in WAL mode (no PATH-wal beside it) holds everything in its
+// one file: read it as immutable, which takes no locks and creates no -shm/-wal files, so
+// that a read-only file, directory or mount can be queried and a refused file stays untouched.
+// With a -wal (a sweep is running, or crashed) a reader must see the log: an ordinary read-only
+// connection.
+std::unique_ptr<SQLite::Database> open_for_reading(const std::string& path, int busy_timeout_ms) {
+  if (fs::exists(path + "-wal"))
+    return std::make_unique<SQLite::Database>(path, SQLite::OPEN_READONLY, busy_timeout_ms);
+  std::string uri = "file:";
+  for (const unsigned char c : path) {
+    if (c == '%' || c == '?' || c == '#' || c < 0x21 || c >= 0x7f) {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", c);
+      uri += hex;
+    } else {
+      uri += static_cast<char>(c);
+    }
+  }
+  uri += "?mode=ro&immutable=1";
+  return std::make_unique<SQLite::Database>(uri, SQLite::OPEN_READONLY | SQLite::OPEN_URI,
+                                            busy_timeout_ms);
+}
+
 class SqliteStore final : public Store {
  public:
   SqliteStore(const std::string& path, OpenMode mode) : path_(path) {
@@ -52,9 +76,10 @@ class SqliteStore final : public Store {
     try {
       if (!exists && fs::path(path).has_parent_path())
         fs::create_directories(fs::path(path).parent_path());
-      const int flags = mode == OpenMode::kReadOnly ? SQLite::OPEN_READONLY
-                                                    : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE;
-      db_ = std::make_unique<SQLite::Database>(path, flags, kBusyTimeoutMs);
+      db_ = mode == OpenMode::kReadOnly
+                ? open_for_reading(path, kBusyTimeoutMs)
+                : std::make_unique<SQLite::Database>(
+                      path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, kBusyTimeoutMs);
       db_->exec("PRAGMA foreign_keys = ON");
       if (mode == OpenMode::kReadWrite) {
         db_->exec("PRAGMA journal_mode = WAL");
@@ -105,74 +130,82 @@ class SqliteStore final : public Store {
     });
   }
 
-  std::pair<int64_t, bool> add_trial(int64_t study, const NewTrial& t) override {
+  std::vector<std::pair<int64_t, bool>> add_trials(int64_t study,
+                                                   const std::vector<NewTrial>& trials) override {
     return write([&] {
-      int64_t id = 0;
-      bool is_new = false;
-      SQLite::Statement find(*db_, "SELECT id FROM trials WHERE study_id = ? AND trial_key = ?");
-      find.bind(1, study);
-      find.bind(2, t.key);
-      if (find.executeStep()) {
-        id = find.getColumn(0).getInt64();
-        // A baseline claimed later by an analysis family keeps the higher priority.
-        SQLite::Statement up(*db_,
-                             "UPDATE trials SET priority = max(priority, ?) WHERE id = ? AND "
-                             "state != 'done'");
-        up.bind(1, t.priority);
-        up.bind(2, id);
-        up.exec();
-      } else {
-        SQLite::Statement ins(
-            *db_,
-            "INSERT INTO trials(study_id, trial_key, family, params_json, plan_json, plan_hash, "
-            "config_json, priority, state, created_at) VALUES (?,?,?,?,?,?,?,?,'pending',?)");
-        ins.bind(1, study);
-        ins.bind(2, t.key);
-        ins.bind(3, t.family);
-        ins.bind(4, t.params.dump());
-        ins.bind(5, t.plan.dump());
-        ins.bind(6, t.plan_hash);
-        ins.bind(7, t.config.dump());
-        ins.bind(8, t.priority);
-        ins.bind(9, store_now());
-        ins.exec();
-        id = db_->getLastInsertRowid();
-        is_new = true;
-        SQLite::Statement obj(*db_,
-                              "INSERT INTO objectives(trial_id, name, value) VALUES (?, ?, ?)");
-        for (const auto& [name, value] : t.objectives) {
-          obj.bind(1, id);
-          obj.bind(2, name);
-          obj.bind(3, value);
-          obj.exec();
-          obj.reset();
-        }
-        SQLite::Statement lay(*db_,
-                              "INSERT INTO layer_precisions(trial_id, layer_index, name, role, "
-                              "weight_bits, input_bits, fp_fraction) VALUES (?,?,?,?,?,?,?)");
-        for (const auto& l : t.layers) {
-          lay.bind(1, id);
-          lay.bind(2, l.index);
-          lay.bind(3, l.name);
-          lay.bind(4, l.role);
-          lay.bind(5, l.weight_bits);
-          lay.bind(6, l.input_bits);
-          lay.bind(7, l.fp_fraction);
-          lay.exec();
-          lay.reset();
-        }
-      }
-      SQLite::Statement set(*db_,
-                            "INSERT OR IGNORE INTO trial_settings(trial_id, seq, family, "
-                            "params_json) SELECT ?, coalesce(max(seq), 0) + 1, ?, ? FROM "
-                            "trial_settings WHERE trial_id = ?");
-      set.bind(1, id);
-      set.bind(2, t.family);
-      set.bind(3, t.params.dump());
-      set.bind(4, id);
-      set.exec();
-      return std::make_pair(id, is_new);
+      std::vector<std::pair<int64_t, bool>> out;
+      for (const auto& t : trials) out.push_back(insert_trial(study, t));
+      return out;
     });
+  }
+
+  // One trial of add_trials, inside its transaction.
+  std::pair<int64_t, bool> insert_trial(int64_t study, const NewTrial& t) {
+    int64_t id = 0;
+    bool is_new = false;
+    SQLite::Statement find(*db_, "SELECT id FROM trials WHERE study_id = ? AND trial_key = ?");
+    find.bind(1, study);
+    find.bind(2, t.key);
+    if (find.executeStep()) {
+      id = find.getColumn(0).getInt64();
+      // A baseline claimed later by an analysis family keeps the higher priority.
+      SQLite::Statement up(*db_,
+                           "UPDATE trials SET priority = max(priority, ?) WHERE id = ? AND "
+                           "state != 'done'");
+      up.bind(1, t.priority);
+      up.bind(2, id);
+      up.exec();
+    } else {
+      SQLite::Statement ins(
+          *db_,
+          "INSERT INTO trials(study_id, trial_key, family, params_json, plan_json, plan_hash, "
+          "config_json, priority, state, created_at) VALUES (?,?,?,?,?,?,?,?,'pending',?)");
+      ins.bind(1, study);
+      ins.bind(2, t.key);
+      ins.bind(3, t.family);
+      ins.bind(4, t.params.dump());
+      ins.bind(5, t.plan.dump());
+      ins.bind(6, t.plan_hash);
+      ins.bind(7, t.config.dump());
+      ins.bind(8, t.priority);
+      ins.bind(9, store_now());
+      ins.exec();
+      id = db_->getLastInsertRowid();
+      is_new = true;
+      SQLite::Statement obj(*db_,
+                            "INSERT INTO objectives(trial_id, name, value) VALUES (?, ?, ?)");
+      for (const auto& [name, value] : t.objectives) {
+        obj.bind(1, id);
+        obj.bind(2, name);
+        obj.bind(3, value);
+        obj.exec();
+        obj.reset();
+      }
+      SQLite::Statement lay(*db_,
+                            "INSERT INTO layer_precisions(trial_id, layer_index, name, role, "
+                            "weight_bits, input_bits, fp_fraction) VALUES (?,?,?,?,?,?,?)");
+      for (const auto& l : t.layers) {
+        lay.bind(1, id);
+        lay.bind(2, l.index);
+        lay.bind(3, l.name);
+        lay.bind(4, l.role);
+        lay.bind(5, l.weight_bits);
+        lay.bind(6, l.input_bits);
+        lay.bind(7, l.fp_fraction);
+        lay.exec();
+        lay.reset();
+      }
+    }
+    SQLite::Statement set(*db_,
+                          "INSERT OR IGNORE INTO trial_settings(trial_id, seq, family, "
+                          "params_json) SELECT ?, coalesce(max(seq), 0) + 1, ?, ? FROM "
+                          "trial_settings WHERE trial_id = ?");
+    set.bind(1, id);
+    set.bind(2, t.family);
+    set.bind(3, t.params.dump());
+    set.bind(4, id);
+    set.exec();
+    return std::make_pair(id, is_new);
   }
 
   std::optional<TrialRecord> claim_trial(int64_t study, const std::string& worker,
@@ -272,6 +305,16 @@ class SqliteStore final : public Store {
     write([&] { return set_state(lease, "interrupted", ""); });
   }
 
+  int retry_failed(int64_t study) override {
+    return write([&] {
+      SQLite::Statement up(*db_,
+                           "UPDATE trials SET state = 'interrupted', failure = NULL, finished_at = "
+                           "NULL WHERE study_id = ? AND state = 'failed'");
+      up.bind(1, study);
+      return up.exec();
+    });
+  }
+
   int add_points(int64_t id, const std::vector<PointRow>& points) override {
     return write([&] { return insert_points(id, points); });
   }
@@ -363,11 +406,11 @@ class SqliteStore final : public Store {
     int64_t app = 0, version = 0, tables = 0;
     std::string check;
     try {
-      SQLite::Database ro(path_, SQLite::OPEN_READONLY, kBusyTimeoutMs);
-      app = ro.execAndGet("PRAGMA application_id").getInt64();
-      version = ro.execAndGet("PRAGMA user_version").getInt64();
-      tables = ro.execAndGet("SELECT count(*) FROM sqlite_master").getInt64();
-      check = ro.execAndGet("PRAGMA quick_check").getString();
+      const auto ro = open_for_reading(path_, kBusyTimeoutMs);
+      app = ro->execAndGet("PRAGMA application_id").getInt64();
+      version = ro->execAndGet("PRAGMA user_version").getInt64();
+      tables = ro->execAndGet("SELECT count(*) FROM sqlite_master").getInt64();
+      check = ro->execAndGet("PRAGMA quick_check").getString();
     } catch (const SQLite::Exception& e) {
       throw StorageError(path_ + ": not a SQLite database, or corrupt (" + e.what() + ")");
     }

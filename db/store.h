@@ -5,7 +5,7 @@
 //
 // Contract (every implementation; tests/db/test_store_contract.cpp checks it for each backend):
 //  - Thread-safe: one Store may be used from several threads at once.
-//  - Several processes may share one store: add_trial is idempotent per (study, key), and
+//  - Several processes may share one store: add_trials is idempotent per (study, key), and
 //    claim_trial hands a trial to exactly one worker (atomic compare-and-set).
 //  - Leases fence: claim_trial returns a trial whose lease() names the worker and the attempt.
 //    Every write about that run (heartbeat, add_epoch, finish, fail, interrupt) succeeds only
@@ -139,9 +139,15 @@ class Store {
   virtual std::optional<StudyRecord> find_study(const std::string& name) = 0;
   virtual std::vector<StudyRecord> studies() = 0;
 
-  /// Adds a trial, or when the key exists records `t`'s setting against the existing trial.
-  /// Returns the trial id and whether it was new.
-  virtual std::pair<int64_t, bool> add_trial(int64_t study, const NewTrial& t) = 0;
+  /// Adds trials in one transaction (all or none: a full disk registers nothing); a trial whose
+  /// key exists gets `t`'s setting recorded against it instead. Returns, per trial, its id and
+  /// whether it was new.
+  virtual std::vector<std::pair<int64_t, bool>> add_trials(int64_t study,
+                                                           const std::vector<NewTrial>& trials) = 0;
+  /// add_trials of one trial.
+  std::pair<int64_t, bool> add_trial(int64_t study, const NewTrial& t) {
+    return add_trials(study, {t}).front();
+  }
 
   /// Atomically hands the next runnable trial of `study` to `worker`: pending or interrupted
   /// ones, and running ones whose heartbeat is older than `stale_seconds` on the store's clock;
@@ -169,6 +175,10 @@ class Store {
   /// Running -> interrupted (resumed by a later claim from its last checkpoint).
   virtual void interrupt_trial(const Lease& lease) = 0;
 
+  /// Failed trials of `study` back to interrupted (claimable again; they resume from their last
+  /// checkpoint), their failure cleared; returns how many. For failures outside the network (a
+  /// full disk, a directory that could not be created) that a user has fixed.
+  virtual int retry_failed(int64_t study) = 0;
   /// Adds operating points to a trial (done ones included: points are derived from the
   /// finished network, e.g. at thresholds a later space asks for); a point whose thresholds the
   /// trial already has is kept as it is. Returns how many were new. Not under a lease.

@@ -10,7 +10,7 @@
 namespace hybridnet::dse {
 
 InputShape parse_input_shape(const std::string& text) {
-  static const std::regex re(R"((\d+)x(\d+)(?:x(\d+))?)");
+  static const std::regex re(R"((\d{1,5})x(\d{1,5})(?:x(\d{1,5}))?)");
   std::smatch m;
   if (!std::regex_match(text, m, re))
     throw ConfigError("--input '" + text + "': expected HxWxC, e.g. 32x32x3 or 28x28x1");
@@ -18,8 +18,9 @@ InputShape parse_input_shape(const std::string& text) {
   s.height = std::stoi(m[1]);
   s.width = std::stoi(m[2]);
   s.channels = m[3].matched ? std::stoi(m[3]) : 1;
-  if (s.height < 1 || s.width < 1 || s.channels < 1)
-    throw ConfigError("--input '" + text + "': sizes must be positive");
+  if (s.height < 1 || s.width < 1 || s.channels < 1 || s.height > 4096 || s.width > 4096 ||
+      s.channels > 4096)
+    throw ConfigError("--input '" + text + "': sizes must be 1 to 4096");
   return s;
 }
 

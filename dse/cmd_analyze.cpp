@@ -20,7 +20,7 @@
 #include "models/energy_table.h"
 #include "models/error.h"
 #include "models/presets.h"
-#include "models/text_file.h"
+#include "models/atomic_file.h"
 #include "models/trainer.h"
 
 namespace hybridnet::dse {
@@ -221,9 +221,9 @@ void run_analyze(AnalyzeOptions o) {
       m.values.push_back(l.metric);
       m.highlighted.push_back(in(first_part.upgraded, l.name));
     }
-    write_text_file((fs::path(o.plot_dir) / "pca_components.svg").string(),
+    write_file_atomic((fs::path(o.plot_dir) / "pca_components.svg").string(),
                     analysis::render_svg(k));
-    write_text_file((fs::path(o.plot_dir) / "binarization_metric.svg").string(),
+    write_file_atomic((fs::path(o.plot_dir) / "binarization_metric.svg").string(),
                     analysis::render_svg(m));
     std::fprintf(stderr, "wrote %s/pca_components.svg and binarization_metric.svg\n",
                  o.plot_dir.c_str());

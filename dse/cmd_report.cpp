@@ -7,7 +7,7 @@
 #include "dse/study_cli.h"
 #include "dse/subcommands.h"
 #include "models/error.h"
-#include "models/text_file.h"
+#include "models/atomic_file.h"
 #include "search/report.h"
 #include "search/results.h"
 
@@ -42,7 +42,7 @@ void run_report(const ReportOptions& o) {
     in.trials.push_back({std::move(t), store->layers(id), store->epochs(id)});
   }
   const auto report = search::render_report(in);
-  write_text_file(o.out, report.html);
+  write_file_atomic(o.out, report.html);
   std::printf("wrote %s: study %s, %zu trials (%zu done), Pareto front of %zu, %zu charts\n",
               o.out.c_str(), study.name.c_str(), report.trials, report.done, report.front,
               report.charts);

@@ -8,6 +8,7 @@
 #include "dse/study_cli.h"
 #include "dse/subcommands.h"
 #include "search/progress.h"
+#include "search/sweep.h"
 
 namespace hybridnet::dse {
 
@@ -47,15 +48,20 @@ void run_status(const StatusOptions& o) {
       if (t.state != db::TrialState::kRunning) continue;
       const auto p = search::progress_from_json(t.progress);
       const double age = now - t.heartbeat_at;
+      // A process of this host that is gone (SIGKILL, a crash) still has its last heartbeat
+      // in the store until a sweep takes the trial over: say so rather than show it running.
+      const bool gone = search::worker_is_dead(t.worker);
       js["running_trials"].push_back({{"id", t.id},
                                       {"family", t.family},
                                       {"params", t.params},
                                       {"worker", t.worker},
+                                      {"worker_gone", gone},
                                       {"heartbeat_age_seconds", age},
                                       {"progress", search::to_json(p)}});
       if (!o.json)
-        std::printf("%s  [%s, heartbeat %s ago]\n", search::format_trial_line(t, p).c_str(),
-                    t.worker.c_str(), search::format_duration(age).c_str());
+        std::printf("%s  [%s, heartbeat %s ago%s]\n", search::format_trial_line(t, p).c_str(),
+                    t.worker.c_str(), search::format_duration(age).c_str(),
+                    gone ? "; its process is gone: the next sweep resumes it" : "");
     }
     out.push_back(js);
   }

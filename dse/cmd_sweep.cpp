@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "dse/cli_validators.h"
+#include "dse/exit_status.h"
 #include "dse/study_cli.h"
 #include "dse/subcommands.h"
 #include "models/error.h"
@@ -24,11 +25,15 @@ struct SweepCliOptions {
   std::string budget;
   int max_trials = 0;
   double stale_after = 120;
+  bool retry_failed = false;
 };
 
 namespace {
+volatile sig_atomic_t g_signalled = 0;
+
 // First Ctrl-C: stop cleanly (running trials keep their last epoch checkpoint). Second: default.
 void on_signal(int sig) {
+  g_signalled = 1;
   search::request_stop();
   ::signal(sig, SIG_DFL);
 }
@@ -44,6 +49,7 @@ void run_sweep_command(const SweepCliOptions& o) {
   so.max_trials = o.max_trials;
   so.stale_seconds = o.stale_after;
   so.live = isatty(STDERR_FILENO);
+  so.retry_failed = o.retry_failed;
   auto store = open_store(o.db, /*read_only=*/false);
   ::signal(SIGINT, on_signal);
   ::signal(SIGTERM, on_signal);
@@ -65,6 +71,14 @@ void run_sweep_command(const SweepCliOptions& o) {
   if (summary.stopped)
     std::fprintf(stderr,
                  "stopped with work left: run the same command again to resume the study\n");
+  if (summary.stopped && g_signalled) throw ExitStatus{kExitInterrupted};
+  if (summary.failed_in_study > 0) {
+    std::fprintf(stderr,
+                 "study %s has %d failed trial(s): see `hybridnet trials --state failed`; once "
+                 "the cause is fixed, --retry-failed runs them again\n",
+                 space.study.c_str(), summary.failed_in_study);
+    throw ExitStatus{kExitFailedTrials};
+  }
 }
 
 void setup_sweep(CLI::App& app) {
@@ -98,9 +112,14 @@ void setup_sweep(CLI::App& app) {
                   "once). A process that stalled longer loses its trial and drops it")
       ->check(in_range(1.0, 1e9))
       ->capture_default_str();
+  sub->add_flag("--retry-failed", opt->retry_failed,
+                "Run the study's failed trials again, from their last checkpoint (after fixing "
+                "what failed them: a full disk, say)");
   sub->footer(
       "Ctrl-C stops cleanly: running trials are marked interrupted and resume from their last\n"
       "epoch checkpoint when the same command runs again. Several sweeps may share one --db.\n"
+      "Exit status: 0 all done (or stopped by --budget/--max-trials), 3 the study has failed\n"
+      "trials, 130 stopped by a signal with work left, 1 an error.\n"
       "The families a space may use, with their parameters: hybridnet space --help.");
   sub->callback([opt] { run_sweep_command(*opt); });
 }

@@ -39,7 +39,7 @@ db::TrialRecord require_trial(db::Store& store, int64_t id, const std::string& d
 
 double parse_duration(const std::string& text, const std::string& option) {
   static const std::regex re(
-      R"(^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*$)");
+      R"(^\s*(?:(\d{1,9}(?:\.\d{1,9})?)h)?\s*(?:(\d{1,9}(?:\.\d{1,9})?)m)?\s*(?:(\d{1,9}(?:\.\d{1,9})?)s?)?\s*$)");
   std::smatch m;
   if (text.empty() || !std::regex_match(text, m, re))
     throw ConfigError(option + " '" + text + "': expected a duration like 8h, 90m, 1h30m, 45s");

@@ -276,11 +276,15 @@ const std::map<std::string, std::vector<std::vector<int>>>& vgg_stages() {
   return kStages;
 }
 
-// ResNet-N with N = 6n + 2 >= 8.
+// ResNet-N with N = 6n + 2 >= 8, up to He et al.'s ResNet-1202.
+constexpr int kMaxCifarResnetDepth = 1202;
 int cifar_resnet_depth(const std::string& name) {
   if (name.rfind("resnet", 0) != 0 || name == "resnet18") return 0;
   const std::string digits = name.substr(6);
   if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) return 0;
+  if (digits.size() > 4 || std::stoi(digits) > kMaxCifarResnetDepth)
+    throw ConfigError(name + ": deeper than the deepest CIFAR ResNet supported, resnet" +
+                      std::to_string(kMaxCifarResnetDepth));
   const int depth = std::stoi(digits);
   return (depth >= 8 && (depth - 2) % 6 == 0) ? depth : 0;
 }

@@ -4,6 +4,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -28,22 +29,73 @@ std::string how_to_get(const std::string& name) {
   return "put CIFAR-100's binary version (train.bin, test.bin) there or pass --data DIR";
 }
 
-std::vector<uint8_t> read_file(const std::string& path) {
-  gzFile f = gzopen(path.c_str(), "rb");
-  if (!f) throw DataError(path + ": cannot open");
+// A plain or gzip file read in pieces (zlib reads plain files too), so that a header is checked
+// before a body is read: a small gzip that expands to gigabytes is refused by its header.
+class FileReader {
+ public:
+  explicit FileReader(const std::string& path) : path_(path), f_(gzopen(path.c_str(), "rb")) {
+    if (!f_) throw DataError(path + ": cannot open");
+  }
+  ~FileReader() { gzclose(f_); }
+  FileReader(const FileReader&) = delete;
+  FileReader& operator=(const FileReader&) = delete;
+
+  /// Reads up to `size` bytes into `out`; returns how many (fewer only at the end).
+  size_t read(uint8_t* out, size_t size) {
+    size_t got = 0;
+    while (got < size) {
+      const unsigned want = static_cast<unsigned>(std::min<size_t>(size - got, 1u << 30));
+      const int n = gzread(f_, out + got, want);
+      if (n < 0) fail();
+      if (n == 0) break;
+      got += static_cast<size_t>(n);
+    }
+    if (got < size) check_clean_end();
+    return got;
+  }
+
+  /// True when nothing is left to read.
+  bool at_end() {
+    uint8_t byte = 0;
+    return read(&byte, 1) == 0;
+  }
+
+ private:
+  void check_clean_end() {
+    int err = 0;
+    gzerror(f_, &err);
+    if (err != Z_OK && err != Z_STREAM_END) fail();
+  }
+  [[noreturn]] void fail() {
+    int err = 0;
+    const char* msg = gzerror(f_, &err);
+    throw DataError(path_ + ": corrupt or truncated gzip data (" + (msg ? msg : "") + ")");
+  }
+
+  std::string path_;
+  gzFile f_;
+};
+
+// A whole file of at most `max_bytes` (after decompression).
+std::vector<uint8_t> read_file(const std::string& path, size_t max_bytes) {
+  FileReader in(path);
   std::vector<uint8_t> data;
   std::vector<uint8_t> chunk(1 << 20);
-  int n = 0;
-  while ((n = gzread(f, chunk.data(), static_cast<unsigned>(chunk.size()))) > 0)
+  for (;;) {
+    const size_t n = in.read(chunk.data(), chunk.size());
+    if (data.size() + n > max_bytes)
+      throw DataError(path + ": larger than " + std::to_string(max_bytes >> 20) +
+                      " MiB (decompressed); not a dataset file this reader knows");
     data.insert(data.end(), chunk.begin(), chunk.begin() + n);
-  int err = 0;
-  const char* msg = gzerror(f, &err);
-  const std::string message = msg ? msg : "";
-  gzclose(f);
-  if (n < 0 || (err != Z_OK && err != Z_STREAM_END))
-    throw DataError(path + ": corrupt or truncated gzip data (" + message + ")");
-  return data;
+    if (n < chunk.size()) return data;
+  }
 }
+
+// Limits that say what they are: the largest image side, the largest IDX file body, and a CIFAR
+// batch (the real ones are 30 MB and 150 MB).
+constexpr int64_t kMaxImageSide = 4096;
+constexpr size_t kMaxDatasetBytes = size_t(8) << 30;
+constexpr size_t kMaxCifarBatchBytes = size_t(512) << 20;
 
 uint32_t be32(const std::vector<uint8_t>& d, size_t at) {
   return (uint32_t(d[at]) << 24) | (uint32_t(d[at + 1]) << 16) | (uint32_t(d[at + 2]) << 8) |
@@ -84,16 +136,32 @@ torch::Tensor to_float(const torch::Tensor& u8, const std::string& name, bool no
   return x;
 }
 
-// Checks an IDX file's header length and magic number.
-void check_idx_header(const std::vector<uint8_t>& d, size_t header_bytes, uint32_t magic,
-                      const std::string& path, const char* what) {
-  if (d.size() < header_bytes)
-    throw DataError(path + ": truncated IDX header (" + std::to_string(d.size()) + " bytes)");
+// Reads an IDX file's header (`header_bytes`, big-endian 32-bit fields) and checks its magic
+// number.
+std::vector<uint8_t> read_idx_header(FileReader& in, size_t header_bytes, uint32_t magic,
+                                     const std::string& path, const char* what) {
+  std::vector<uint8_t> d(header_bytes);
+  const size_t got = in.read(d.data(), header_bytes);
+  if (got < header_bytes)
+    throw DataError(path + ": truncated IDX header (" + std::to_string(got) + " bytes)");
   if (be32(d, 0) != magic) {
     char buf[96];
     std::snprintf(buf, sizeof buf, "(magic 0x%08x, expected 0x%08x)", be32(d, 0), magic);
     throw DataError(path + ": not an IDX " + what + " file " + buf);
   }
+  return d;
+}
+
+// Reads the `bytes` of an IDX body into `out`, then checks that nothing follows.
+void read_idx_body(FileReader& in, uint8_t* out, size_t bytes, size_t header_bytes,
+                   const std::string& announced, const std::string& path) {
+  const size_t got = in.read(out, bytes);
+  if (got < bytes)
+    throw DataError(path + ": truncated: header says " + announced + " (" +
+                    std::to_string(header_bytes + bytes) + " bytes), file has " +
+                    std::to_string(header_bytes + got));
+  if (!in.at_end())
+    throw DataError(path + ": trailing data after the " + announced + " its header says");
 }
 
 torch::Tensor first(const torch::Tensor& t, int64_t n) {
@@ -109,35 +177,34 @@ void check_labels(const torch::Tensor& labels, int classes, const std::string& p
 }  // namespace
 
 torch::Tensor read_idx_images(const std::string& path) {
-  const auto d = read_file(path);
-  check_idx_header(d, 16, 0x00000803, path, "image");
+  FileReader in(path);
+  const auto d = read_idx_header(in, 16, 0x00000803, path, "image");
   const int64_t n = be32(d, 4), h = be32(d, 8), w = be32(d, 12);
-  const size_t expected = 16 + size_t(n) * h * w;
-  if (d.size() != expected)
-    throw DataError(path + ": " + (d.size() < expected ? "truncated" : "trailing data") +
-                    ": header says " + std::to_string(n) + " images of " + std::to_string(h) + "x" +
-                    std::to_string(w) + " (" + std::to_string(expected) + " bytes), file has " +
-                    std::to_string(d.size()));
+  if (h < 1 || w < 1 || h > kMaxImageSide || w > kMaxImageSide)
+    throw DataError(path + ": header says images of " + std::to_string(h) + "x" +
+                    std::to_string(w) + "; sides must be 1 to " + std::to_string(kMaxImageSide));
+  if (double(n) * h * w > double(kMaxDatasetBytes))
+    throw DataError(path + ": header says " + std::to_string(n) + " images of " +
+                    std::to_string(h) + "x" + std::to_string(w) + ", more than " +
+                    std::to_string(kMaxDatasetBytes >> 30) + " GiB");
   auto t = torch::empty({n, 1, h, w}, torch::kUInt8);
-  std::memcpy(t.data_ptr<uint8_t>(), d.data() + 16, expected - 16);
+  read_idx_body(in, t.data_ptr<uint8_t>(), size_t(n) * h * w, 16,
+                std::to_string(n) + " images of " + std::to_string(h) + "x" + std::to_string(w),
+                path);
   return t;
 }
 
 torch::Tensor read_idx_labels(const std::string& path) {
-  const auto d = read_file(path);
-  check_idx_header(d, 8, 0x00000801, path, "label");
+  FileReader in(path);
+  const auto d = read_idx_header(in, 8, 0x00000801, path, "label");
   const int64_t n = be32(d, 4);
-  if (d.size() != size_t(8 + n))
-    throw DataError(path + ": " + (d.size() < size_t(8 + n) ? "truncated" : "trailing data") +
-                    ": header says " + std::to_string(n) + " labels, file has " +
-                    std::to_string(d.size() - 8));
   auto t = torch::empty({n}, torch::kUInt8);
-  std::memcpy(t.data_ptr<uint8_t>(), d.data() + 8, n);
+  read_idx_body(in, t.data_ptr<uint8_t>(), size_t(n), 8, std::to_string(n) + " labels", path);
   return t.to(torch::kInt64);
 }
 
 std::pair<torch::Tensor, torch::Tensor> read_cifar_batch(const std::string& path, bool cifar100) {
-  const auto d = read_file(path);
+  const auto d = read_file(path, kMaxCifarBatchBytes);
   const size_t label_bytes = cifar100 ? 2 : 1, record = label_bytes + 3072;
   if (d.empty() || d.size() % record != 0)
     throw DataError(path + ": not a CIFAR-" + (cifar100 ? "100" : "10") + " binary batch (" +

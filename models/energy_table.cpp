@@ -44,11 +44,14 @@ EnergyTable parse_table(const json& j, const std::string& where) {
     t.alpha_memory_access = j.value("alpha_memory_access", true);
     t.quantized_output_write = j.value("quantized_output_write", true);
     for (auto it = j.at("mac_pj").begin(); it != j.at("mac_pj").end(); ++it) {
-      const int bits = std::stoi(it.key());
+      const std::string& key = it.key();
+      if (key.empty() || key.size() > 2 || key.find_first_not_of("0123456789") != std::string::npos)
+        throw ConfigError("mac_pj: key '" + key + "' is not a bit width (1 to 32)");
+      const int bits = std::stoi(key);
       t.mac_pj[bits] = it.value().get<double>();
     }
   } catch (const std::exception& e) {
-    throw ConfigError(where + ": " + e.what());
+    throw ConfigError(where + ": " + without_json_prefix(e.what()));
   }
   if (!t.mac_pj.count(32)) throw ConfigError(where + ": mac_pj.\"32\": missing");
   return t;

@@ -8,7 +8,7 @@
 
 #include "models/error.h"
 #include "models/json_input.h"
-#include "models/text_file.h"
+#include "models/atomic_file.h"
 
 namespace hybridnet::models {
 
@@ -246,7 +246,7 @@ HybridPlan load_plan_file(const std::string& path) {
 }
 
 void save_plan_file(const HybridPlan& plan, const std::string& path) {
-  write_text_file(path, plan.to_json().dump(2) + "\n");
+  write_file_atomic(path, plan.to_json().dump(2) + "\n");
 }
 
 HybridPlan xnor_plan(const std::string& arch, double width, ShortcutPolicy shortcut) {

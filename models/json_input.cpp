@@ -41,7 +41,7 @@ json parse_json_input(const std::string& text, const std::string& where) {
   try {
     return json::parse(text, check);
   } catch (const json::parse_error& e) {
-    throw ConfigError(where + ": malformed JSON: " + e.what());
+    throw ConfigError(where + ": malformed JSON: " + without_json_prefix(e.what()));
   } catch (const std::runtime_error&) {
     if (error.empty()) throw;
     throw ConfigError(where + ": " + error);
@@ -61,6 +61,12 @@ json read_json_input_file(const std::string& path) {
   }
   if (in.bad()) throw DataError(path + ": cannot read");
   return parse_json_input(text, path);
+}
+
+std::string without_json_prefix(const std::string& what) {
+  if (what.rfind("[json.exception.", 0) == 0 && what.find("] ") != std::string::npos)
+    return what.substr(what.find("] ") + 2);
+  return what;
 }
 
 }  // namespace hybridnet::models

@@ -23,4 +23,7 @@ nlohmann::json parse_json_input(const std::string& text, const std::string& wher
 /// and a DataError naming the file when it cannot be read.
 nlohmann::json read_json_input_file(const std::string& path);
 
+/// An exception's text without nlohmann/json's "[json.exception.type_error.302] " prefix.
+std::string without_json_prefix(const std::string& what);
+
 }  // namespace hybridnet::models

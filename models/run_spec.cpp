@@ -120,7 +120,7 @@ RunSpec run_spec_from_json(const json& j, const std::string& where) {
     s.in_w = shape.at("width");
     s.num_classes = shape.at("classes");
   } catch (const json::exception& e) {
-    throw DataError(where + ": malformed run description: " + e.what());
+    throw DataError(where + ": malformed run description: " + without_json_prefix(e.what()));
   } catch (const ConfigError& e) {  // a setting's value not allowed (an enum's name)
     throw DataError(where + ": malformed run description: " + e.what());
   }

@@ -8,11 +8,13 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <numeric>
+#include <sstream>
 #include <thread>
 
 #include "models/batch_norm_recalibration.h"
 #include "models/error.h"
-#include "models/text_file.h"
+#include "models/json_input.h"
+#include "models/atomic_file.h"
 
 namespace hybridnet::models {
 
@@ -42,14 +44,16 @@ torch::Device resolve_device(Device device) {
 namespace {
 
 void write_json_atomic(const fs::path& p, const json& j) {
-  write_text_file(p.string(), j.dump(2) + "\n");
+  write_file_atomic(p.string(), j.dump(2) + "\n");
 }
 
+// Serialised in memory, written by write_files_atomic: LibTorch's own file writer aborts the
+// process (an exception from a destructor during unwinding) when the disk fills mid-write.
 template <typename T>
-void save_atomic(const T& object, const fs::path& p) {
-  const fs::path tmp = p.string() + ".tmp";
-  torch::save(object, tmp.string());
-  fs::rename(tmp, p);
+std::string serialized(const T& object) {
+  std::ostringstream bytes;
+  torch::save(object, bytes);
+  return bytes.str();
 }
 
 double schedule_lr(const TrainConfig& c, int epoch0) {
@@ -178,6 +182,11 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
   const torch::Device device = resolve_device(cfg.device);
   set_intra_op_threads(cfg.threads);
   const fs::path dir(dir_name);
+  // A missing start leaves no empty --out behind.
+  if (!spec.init_from.empty() && !fs::exists(dir / "run.json") &&
+      !fs::exists(fs::path(spec.init_from) / "model.pt"))
+    throw DataError((fs::path(spec.init_from) / "model.pt").string() +
+                    ": missing; the run to start from has no finished epoch");
   fs::create_directories(dir);
   const json spec_json = run_spec_to_json(spec);
   const int early_exits = static_cast<int>(spec.plan.exits.size());
@@ -213,7 +222,7 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
     try {
       for (const auto& e : state.at("history")) result.history.push_back(epoch_from_json(e));
     } catch (const json::exception& e) {
-      throw DataError((dir / "state.json").string() + ": malformed: " + e.what());
+      throw DataError((dir / "state.json").string() + ": malformed: " + without_json_prefix(e.what()));
     }
     start_epoch = static_cast<int>(result.history.size());
     if (start_epoch > epochs)
@@ -325,11 +334,13 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
     rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     result.history.push_back(rec);
 
-    save_atomic(net, dir / "model.pt");
-    save_atomic(*optimizer, dir / "optimizer.pt");
+    // One epoch's checkpoint, all or nothing: a full disk keeps the previous epoch's files.
     json history = json::array();
     for (const auto& e : result.history) history.push_back(epoch_to_json(e));
-    write_json_atomic(dir / "state.json", {{"epochs_done", rec.epoch}, {"history", history}});
+    const json state = {{"epochs_done", rec.epoch}, {"history", history}};
+    write_files_atomic({{(dir / "model.pt").string(), serialized(net)},
+                        {(dir / "optimizer.pt").string(), serialized(*optimizer)},
+                        {(dir / "state.json").string(), state.dump(2) + "\n"}});
     if (callbacks.epoch) callbacks.epoch(rec);
   }
 

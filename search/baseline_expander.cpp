@@ -32,15 +32,17 @@ int BaselineExpander::register_candidates() {
 
 int BaselineExpander::add_candidates(const std::vector<Candidate>& candidates) {
   const Distinct d = deduplicate(candidates);
-  int added = 0;
+  std::vector<db::NewTrial> trials;
   for (size_t i = 0; i < d.candidates.size(); ++i) {
     db::NewTrial t = to_new_trial(d.candidates[i]);
     for (const auto& s : d.settings[i]) {
       t.family = s.family;
       t.params = s.params;
-      added += store_.add_trial(study_, t).second ? 1 : 0;
+      trials.push_back(t);
     }
   }
+  int added = 0;  // one transaction: a full disk registers none of them
+  for (const auto& [id, is_new] : store_.add_trials(study_, trials)) added += is_new ? 1 : 0;
   return added;
 }
 

@@ -13,8 +13,10 @@ namespace hybridnet::search {
 /// run.json, state.json, metrics.json, cost.json, trial.json and README.md. A network with
 /// early exits: trial.json lists its operating points, and when `t` is one of them (t.point,
 /// chosen by `export --threshold`) also the thresholds to deploy with. Throws ConfigError when
-/// the trial is not done, DataError when its run directory is missing.
+/// the trial is not done, DataError when its run directory is missing. Nothing partial is left
+/// behind on failure, and links in `out` are replaced, never written through. A non-empty `out`
+/// is a ConfigError unless `force`, which replaces the export's files in it and keeps the rest.
 void export_trial(const db::TrialRecord& t, const std::string& study, const RunFiles& files,
-                  const std::string& out);
+                  const std::string& out, bool force = false);
 
 }  // namespace hybridnet::search

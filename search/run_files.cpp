@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <system_error>
 
+#include "models/atomic_file.h"
 #include "models/error.h"
 #include "models/hybrid_plan.h"
 
@@ -46,11 +47,8 @@ std::map<std::string, ino_t> checkpoint_files(const fs::path& dir) {
 void copy_checkpoint(const fs::path& from, const fs::path& to) {
   for (int tries = 0; tries < 5; ++tries) {
     const auto before = checkpoint_files(from);
-    for (const auto& [name, inode] : before) {
-      const fs::path tmp = to / (name + ".tmp");
-      fs::copy_file(from / name, tmp, fs::copy_options::overwrite_existing);
-      fs::rename(tmp, to / name);
-    }
+    for (const auto& [name, inode] : before)
+      copy_file_atomic((from / name).string(), (to / name).string());
     if (checkpoint_files(from) == before) return;
   }
   throw DataError(from.string() + ": its checkpoint kept changing while it was copied to " +

@@ -205,6 +205,19 @@ SearchSpace parse_space(const json& j, const std::string& where) {
                         "partition, combined) from their XNOR baseline; this space has none");
   }
 
+  // A bounded grid, counted before it is expanded: a typo of 10^5 values fails at once.
+  double candidates = 0;
+  for (const auto& g : s.families) {
+    double settings = 1;
+    for (const auto& v : g.values) settings *= static_cast<double>(v.size());
+    candidates += settings;
+  }
+  candidates *= static_cast<double>(s.archs.size() * s.widths.size() * s.seeds.size());
+  if (candidates > kMaxSpaceCandidates)
+    throw ConfigError(where + ": the grid has " + std::to_string(static_cast<int64_t>(candidates)) +
+                      " candidates (settings x archs x widths x seeds); at most " +
+                      std::to_string(kMaxSpaceCandidates) + ": split it into several spaces");
+
   // Every setting must make a plan for every architecture and width, and its other values must
   // be valid, before anything trains.
   for (const auto& g : s.families) {

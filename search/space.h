@@ -63,6 +63,9 @@ struct SearchSpace {
   bool needs_profile() const;
 };
 
+/// Most candidates a space may describe (family settings x archs x widths x seeds).
+inline constexpr int kMaxSpaceCandidates = 10000;
+
 /// Parses and validates a space; `where` (the file name) prefixes every error.
 SearchSpace parse_space(const nlohmann::json& j, const std::string& where);
 /// Reads and validates a space file.

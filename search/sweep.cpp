@@ -59,6 +59,11 @@ SweepSummary run_sweep(const SearchSpace& space, db::Store& store, const SweepOp
     return analysis::profile_run(dir, space.data, po, models::capture_activations);
   });
   expander.register_candidates();
+  if (o.retry_failed) {
+    const int retried = store.retry_failed(study);
+    console.log(std::to_string(retried) + " failed trial(s) will be retried from their last "
+                "checkpoint");
+  }
   release_dead_workers(store, study, console);
   const SweepData data(space.data);
   score_missing_points(store, study, space.study, files, data, console);
@@ -121,7 +126,9 @@ SweepSummary run_sweep(const SearchSpace& space, db::Store& store, const SweepOp
   s.failed = counts.failed;
   s.interrupted = counts.interrupted;
   s.lost = counts.lost;
-  const auto status = study_status(store.trials(study), o.jobs);
+  const auto trials = store.trials(study);
+  for (const auto& t : trials) s.failed_in_study += t.state == db::TrialState::kFailed ? 1 : 0;
+  const auto status = study_status(trials, o.jobs);
   s.stopped = (g_stop || budget_exceeded() || counts.limit_hit) &&
               (status.pending + status.interrupted + status.running > 0);
   return s;

@@ -22,12 +22,14 @@ struct SweepOptions {
   int max_trials = 0;          ///< trials this invocation starts (0: no limit)
   double stale_seconds = 120;  ///< a running trial without heartbeat this long is taken over
   bool live = false;           ///< redraw live progress lines (a terminal)
+  bool retry_failed = false;   ///< failed trials run again (from their last checkpoint)
 };
 
 struct SweepSummary {
   int started = 0, done = 0, failed = 0, interrupted = 0;
   int lost = 0;  ///< dropped because another worker took them over (a stalled lease)
   bool stopped = false;  ///< by a signal, the budget or --max-trials, with work left
+  int failed_in_study = 0;  ///< failed trials of the study at the end (this run's and earlier)
   int64_t study_id = 0;
 };
 

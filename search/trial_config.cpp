@@ -1,6 +1,7 @@
 #include "search/trial_config.h"
 
 #include "models/error.h"
+#include "models/json_input.h"
 
 namespace hybridnet::search {
 
@@ -22,7 +23,7 @@ TrialConfig trial_config_from_json(const json& j, const std::string& where) {
       c.exit_training = j.at("exit_training").get<models::ExitTraining>();
     if (j.contains("init")) c.init_key = j.at("init").at("key").get<std::string>();
   } catch (const json::exception& e) {
-    throw DataError(where + ": malformed trial configuration: " + e.what());
+    throw DataError(where + ": malformed trial configuration: " + models::without_json_prefix(e.what()));
   } catch (const ConfigError& e) {
     throw DataError(where + ": malformed trial configuration: " + e.what());
   }

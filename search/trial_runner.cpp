@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "models/error.h"
+#include "models/message_line.h"
 #include "models/trainer.h"
 #include "search/results.h"
 #include "search/trial_config.h"
@@ -25,7 +26,7 @@ struct Interrupted : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+std::string first_line(const std::string& s) { return message_line(s.substr(0, s.find('\n'))); }
 
 }  // namespace
 

@@ -8,6 +8,10 @@
 #             done once and its export reproduces the stored accuracy
 #   names     a study named "../../escaped" keeps its run files under the runs directory;
 #             control characters and overlong names are refused before anything is stored
+#   hostile   export refuses a non-empty directory and never writes through links; a sweep
+#             with failed trials exits 3 and --retry-failed runs them again; SIGINT with work
+#             left exits 130; a read-only store is queried without side files; a full disk
+#             (a small tmpfs, root only) fails trials with "disk full" and loses nothing
 #   edge      the edge-cloud family: one front point per exit threshold, named in the queries;
 #             a later space's new thresholds are scored without retraining
 # Usage: sweep_scenarios.sh HYBRIDNET WORKDIR SCENARIO
@@ -35,8 +39,9 @@ queries)
                   "quantized-k": {"k": 2, "train": {"optimizer": "sgd", "lr": 1e30}}}'
   "$HN" space --space space.json | tee space.out
   grep -q "quantized-k k=2" space.out || fail "space does not list quantized-k"
-  "$HN" sweep --space space.json --db db.sqlite --jobs 2 > sweep.out 2> sweep.err || fail "sweep failed"
+  rc=0; "$HN" sweep --space space.json --db db.sqlite --jobs 2 > sweep.out 2> sweep.err || rc=$?
   cat sweep.err
+  [[ $rc -eq 3 ]] || fail "a sweep that ends with a failed trial exited $rc, not 3"
   grep -q "failed #[0-9]* quantized-k k=2: training diverged" sweep.err || fail "no failure line"
   grep -q "Pareto front of study q" sweep.out || fail "no front printed"
   "$HN" trials --db db.sqlite --state failed | tee failed.out
@@ -68,7 +73,7 @@ queries)
   grep -q "only finished (done) trials can be exported" bad.err || fail "export error: $(cat bad.err)"
   # Running again has nothing to do and loses nothing.
   before=$("$HN" trials --db db.sqlite --csv)
-  "$HN" sweep --space space.json --db db.sqlite 2> again.err > /dev/null
+  "$HN" sweep --space space.json --db db.sqlite 2> again.err > /dev/null || true
   grep -q "0 trial(s) started" again.err || fail "a second sweep re-ran trials"
   [[ "$before" == "$("$HN" trials --db db.sqlite --csv)" ]] || fail "a second sweep changed trials"
   ;;
@@ -85,6 +90,7 @@ crash)
   cat first.err
   "$HN" status --db db.sqlite | tee status.out
   grep -q "1 running" status.out || fail "the killed trial is not left running"
+  grep -q "its process is gone: the next sweep resumes it" status.out || fail "status does not see the dead process"
   "$HN" sweep --space space.json --db db.sqlite --jobs 1 > second.out 2> second.err
   cat second.err
   grep -q "is gone; it will resume" second.err || fail "the dead worker was not detected"
@@ -164,6 +170,88 @@ lease)
   measured=$("$HN" evaluate --export export --json | sed -n 's/^  "test_accuracy": \([^,]*\),*$/\1/p')
   echo "trial 1: stored accuracy $stored, evaluate --export $measured"
   [[ -n "$stored" && "$stored" == "$measured" ]] || fail "export accuracy $measured != stored $stored"
+  ;;
+hostile)
+  mounts=()
+  trap 'for m in "${mounts[@]}"; do umount "$m" 2> /dev/null || true; done' EXIT
+  space h 1 256 '{"xnor": {}, "quantized-k": {"k": 2, "train": {"optimizer": "sgd", "lr": 1e30}}}'
+  rc=0; "$HN" sweep --space space.json --db db.sqlite > sweep.out 2> sweep.err || rc=$?
+  [[ $rc -eq 3 ]] || fail "a sweep with a failed trial exited $rc, not 3: $(cat sweep.err)"
+  grep -q "study h has 1 failed trial(s)" sweep.err || fail "no failed-trials line: $(cat sweep.err)"
+  # Export into a directory holding the user's files and a link named like an export file.
+  id=$("$HN" trials --db db.sqlite --csv --state done | sed -n '2s/,.*//p')
+  mkdir out && echo mine > out/notes.txt && echo precious > elsewhere.pt
+  ln -s ../elsewhere.pt out/model.pt
+  "$HN" export --db db.sqlite --trial "$id" --out out 2> nonempty.err && fail "exported into a non-empty directory"
+  grep -q "out: not empty; choose a new directory, or --force" nonempty.err || fail "$(cat nonempty.err)"
+  "$HN" export --db db.sqlite --trial "$id" --out out --force > /dev/null || fail "export --force"
+  [[ $(cat elsewhere.pt) == precious ]] || fail "export wrote through a link"
+  [[ ! -L out/model.pt && -s out/model.pt && $(cat out/notes.txt) == mine ]] || fail "export --force"
+  "$HN" export --db db.sqlite --trial "$id" --out fresh/export > /dev/null || fail "export to a new path"
+  [[ -s fresh/export/model.pt ]] || fail "export to a new path wrote no model.pt"
+  compgen -G ".*export-*" > /dev/null && fail "a staging directory was left behind"
+  compgen -G "fresh/.*export-*" > /dev/null && fail "a staging directory was left behind"
+  # The diverging trial runs again on request (and diverges again).
+  rc=0; "$HN" sweep --space space.json --db db.sqlite --retry-failed > r.out 2> r.err || rc=$?
+  grep -q "1 failed trial(s) will be retried" r.err || fail "no retry: $(cat r.err)"
+  grep -q "start #[0-9]* quantized-k k=2  (attempt 2" r.err || fail "the failed trial did not run again: $(cat r.err)"
+  [[ $rc -eq 3 ]] || fail "the retried sweep exited $rc, not 3"
+  # A read-only store (a read-only mount as root, a read-only directory otherwise): queries work
+  # and create nothing beside it.
+  mkdir ro
+  if mount -t tmpfs -o size=8m tmpfs ro 2> /dev/null; then
+    mounts+=("$PWD/ro"); cp db.sqlite ro/; mount -o remount,ro ro
+  else
+    cp db.sqlite ro/; chmod a-w ro ro/db.sqlite
+  fi
+  for q in studies trials status "pareto --study h"; do
+    $HN $q --db ro/db.sqlite > q.out 2> q.err || fail "$q on a read-only store: $(cat q.err)"
+  done
+  "$HN" report --db ro/db.sqlite --out ro-report.html > /dev/null || fail "report on a read-only store"
+  [[ $(ls -A ro) == db.sqlite ]] || fail "side files beside a read-only store: $(ls -A ro)"
+  # A corrupt file is refused in one line and gets no side files.
+  cp db.sqlite corrupt.sqlite
+  dd if=/dev/urandom of=corrupt.sqlite bs=1 seek=5000 count=3000 conv=notrunc 2> /dev/null
+  "$HN" sweep --space space.json --db corrupt.sqlite 2> corrupt.err > /dev/null && fail "swept a corrupt store"
+  [[ $(wc -l < corrupt.err) -eq 1 ]] || fail "corrupt store: $(cat corrupt.err)"
+  compgen -G "corrupt.sqlite-*" > /dev/null && fail "side files beside a refused store"
+  # A command line that does not parse: exit 2. A 1 MB name with control characters in an
+  # error: one short printable line.
+  rc=0; "$HN" sweep --no-such-option 2> usage.err || rc=$?
+  [[ $rc -eq 2 ]] || fail "a command-line error exited $rc, not 2"
+  space h 1 256 "{\"\\u001b[2Jx$(head -c 1000000 /dev/zero | tr '\0' 'y')\": {}}"
+  "$HN" space --space space.json 2> long.err && fail "an unknown family was accepted"
+  [[ $(wc -l < long.err) -eq 1 && $(wc -c < long.err) -lt 500 ]] || fail "long error: $(head -c 600 long.err)"
+  grep -q $'\x1b' long.err && fail "a control character was printed raw"
+  grep -qF '\x1b[2Jxyyy' long.err || fail "the control character is not shown escaped: $(head -c 600 long.err)"
+  # SIGINT with work left: exit 130.
+  space i 30 1536 '{"fp": {}}'
+  "$HN" sweep --space space.json --db i.sqlite --jobs 1 > i.out 2> i.err &
+  pid=$!
+  for _ in $(seq 1 300); do grep -q "start #1" i.err && break; sleep 0.2; done
+  kill -INT "$pid"; rc=0; wait "$pid" || rc=$?
+  [[ $rc -eq 130 ]] || fail "a sweep interrupted with work left exited $rc, not 130: $(cat i.err)"
+  grep -q "stopped with work left" i.err || fail "$(cat i.err)"
+  # A full disk: trials fail naming the file, nothing aborts, and once there is room
+  # --retry-failed finishes the study.
+  mkdir full
+  if mount -t tmpfs -o size=2m tmpfs full 2> /dev/null; then
+    mounts+=("$PWD/full")
+    space f 2 256 '{"fp": {}, "xnor": {}, "quantized-k": {"k": [2, 3]}}'
+    rc=0; "$HN" sweep --space space.json --db full/db.sqlite --jobs 2 > f.out 2> f.err || rc=$?
+    cat f.err
+    grep -q "terminate called" f.err && fail "a full disk aborted the sweep"
+    [[ $rc -eq 3 || $rc -eq 1 ]] || fail "a sweep on a full disk exited $rc"
+    grep -q "No space left on device (disk full)" f.err || fail "no disk-full message"
+    compgen -G "full/db.runs/f/trial-*/attempt-*/*.tmp" > /dev/null && fail "temporaries left behind"
+    mount -o remount,size=64m full
+    "$HN" sweep --space space.json --db full/db.sqlite --jobs 2 --retry-failed > f2.out 2> f2.err ||
+      fail "the retried sweep failed: $(cat f2.err)"
+    [[ $("$HN" trials --db full/db.sqlite --csv --state done | tail -n +2 | grep -c .) -eq 4 ]] ||
+      fail "not every trial done after the retry"
+  else
+    echo "SKIP disk-full part: cannot mount a tmpfs (needs root)"
+  fi
   ;;
 edge)
   space e 1 256 '{"fp": {}, "edge-cloud": {"bits": [1, 2], "mode": ["joint", "separate"],

@@ -125,6 +125,36 @@ TEST_CASE("store contract: finished trials are immutable, failures keep their re
   store->fail_trial(tb->lease(), "training diverged: loss is nan");
   REQUIRE(store->trial(b)->failure == "training diverged: loss is nan");
   REQUIRE_FALSE(store->claim_trial(study, "w", 60));  // failed trials are not retried
+  // ... until asked: retry_failed makes them claimable again (done ones stay done).
+  REQUIRE(store->retry_failed(study) == 1);
+  REQUIRE(store->trial(b)->state == TrialState::kInterrupted);
+  REQUIRE(store->trial(b)->failure.empty());
+  const auto again = store->claim_trial(study, "w", 60);
+  REQUIRE(again->id == b);
+  REQUIRE(again->attempts == 2);
+  REQUIRE(store->retry_failed(study) == 0);
+  REQUIRE(store->trial(a)->state == TrialState::kDone);
+}
+
+TEST_CASE("store contract: add_trials registers a batch in one transaction, all or none",
+          "[db][contract]") {
+  const auto backend = GENERATE(from_range(test::store_backends()));
+  auto store = test::fresh_store(backend, "batch").connect();
+  const int64_t study = store->open_study("s", json::object());
+  NewTrial bad = make_trial("c", "xnor", {});
+  bad.layers.push_back(bad.layers.front());  // a layer index twice: the third insert fails
+  REQUIRE_THROWS_AS(store->add_trials(study, {make_trial("a", "fp", {}),
+                                              make_trial("b", "xnor", {}), bad}),
+                    StorageError);
+  REQUIRE(store->trials(study).empty());
+  const auto added = store->add_trials(study, {make_trial("a", "fp", {}),
+                                               make_trial("b", "xnor", {}),
+                                               make_trial("a", "fp", {{"again", 1}})});
+  REQUIRE(added.size() == 3);
+  REQUIRE(added[0].second);
+  REQUIRE(added[1].second);
+  REQUIRE(added[2] == std::make_pair(added[0].first, false));
+  REQUIRE(store->trials(study).size() == 2);
 }
 
 TEST_CASE("store contract: interrupted and stale trials are claimed again, live ones are not",
@@ -324,10 +354,11 @@ TEST_CASE("open_store: SQLite by path or sqlite:PATH, an unknown scheme is refus
                             Catch::Contains("sqlite:PATH"));
   }
   fs::current_path(cwd);
-  // Nothing was created for them (before: a directory named "postgresql:" and a SQLite file).
+  // Nothing was created for them (before: a directory named "postgresql:" and a SQLite file),
+  // and the read-only opens left no -wal/-shm files (before: they did).
   std::vector<std::string> left;
   for (const auto& e : fs::directory_iterator(dir)) left.push_back(e.path().filename().string());
   std::sort(left.begin(), left.end());
-  REQUIRE(left == std::vector<std::string>{"a.sqlite", "a.sqlite-shm", "a.sqlite-wal"});
+  REQUIRE(left == std::vector<std::string>{"a.sqlite"});
   REQUIRE_THROWS_AS(open_store("sqlite:", OpenMode::kReadWrite), ConfigError);
 }

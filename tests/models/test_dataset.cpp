@@ -77,6 +77,27 @@ TEST_CASE("truncated and wrong-magic IDX files are DataErrors naming the file", 
   CHECK_THROWS_WITH(read_idx_images((dir / "none").string()), Catch::Contains("cannot open"));
 }
 
+TEST_CASE("IDX headers are checked before bodies are read: a gzip bomb is refused at once",
+          "[models][data]") {
+  const auto dir = hybridnet::test::fresh_temp_dir("idxbomb");
+  // 256 MiB of zeros behind a header that announces 2 images of 3x4: compressed about 250 KB.
+  auto bomb = idx_images(0x803, 2, 3, 4, 24);
+  bomb.resize(bomb.size() + (size_t(256) << 20), 0);
+  write(dir / "trailing.gz", bomb, true);
+  bomb.clear();
+  bomb.shrink_to_fit();
+  CHECK(fs::file_size(dir / "trailing.gz") < (size_t(1) << 20));
+  CHECK_THROWS_WITH(read_idx_images((dir / "trailing.gz").string()),
+                    Catch::Contains("trailing.gz: trailing data after the 2 images of 3x4"));
+  // Headers that announce more than any dataset: refused before anything is allocated.
+  write(dir / "huge.gz", idx_images(0x803, 0x7fffffff, 28, 28, 0), true);
+  CHECK_THROWS_WITH(read_idx_images((dir / "huge.gz").string()),
+                    Catch::Contains("2147483647 images of 28x28, more than 8 GiB"));
+  write(dir / "wide", idx_images(0x803, 1, 1, 100000, 0));
+  CHECK_THROWS_WITH(read_idx_images((dir / "wide").string()),
+                    Catch::Contains("images of 1x100000; sides must be 1 to 4096"));
+}
+
 TEST_CASE("CIFAR-10 and CIFAR-100 binary batches", "[models][data]") {
   const auto dir = hybridnet::test::fresh_temp_dir("cifar");
   std::vector<uint8_t> c10, c100;

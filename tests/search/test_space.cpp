@@ -55,6 +55,22 @@ TEST_CASE("space: grids expand to the cartesian product over archs, widths and s
   REQUIRE(keys.size() == c.size());
 }
 
+TEST_CASE("space: a grid of more than 10000 candidates is refused before it is expanded",
+          "[search]") {
+  json j = base_space();
+  j["families"]["quantized-k"] = {{"k", {2, 3, 4, 5, 6, 7, 8}}};
+  j["families"]["hybrid-comp-a"] = {{"k", {1, 2, 3}}, {"kb", {2, 3, 4, 5, 6}}};
+  j["seeds"] = json::array();
+  for (int i = 0; i < 500; ++i) j["seeds"].push_back(i);
+  // (fp + xnor + 7 + 15) x 500 seeds = 12000
+  CHECK(error_of(j) ==
+        "space.json: the grid has 12000 candidates (settings x archs x widths x seeds); at most "
+        "10000: split it into several spaces");
+  j["seeds"] = json::array();  // 24 x 400 = 9600: fine
+  for (int i = 0; i < 400; ++i) j["seeds"].push_back(i);
+  CHECK(error_of(j) == "(no error)");
+}
+
 TEST_CASE("space: settings that build the same network are one candidate", "[search]") {
   json j = base_space();
   // inter-layer with k = 0 FP layers is the XNOR network; a repeated grid value is one setting
