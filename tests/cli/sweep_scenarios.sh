@@ -209,6 +209,7 @@ hostile)
   done
   "$HN" report --db ro/db.sqlite --out ro-report.html > /dev/null || fail "report on a read-only store"
   [[ $(ls -A ro) == db.sqlite ]] || fail "side files beside a read-only store: $(ls -A ro)"
+  chmod -R u+w ro 2> /dev/null || true  # a later run's rm -rf must be able to remove it
   # A corrupt file is refused in one line and gets no side files.
   cp db.sqlite corrupt.sqlite
   dd if=/dev/urandom of=corrupt.sqlite bs=1 seek=5000 count=3000 conv=notrunc 2> /dev/null
