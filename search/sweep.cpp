@@ -126,9 +126,8 @@ SweepSummary run_sweep(const SearchSpace& space, db::Store& store, const SweepOp
   s.failed = counts.failed;
   s.interrupted = counts.interrupted;
   s.lost = counts.lost;
-  const auto trials = store.trials(study);
-  for (const auto& t : trials) s.failed_in_study += t.state == db::TrialState::kFailed ? 1 : 0;
-  const auto status = study_status(trials, o.jobs);
+  const auto status = study_status(store.trials(study), o.jobs);
+  s.failed_in_study = status.failed;
   s.stopped = (g_stop || budget_exceeded() || counts.limit_hit) &&
               (status.pending + status.interrupted + status.running > 0);
   return s;

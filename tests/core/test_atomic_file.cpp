@@ -1,56 +1,38 @@
 // Atomic file writing (models/atomic_file.h) and one-line messages (models/message_line.h).
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "models/atomic_file.h"
 #include "models/error.h"
 #include "models/message_line.h"
+#include "tests/support.h"
 
 using namespace hybridnet;
 namespace fs = std::filesystem;
 
-namespace {
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("hybridnet_atomic_" + name + "_" +
-                                                    std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-}  // namespace
+using test::file_bytes;
+using test::fresh_temp_dir;
 
 TEST_CASE("atomic file: links at the path or its temporary are replaced, never written through",
           "[core][atomic_file]") {
-  const fs::path dir = fresh_dir("links");
+  const fs::path dir = fresh_temp_dir("atomic_links");
   std::ofstream(dir / "target") << "precious";
   fs::create_symlink(dir / "target", dir / "model.pt");
   fs::create_symlink(dir / "target", dir / "state.json.tmp");
   write_file_atomic((dir / "model.pt").string(), std::string("new\0bytes", 9));
   write_file_atomic((dir / "state.json").string(), "{}\n");
-  CHECK(slurp(dir / "target") == "precious");
+  CHECK(file_bytes(dir / "target") == "precious");
   CHECK_FALSE(fs::is_symlink(dir / "model.pt"));
-  CHECK(slurp(dir / "model.pt") == std::string("new\0bytes", 9));
-  CHECK(slurp(dir / "state.json") == "{}\n");
+  CHECK(file_bytes(dir / "model.pt") == std::string("new\0bytes", 9));
+  CHECK(file_bytes(dir / "state.json") == "{}\n");
   CHECK_FALSE(fs::exists(dir / "state.json.tmp"));
   fs::remove_all(dir);
 }
 
 TEST_CASE("atomic file: a checkpoint of several files is written all or nothing",
           "[core][atomic_file]") {
-  const fs::path dir = fresh_dir("batch");
+  const fs::path dir = fresh_temp_dir("atomic_batch");
   std::ofstream(dir / "model.pt") << "epoch 1";
   std::ofstream(dir / "state.json") << "epoch 1";
   // The second file cannot be written (its directory does not exist): the first keeps its
@@ -60,13 +42,13 @@ TEST_CASE("atomic file: a checkpoint of several files is written all or nothing"
                           {(dir / "missing" / "optimizer.pt").string(), "epoch 2"},
                           {(dir / "state.json").string(), "epoch 2"}}),
       Catch::Contains("missing/optimizer.pt: cannot write: No such file or directory"));
-  CHECK(slurp(dir / "model.pt") == "epoch 1");
-  CHECK(slurp(dir / "state.json") == "epoch 1");
+  CHECK(file_bytes(dir / "model.pt") == "epoch 1");
+  CHECK(file_bytes(dir / "state.json") == "epoch 1");
   CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 2);
   write_files_atomic({{(dir / "model.pt").string(), "epoch 2"},
                       {(dir / "state.json").string(), "epoch 2"}});
-  CHECK(slurp(dir / "model.pt") == "epoch 2");
-  CHECK(slurp(dir / "state.json") == "epoch 2");
+  CHECK(file_bytes(dir / "model.pt") == "epoch 2");
+  CHECK(file_bytes(dir / "state.json") == "epoch 2");
   fs::remove_all(dir);
 }
 

@@ -5,7 +5,6 @@
 
 #include <catch2/catch.hpp>
 #include <fstream>
-#include <sstream>
 
 #include "db/schema.h"
 #include "db/store.h"
@@ -16,15 +15,9 @@ using namespace hybridnet;
 using namespace hybridnet::db;
 using nlohmann::json;
 using Approx = Catch::Detail::Approx;
+using test::file_bytes;
 
 namespace {
-
-std::string file_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 }  // namespace
 

@@ -2,8 +2,6 @@
 // valid file (a value replaced by a hostile one, a key dropped or added, the text cut short or
 // corrupted) and reads it as `space` and `arch --plan` do: it must be accepted or refused with
 // a hybridnet error (one line once printed), never a crash, a hang or a library exception.
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
@@ -19,6 +17,7 @@
 #include "models/json_input.h"
 #include "search/candidates.h"
 #include "search/space.h"
+#include "tests/support.h"
 
 using namespace hybridnet;
 using nlohmann::json;
@@ -95,12 +94,6 @@ std::string damage(std::string text, std::mt19937_64& rng) {
   }
 }
 
-fs::path fuzz_dir() {
-  const fs::path dir =
-      fs::temp_directory_path() / ("hybridnet_fuzz_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  return dir;
-}
 
 // Runs `read` on `cases` mutants of `seed`; returns how many were accepted. Fails on any
 // exception that is not a hybridnet error, and on a case slower than a few seconds.
@@ -137,7 +130,7 @@ TEST_CASE("fuzz: 300 mutated search spaces are accepted or refused with a hybrid
           "[search][fuzz]") {
   const json seed = models::read_json_file(std::string(HYBRIDNET_SOURCE_DIR) +
                                            "/examples/quickstart.json");
-  const fs::path dir = fuzz_dir();
+  const fs::path dir = test::fresh_temp_dir("fuzz");
   const int accepted = fuzz(seed, 300, 20261128, dir / "space.json", [](const std::string& p) {
     const auto space = search::load_space(p);
     search::plain_candidates(space);
@@ -153,7 +146,7 @@ TEST_CASE("fuzz: 300 mutated plans are accepted or refused with a hybridnet erro
           "[search][fuzz]") {
   const json seed =
       models::xnor_plan("resnet8", 1.0, models::ShortcutPolicy{}).to_json();
-  const fs::path dir = fuzz_dir();
+  const fs::path dir = test::fresh_temp_dir("fuzz");
   const auto table = models::load_energy_table(models::kDefaultEnergyTable);
   const int accepted = fuzz(seed, 300, 42, dir / "plan.json", [&](const std::string& p) {
     const auto plan = models::load_plan_file(p);
