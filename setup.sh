@@ -11,9 +11,13 @@ case "$step" in build|test|run) ;; *) echo "usage: $0 [build|test|run]" >&2; exi
 
 packages=(build-essential cmake ccache pkg-config zlib1g-dev
   libtorch-dev libopenblas0-openmp libeigen3-dev libtbb-dev libsqlitecpp-dev libsqlite3-dev
-  nlohmann-json3-dev catch2 libcli11-dev dataset-fashion-mnist)
-# The report test renders the HTML report in a real browser.
-if [[ $step == test ]]; then packages+=(chromium); fi
+  nlohmann-json3-dev catch2 libcli11-dev libonnx-dev dataset-fashion-mnist)
+# The report test renders the HTML report in a real browser; the ONNX test runs exports in ONNX
+# Runtime under Node.js (a machine that has node already keeps its own).
+if [[ $step == test ]]; then
+  packages+=(chromium)
+  command -v node > /dev/null && command -v npm > /dev/null || packages+=(nodejs npm)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -36,6 +40,11 @@ rm -f build.log
 
 case "$step" in
   test)
+    # ONNX Runtime for the export test: npm's onnxruntime-node ships its CPU library; the flag
+    # skips the GPU download its install script would otherwise try (and fail).
+    if [[ ! -d tests/onnx/node_modules/onnxruntime-node ]]; then
+      (cd tests/onnx && npm ci --onnxruntime-node-install-cuda=skip --no-audit --no-fund)
+    fi
     ctest --test-dir build --output-on-failure -j2 --timeout 600 ;;
   run)
     # The main job: the quick-start sweep on Fashion-MNIST; prints the study's Pareto front.

@@ -8,6 +8,8 @@
 #include "dse/run_data.h"
 #include "dse/subcommands.h"
 #include "models/error.h"
+#include "models/exit_logits.h"
+#include "models/npy_file.h"
 #include "models/trainer.h"
 
 namespace hybridnet::dse {
@@ -18,9 +20,20 @@ struct EvaluateOptions {
   std::string dataset;
   std::string data_dir;
   std::optional<models::Device> device;  // none: the device the run was trained on
+  std::string logits;
   int threads = 0;
   bool json = false;
 };
+
+// The final classifier's logits of every test image, in dataset order, as [N, classes] .npy.
+void write_logits(models::LoadedRun& run, const models::Dataset& test, int batch_size,
+                  torch::Device device, const std::string& path) {
+  const auto all = models::collect_exit_logits(run.net, test, batch_size, device);
+  const int final_output = all.outputs - 1;
+  const float* first = all.at(final_output, 0);
+  models::write_npy(path, {all.samples, all.classes},
+                    std::vector<float>(first, first + all.samples * all.classes));
+}
 
 void run_evaluate(EvaluateOptions o) {
   if (o.checkpoint.empty() == o.export_dir.empty())
@@ -33,6 +46,7 @@ void run_evaluate(EvaluateOptions o) {
   const auto device = models::resolve_device(o.device.value_or(t.device));
   run.net->to(device);
   const auto ev = models::evaluate(run.net, splits.test, t.eval_batch_size, device);
+  if (!o.logits.empty()) write_logits(run, splits.test, t.eval_batch_size, device, o.logits);
   if (o.json) {
     std::cout << nlohmann::json{{"test_accuracy", ev.top1},
                                 {"test_top5", ev.top5},
@@ -64,6 +78,9 @@ void setup_evaluate(CLI::App& app) {
          "cpu or cuda (default: the run's own)")
       ->check(CLI::IsMember({"cpu", "cuda"}));
   sub->add_option("--threads", opt->threads, "Intra-op threads (0 = all cores)");
+  sub->add_option("--logits", opt->logits,
+                  "Also write the logits of every test image (dataset order) to this .npy file, "
+                  "float32 [images, classes]");
   sub->add_flag("--json", opt->json, "Print {\"test_accuracy\", \"test_top5\", ...}");
   sub->callback([opt] { run_evaluate(*opt); });
 }

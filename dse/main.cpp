@@ -12,6 +12,7 @@
 #include "models/error.h"
 #include "models/json_input.h"
 #include "models/message_line.h"
+#include "models/onnx_writer.h"
 
 int main(int argc, char** argv) {
   hybridnet::models::keep_freed_tensor_memory();
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
       "train the hybrids, and score accuracy against energy and memory."};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show help for every subcommand");
+  app.set_version_flag("--version", std::string("hybridnet ") + hybridnet::models::hybridnet_version());
   hybridnet::dse::setup_train(app);
   hybridnet::dse::setup_evaluate(app);
   hybridnet::dse::setup_exits(app);

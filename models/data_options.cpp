@@ -51,4 +51,25 @@ DataShape data_shape(const DataOptions& o) {
                     "' (fashion-mnist, mnist, cifar10, cifar100, synthetic)");
 }
 
+Normalisation normalisation(const DataOptions& o) {
+  if (!o.normalize) return {};
+  if (o.name == "fashion-mnist") return {{0.2860f}, {0.3530f}};
+  if (o.name == "mnist") return {{0.1307f}, {0.3081f}};
+  if (o.name == "cifar10") return {{0.4914f, 0.4822f, 0.4465f}, {0.2470f, 0.2435f, 0.2616f}};
+  if (o.name == "cifar100") return {{0.5071f, 0.4865f, 0.4409f}, {0.2673f, 0.2564f, 0.2762f}};
+  return {};
+}
+
+std::vector<std::string> class_names(const DataOptions& o) {
+  if (o.name == "fashion-mnist")
+    return {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+            "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+  if (o.name == "cifar10")
+    return {"airplane", "automobile", "bird", "cat", "deer",
+            "dog",      "frog",       "horse", "ship", "truck"};
+  std::vector<std::string> names;
+  for (int c = 0; c < data_shape(o).num_classes; ++c) names.push_back(std::to_string(c));
+  return names;
+}
+
 }  // namespace hybridnet::models

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace hybridnet::models {
 
@@ -40,5 +41,16 @@ struct DataShape {
 void validate(const DataOptions& options);
 /// Throws ConfigError for an unknown dataset name or a value out of range (validate).
 DataShape data_shape(const DataOptions& options);
+
+/// The per-channel normalisation images get after scaling to [0, 1]: x' = (x - mean) / std.
+/// Empty when there is none (options.normalize off, or a dataset without known statistics).
+struct Normalisation {
+  std::vector<float> mean, std;
+  bool empty() const { return mean.empty(); }
+};
+Normalisation normalisation(const DataOptions& options);
+
+/// Names of the dataset's classes by label ("T-shirt/top", ...); "0", "1", ... when unnamed.
+std::vector<std::string> class_names(const DataOptions& options);
 
 }  // namespace hybridnet::models

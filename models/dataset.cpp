@@ -112,25 +112,13 @@ std::string find_file(const std::string& dir, const std::string& name, const std
                   how_to_get(dataset));
 }
 
-struct Stats {
-  std::vector<double> mean, std;
-};
-
-Stats normalisation(const std::string& name) {
-  if (name == "fashion-mnist") return {{0.2860}, {0.3530}};
-  if (name == "mnist") return {{0.1307}, {0.3081}};
-  if (name == "cifar10") return {{0.4914, 0.4822, 0.4465}, {0.2470, 0.2435, 0.2616}};
-  if (name == "cifar100") return {{0.5071, 0.4865, 0.4409}, {0.2673, 0.2564, 0.2762}};
-  return {};
-}
-
-torch::Tensor to_float(const torch::Tensor& u8, const std::string& name, bool normalize) {
+torch::Tensor to_float(const torch::Tensor& u8, const DataOptions& o) {
   torch::Tensor x = u8.to(torch::kFloat32).div_(255.0);
-  const Stats s = normalisation(name);
-  if (normalize && !s.mean.empty()) {
+  const Normalisation n = normalisation(o);
+  if (!n.empty()) {
     const auto c = x.size(1);
-    auto mean = torch::tensor(s.mean, torch::kFloat32).view({1, c, 1, 1});
-    auto sd = torch::tensor(s.std, torch::kFloat32).view({1, c, 1, 1});
+    auto mean = torch::tensor(n.mean, torch::kFloat32).view({1, c, 1, 1});
+    auto sd = torch::tensor(n.std, torch::kFloat32).view({1, c, 1, 1});
     x = (x - mean) / sd;
   }
   return x;
@@ -309,7 +297,7 @@ DataSplits load_data(const DataOptions& o) {
   test_x = first(test_x, o.test_subset);
   test_y = first(test_y, o.test_subset);
   auto as_float = [&](const torch::Tensor& x) {
-    return x.scalar_type() == torch::kUInt8 ? to_float(x, o.name, o.normalize) : x.contiguous();
+    return x.scalar_type() == torch::kUInt8 ? to_float(x, o) : x.contiguous();
   };
   const int64_t n_val = static_cast<int64_t>(train_x.size(0) * o.val_fraction);
   const int64_t n_train = train_x.size(0) - n_val;

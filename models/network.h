@@ -32,6 +32,14 @@ class HybridNetImpl : public torch::nn::Module {
   void train_exits_only();
   /// Sets how every quantized layer quantizes and passes gradients (models/quantizer.h).
   void set_quantizer(const QuantizerOptions& options);
+  /// Layer `index`'s QuantConv2d or QuantLinear, and the batch norm on its input (nullptr for
+  /// the stem).
+  std::shared_ptr<torch::nn::Module> layer_module(int index) const {
+    return layers_.at(index).ptr();
+  }
+  std::shared_ptr<torch::nn::Module> norm_module(int index) const {
+    return norms_.at(index).is_empty() ? nullptr : norms_.at(index).ptr();
+  }
   /// Drops the shortcut connections in forward (a "plain" copy of a ResNet, for profiling).
   void set_plain(bool plain) { plain_ = plain; }
 

@@ -56,11 +56,18 @@ struct QkSte : torch::autograd::Function<QkSte> {
 
 torch::Tensor sign_ste(const torch::Tensor& x) { return SignSte::apply(x); }
 
-torch::Tensor qk_levels(const torch::Tensor& x, int k) {
+torch::Tensor qk_codes(const torch::Tensor& x, int k) {
   const double n = double((1 << k) - 1);
   // Rounding to the nearest level (see quantizer.h for why not the literal floor).
-  return 2.0 * (torch::floor(n * (x + 1.0) / 2.0 + 0.5) / n - 0.5);
+  return torch::floor(n * (x + 1.0) / 2.0 + 0.5);
 }
+
+torch::Tensor qk_from_codes(const torch::Tensor& codes, int k) {
+  const double n = double((1 << k) - 1);
+  return 2.0 * (codes / n - 0.5);
+}
+
+torch::Tensor qk_levels(const torch::Tensor& x, int k) { return qk_from_codes(qk_codes(x, k), k); }
 
 torch::Tensor quantize_input(const torch::Tensor& x, int bits, const QuantizerOptions& o) {
   if (bits >= 32) return x;
@@ -107,25 +114,35 @@ torch::Tensor kbit_weight_scale(const torch::Tensor& w, int bits, KbitWeightScal
   return s;
 }
 
+WeightCodes weight_codes(const torch::Tensor& w, int bits, const QuantizerOptions& o) {
+  torch::NoGradGuard no_grad;
+  if (bits == 1) return {(w >= 0).to(torch::kUInt8), weight_alpha(w)};
+  const auto scale = kbit_weight_scale(w, bits, o.kbit_weight_scale);
+  const auto codes = qk_codes((w / scale).clamp(-1.0, 1.0), bits);
+  return {codes.to(torch::kUInt8), lsq_alpha(w, qk_from_codes(codes, bits), filter_dims(w))};
+}
+
+// The straight-through estimators below are written value + (g - g.detach()): the forward value
+// is exactly `value` (g - g.detach() is exactly 0), so an exported network's alpha * Q
+// (weight_codes) reproduces training's weights bit for bit, and the gradient is g's.
 torch::Tensor quantize_weight(const torch::Tensor& w, int bits, const QuantizerOptions& o) {
   if (bits >= 32) return w;
   const auto dims = filter_dims(w);
   if (bits == 1) {
     const auto clipped = w.clamp(-1.0, 1.0);
-    const auto s = (w >= 0).to(w.scalar_type()) * 2 - 1;
+    const auto s = (w.detach() >= 0).to(w.scalar_type()) * 2 - 1;
     // XNOR-Net: d(alpha sign W)/dW = alpha 1{|W| <= 1} + sign(W) / n, through alpha = mean |W|.
-    if (o.alpha_grad) return weight_alpha(w) * (clipped + (s - clipped).detach());
-    const auto alpha = weight_alpha(w).detach();
-    return clipped + (alpha * s - clipped).detach();
+    if (o.alpha_grad) return weight_alpha(w) * (s + (clipped - clipped.detach()));
+    return weight_alpha(w).detach() * s + (clipped - clipped.detach());
   }
   const auto wd = w.detach();
   const auto scale = kbit_weight_scale(wd, bits, o.kbit_weight_scale);
   const auto q = qk_levels((wd / scale).clamp(-1.0, 1.0), bits);
   if (o.alpha_grad) {
     const auto u = w / scale;  // Q straight through, alpha = <W, Q> / <Q, Q> differentiated
-    return lsq_alpha(w, q, dims) * (u + (q - u).detach());
+    return lsq_alpha(w, q, dims) * (q + (u - u.detach()));
   }
-  return w + (lsq_alpha(wd, q, dims) * q - w).detach();
+  return lsq_alpha(wd, q, dims) * q + (w - wd);
 }
 
 }  // namespace hybridnet::models

@@ -35,6 +35,10 @@ namespace hybridnet::models {
 torch::Tensor sign_ste(const torch::Tensor& x);
 /// q_k of eq. 3 with rounding, forward only (no clamping, no STE).
 torch::Tensor qk_levels(const torch::Tensor& x, int k);
+/// q_k in two steps: the level's index c in 0..2^k-1 of x in [-1, 1] (a float tensor), and the
+/// level 2 (c / n - 1/2), n = 2^k - 1. qk_levels(x) == qk_from_codes(qk_codes(x)) bit for bit.
+torch::Tensor qk_codes(const torch::Tensor& x, int k);
+torch::Tensor qk_from_codes(const torch::Tensor& codes, int k);
 /// Input quantizer for `bits` (1 = sign, 2..8 = q_k on clamp(x), 32 = identity).
 torch::Tensor quantize_input(const torch::Tensor& x, int bits, const QuantizerOptions& o = {});
 /// Per-output-filter alpha = mean |W| over all dimensions but the first, shaped to broadcast.
@@ -45,5 +49,15 @@ torch::Tensor weight_alpha(const torch::Tensor& w);
 torch::Tensor kbit_weight_scale(const torch::Tensor& w, int bits, KbitWeightScale scale);
 /// alpha * Q(W) with the STE described above; `bits` = 32 returns w.
 torch::Tensor quantize_weight(const torch::Tensor& w, int bits, const QuantizerOptions& o = {});
+
+/// What a deployed network stores of quantized weights (1..8 bits): per weight the level's
+/// index (uint8, 0 or 1 for binary) and per output filter alpha, such that
+/// alpha * qk_from_codes(codes, bits) equals quantize_weight's forward value bit for bit
+/// (binary: codes 1 for W >= 0, alpha = mean |W|).
+struct WeightCodes {
+  torch::Tensor codes;  ///< uint8, the shape of w
+  torch::Tensor alpha;  ///< float, [O, 1, ...] shaped to broadcast
+};
+WeightCodes weight_codes(const torch::Tensor& w, int bits, const QuantizerOptions& o = {});
 
 }  // namespace hybridnet::models

@@ -61,7 +61,7 @@ queries)
   # Export a finished trial; evaluate on the export reproduces the stored accuracy exactly.
   id=$("$HN" trials --db db.sqlite --csv --state done | sed -n '2s/,.*//p')
   "$HN" export --db db.sqlite --trial "$id" --out export | tee export.out
-  for f in plan.json model.pt run.json metrics.json cost.json trial.json README.md; do
+  for f in plan.json model.pt model.onnx run.json metrics.json cost.json trial.json README.md; do
     [[ -s export/$f ]] || fail "export lacks $f"
   done
   stored=$("$HN" show --db db.sqlite --trial "$id" --json | sed -n 's/^  "accuracy": \([^,]*\),*$/\1/p')
@@ -294,6 +294,9 @@ edge)
   grep -q "exported trial $id at t=0.6" export.out || fail "export names no point"
   tr -d ' \n' < deploy/trial.json | grep -q '"thresholds":\[0.6\]' || fail "trial.json lacks the threshold"
   [[ $(grep -c '"mean_energy_pj"' deploy/trial.json) -eq 5 ]] || fail "trial.json lacks the points"
+  # The ONNX pair for the device and the cloud, with the threshold in the edge's metadata.
+  for f in model.onnx edge.onnx cloud.onnx; do [[ -s deploy/$f ]] || fail "export lacks $f"; done
+  grep -a -q 'exit_thresholds..\[0.6\]' deploy/edge.onnx || fail "edge.onnx lacks the exit threshold"
   "$HN" export --db db.sqlite --trial "$id" --threshold 0.55 --out never 2> bad.err && fail "exported a missing point"
   grep -q "has no operating point at threshold 0.55 (stored: 0, 0.6, 1.2, 1.8, 2.4)" bad.err ||
     fail "export error: $(cat bad.err)"

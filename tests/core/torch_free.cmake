@@ -5,7 +5,7 @@
 cmake_minimum_required(VERSION 3.18)
 set(failures "")
 
-# 1. Sources: every file of the torch-free libraries, and every repository header they include
+# 1. Sources: every file of the torch-free libraries (and of the ONNX writer), and every repository header they include
 #    (transitively), is scanned for a torch, ATen or c10 include.
 file(GLOB start ${ROOT}/analysis/*.h ${ROOT}/analysis/*.cpp ${ROOT}/db/*.h ${ROOT}/db/*.cpp)
 file(STRINGS ${ROOT}/models/CMakeLists.txt core_lines)
@@ -16,6 +16,9 @@ foreach(line IN LISTS core_lines)
   elseif(in_core AND line MATCHES "^\\)")
     set(in_core FALSE)
   elseif(in_core AND line MATCHES "^ +([a-z_]+)\\.cpp$")
+    list(APPEND start ${ROOT}/models/${CMAKE_MATCH_1}.cpp ${ROOT}/models/${CMAKE_MATCH_1}.h)
+  elseif(line MATCHES "^add_library\\(hybridnet_onnx ([a-z_]+)\\.cpp\\)")
+    # The ONNX writer is torch-free too (it takes NetworkWeights, not a torch module).
     list(APPEND start ${ROOT}/models/${CMAKE_MATCH_1}.cpp ${ROOT}/models/${CMAKE_MATCH_1}.h)
   endif()
 endforeach()

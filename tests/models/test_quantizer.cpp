@@ -198,3 +198,25 @@ TEST_CASE("QuantLinear: FP is linear(relu(x)), binary uses sign inputs and alpha
   auto ref = torch::linear(torch::where(x >= 0, 1.0, -1.0), wq, bin->bias);
   CHECK(torch::allclose(bin->forward(x), ref, 1e-5, 1e-5));
 }
+
+TEST_CASE("weight codes and alpha reproduce the quantized weights bit for bit",
+          "[models][quantizer]") {
+  // What an export stores (codes, alpha) must give exactly the weights training ran with, for
+  // every bit width, both k-bit grids and both alpha gradients (the forward value is the same).
+  torch::manual_seed(5);
+  const auto w = torch::randn({6, 4, 3, 3}) * 0.1;
+  for (int bits : {1, 2, 3, 4, 5, 8})
+    for (auto scale : {KbitWeightScale::kMse, KbitWeightScale::kMax})
+      for (bool alpha_grad : {false, true}) {
+        INFO("bits " << bits << " alpha_grad " << alpha_grad);
+        QuantizerOptions o;
+        o.kbit_weight_scale = scale;
+        o.alpha_grad = alpha_grad;
+        const auto q = weight_codes(w, bits, o);
+        CHECK(q.codes.scalar_type() == torch::kUInt8);
+        CHECK(q.codes.max().item<int>() <= (1 << bits) - 1);
+        const auto rebuilt = q.alpha * qk_from_codes(q.codes.to(torch::kFloat32), bits);
+        const auto trained = quantize_weight(w.clone().requires_grad_(), bits, o).detach();
+        CHECK(torch::equal(rebuilt, trained));
+      }
+}
