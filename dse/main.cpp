@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   hybridnet::dse::setup_pareto(app);
   hybridnet::dse::setup_show(app);
   hybridnet::dse::setup_export(app);
+  hybridnet::dse::setup_infer(app);
   hybridnet::dse::setup_report(app);
   using hybridnet::message_line;
   namespace exit = hybridnet::dse;

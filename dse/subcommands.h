@@ -10,6 +10,7 @@ namespace hybridnet::dse {
 
 void setup_train(CLI::App& app);
 void setup_evaluate(CLI::App& app);
+void setup_infer(CLI::App& app);
 void setup_exits(CLI::App& app);
 void setup_arch(CLI::App& app);
 void setup_cost(CLI::App& app);

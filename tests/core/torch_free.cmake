@@ -17,9 +17,14 @@ foreach(line IN LISTS core_lines)
     set(in_core FALSE)
   elseif(in_core AND line MATCHES "^ +([a-z_]+)\\.cpp$")
     list(APPEND start ${ROOT}/models/${CMAKE_MATCH_1}.cpp ${ROOT}/models/${CMAKE_MATCH_1}.h)
-  elseif(line MATCHES "^add_library\\(hybridnet_onnx ([a-z_]+)\\.cpp\\)")
-    # The ONNX writer is torch-free too (it takes NetworkWeights, not a torch module).
-    list(APPEND start ${ROOT}/models/${CMAKE_MATCH_1}.cpp ${ROOT}/models/${CMAKE_MATCH_1}.h)
+  elseif(line MATCHES "^add_library\\(hybridnet_(onnx|runtime) ([a-z_ .]+)\\)")
+    # The ONNX writer (it takes NetworkWeights, not a torch module) and the deployment runtime
+    # are torch-free too.
+    string(REPLACE ".cpp" "" sources "${CMAKE_MATCH_2}")
+    separate_arguments(sources)
+    foreach(source IN LISTS sources)
+      list(APPEND start ${ROOT}/models/${source}.cpp ${ROOT}/models/${source}.h)
+    endforeach()
   endif()
 endforeach()
 set(queue ${start})

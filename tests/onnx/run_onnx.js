@@ -201,4 +201,5 @@ async function main() {
   process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
 }
 
-main().catch(e => fail(e.message));
+if (require.main === module) main().catch(e => fail(e.message));
+module.exports = {readNpy, compare};

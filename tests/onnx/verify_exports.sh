@@ -5,7 +5,8 @@
 # >= 99.9% of the images and accuracy within 0.1 points (max |logit difference| printed); an
 # edge-cloud network's edge + cloud give the whole network's logits and the entropy rule gives
 # `hybridnet exits`'s exit shares; XNOR ResNet-20's file is at most 2x the cost model's memory;
-# a truncated or corrupted model.onnx fails with a one-line error.
+# a truncated or corrupted model.onnx fails with a one-line error. hybridnet's own runtime
+# (`hybridnet infer`) is held to the same agreement.
 #   verify_exports.sh HYBRIDNET WORK_DIR
 set -euo pipefail
 HN=$1
@@ -46,6 +47,20 @@ check() {
     if (r.top1_agreement < 0.999) throw new Error('top-1 agreement below 99.9%');
     if (Math.abs(ort.accuracy - ev.test_accuracy) > 0.001) throw new Error('accuracy differs');
   " || fail "$name: ONNX Runtime disagrees with hybridnet evaluate"
+  # hybridnet's own runtime (no LibTorch, no ONNX Runtime) on the same file and images.
+  "$HN" infer --model "exp_$name/model.onnx" --count "$(field "eval_$name.json" j.test_samples)" \
+    --threads 2 --latency-images 10 --logits "infer_$name.npy" --json > "infer_$name.json"
+  node "$HERE/compare_logits.js" "infer_$name.npy" "ref_$name.npy" > "infer_cmp_$name.json"
+  node -e "
+    const inf = JSON.parse(require('fs').readFileSync('infer_$name.json'));
+    const ev = JSON.parse(require('fs').readFileSync('eval_$name.json'));
+    const c = JSON.parse(require('fs').readFileSync('infer_cmp_$name.json'));
+    console.log('$name'.padEnd(16), 'hybridnet infer', inf.accuracy.toFixed(4), ' top-1 agreement',
+                c.top1_agreement.toFixed(4), ' max |logit diff|', c.max_abs_logit_diff.toExponential(2),
+                ' kernels', inf.kernels);
+    if (c.images !== ev.test_samples || c.top1_agreement < 0.999) throw new Error('top-1 agreement');
+    if (Math.abs(inf.accuracy - ev.test_accuracy) > 0.001) throw new Error('accuracy differs');
+  " || fail "$name: hybridnet infer disagrees with hybridnet evaluate"
 }
 
 train xnor --model resnet8 --plan xnor
@@ -117,5 +132,11 @@ for bad in truncated.onnx corrupted.onnx; do
   [[ $(wc -l < "$bad.err") -eq 1 ]] && grep -q "^run_onnx: $bad: ONNX Runtime cannot load it" "$bad.err" ||
     fail "$bad: unclear error: $(cat "$bad.err")"
   echo "$bad: $(cat "$bad.err")"
+  if "$HN" infer --model "$bad" --count 10 > /dev/null 2> "$bad.infer.err"; then
+    fail "hybridnet infer ran $bad"
+  fi
+  [[ $(wc -l < "$bad.infer.err") -eq 1 ]] && grep -q "$bad: not an ONNX model" "$bad.infer.err" ||
+    fail "$bad: unclear infer error: $(cat "$bad.infer.err")"
+  echo "$bad: $(cat "$bad.infer.err")"
 done
 echo "PASS onnx exports"

@@ -1,0 +1,167 @@
+// `hybridnet infer`: runs an exported model.onnx with hybridnet's own runtime (no LibTorch, no
+// ONNX Runtime) on a dataset's test images: accuracy, throughput, batch-1 latency, memory.
+#include <sys/resource.h>
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "dse/subcommands.h"
+#include "models/dataset.h"
+#include "models/error.h"
+#include "models/npy_file.h"
+#include "models/runtime_session.h"
+
+namespace hybridnet::dse {
+
+namespace rt = models::runtime;
+using Clock = std::chrono::steady_clock;
+
+struct InferOptions {
+  std::string model, dataset, data_dir;
+  int64_t count = 0;
+  int batch = 64;
+  int threads = 1;
+  int latency_images = 100;
+  std::string logits;
+  bool json = false;
+};
+
+// Images [first, first + n) of `images` (float [N, C, H, W]) as a runtime tensor.
+rt::Tensor batch_of(const torch::Tensor& images, int64_t first, int64_t n) {
+  const auto b = images.slice(0, first, first + n).contiguous();
+  rt::Tensor t;
+  t.shape = b.sizes().vec();
+  t.f.assign(b.data_ptr<float>(), b.data_ptr<float>() + b.numel());
+  return t;
+}
+
+int64_t argmax(const rt::Tensor& logits, int64_t row) {
+  const int64_t classes = logits.shape.at(1);
+  const float* r = logits.f.data() + row * classes;
+  return std::max_element(r, r + classes) - r;
+}
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+void run_infer(const InferOptions& o) {
+  if (o.batch < 1) throw ConfigError("--batch must be at least 1");
+  if (o.threads < 1) throw ConfigError("--threads must be at least 1");
+  const auto load_start = Clock::now();
+  const rt::Session session(rt::load_graph(o.model));
+  const double load_seconds = seconds_since(load_start);
+  const auto& g = session.graph();
+  if (std::find(g.outputs.begin(), g.outputs.end(), "logits") == g.outputs.end())
+    throw ConfigError(o.model + ": no output called logits (infer runs a whole model.onnx)");
+
+  models::DataOptions data;
+  data.name = !o.dataset.empty() ? o.dataset
+              : g.metadata.count("dataset") ? g.metadata.at("dataset")
+                                            : "fashion-mnist";
+  data.dir = o.data_dir;
+  data.normalize = false;  // the model normalises raw [0, 1] pixels itself
+  data.test_subset = o.count;
+  data.subset = 1;         // the training images are not used
+  const auto splits = models::load_data(data);
+  const auto& test = splits.test;
+  const int64_t n = test.size();
+
+  tbb::global_control threads(tbb::global_control::max_allowed_parallelism, o.threads);
+  // Throughput: batches spread over the threads.
+  std::vector<int64_t> predictions(static_cast<size_t>(n));
+  std::vector<rt::Tensor> batch_logits(static_cast<size_t>((n + o.batch - 1) / o.batch));
+  const int64_t batches = (n + o.batch - 1) / o.batch;
+  const auto start = Clock::now();
+  tbb::parallel_for(int64_t{0}, batches, [&](int64_t b) {
+    const int64_t first = b * o.batch, count = std::min<int64_t>(o.batch, n - first);
+    const auto out = session.run(batch_of(test.images, first, count));
+    const auto& logits = out.at("logits");
+    for (int64_t i = 0; i < count; ++i) predictions[first + i] = argmax(logits, i);
+    if (!o.logits.empty()) batch_logits[b] = logits;
+  });
+  if (!o.logits.empty() && n > 0) {
+    std::vector<float> all;
+    for (const auto& t : batch_logits) all.insert(all.end(), t.f.begin(), t.f.end());
+    models::write_npy(o.logits, {n, batch_logits[0].shape.at(1)}, all);
+  }
+  const double seconds = seconds_since(start);
+  int64_t correct = 0;
+  const auto labels = test.labels.contiguous();
+  for (int64_t i = 0; i < n; ++i) correct += predictions[i] == labels.data_ptr<int64_t>()[i];
+
+  // Latency at batch 1, one image after another.
+  std::vector<double> latency;
+  for (int64_t i = 0; i < std::min<int64_t>(o.latency_images, n); ++i) {
+    const auto t0 = Clock::now();
+    session.run(batch_of(test.images, i, 1));
+    latency.push_back(seconds_since(t0) * 1e3);
+  }
+  std::sort(latency.begin(), latency.end());
+  auto percentile = [&](double p) {
+    return latency.empty() ? 0.0 : latency[std::min(latency.size() - 1, size_t(p * latency.size()))];
+  };
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const double accuracy = n ? double(correct) / n : 0;
+  const nlohmann::json result = {
+      {"model", o.model},
+      {"dataset", data.name},
+      {"images", n},
+      {"accuracy", accuracy},
+      {"images_per_second", seconds > 0 ? n / seconds : 0},
+      {"batch", o.batch},
+      {"threads", o.threads},
+      {"latency_ms", {{"p50", percentile(0.5)}, {"p90", percentile(0.9)}, {"p99", percentile(0.99)}}},
+      {"load_seconds", load_seconds},
+      {"model_bytes_in_memory", session.constant_bytes()},
+      {"peak_resident_bytes", int64_t(usage.ru_maxrss) * 1024},
+      {"kernels", "reference"}};
+  if (o.json) {
+    std::cout << result.dump(2) << "\n";
+    return;
+  }
+  std::printf("%s on %lld %s test images: accuracy %.4f, %.1f images/s (batch %d, %d thread(s)); "
+              "batch-1 latency p50 %.2f ms, p90 %.2f ms; weights %.1f KiB in memory, peak RSS "
+              "%.1f MiB; kernels: reference\n",
+              o.model.c_str(), (long long)n, data.name.c_str(), accuracy,
+              seconds > 0 ? n / seconds : 0.0, o.batch, o.threads, percentile(0.5),
+              percentile(0.9), session.constant_bytes() / 1024.0, usage.ru_maxrss / 1024.0);
+}
+
+void setup_infer(CLI::App& app) {
+  auto opt = std::make_shared<InferOptions>();
+  auto* sub = app.add_subcommand(
+      "infer",
+      "Run an exported model.onnx with hybridnet's own runtime (no LibTorch) on a dataset's test "
+      "images: accuracy, images/s, batch-1 latency, memory");
+  sub->add_option("--model", opt->model, "model.onnx written by `hybridnet export`")->required();
+  sub->add_option("--dataset", opt->dataset,
+                  "Dataset (default: the one the model's metadata names)");
+  sub->add_option("--data", opt->data_dir, "Directory of the dataset files");
+  sub->add_option("--count", opt->count, "Use the first N test images (0 = all)")
+      ->capture_default_str();
+  sub->add_option("--batch", opt->batch, "Images per run")->capture_default_str();
+  sub->add_option("--threads", opt->threads, "Threads (batches run in parallel)")
+      ->capture_default_str();
+  sub->add_option("--latency-images", opt->latency_images,
+                  "Images timed one at a time for the latency percentiles")
+      ->capture_default_str();
+  sub->add_option("--logits", opt->logits,
+                  "Also write every image's logits to this .npy file (float32 [images, classes], "
+                  "as `hybridnet evaluate --logits`)");
+  sub->add_flag("--json", opt->json,
+                "Print {\"accuracy\", \"images_per_second\", \"latency_ms\": {\"p50\", \"p90\", "
+                "\"p99\"}, \"model_bytes_in_memory\", \"peak_resident_bytes\", \"kernels\", ...}");
+  sub->footer("This version runs every layer with the runtime's reference float kernels "
+              "(\"kernels\": \"reference\").");
+  sub->callback([opt] { run_infer(*opt); });
+}
+
+}  // namespace hybridnet::dse

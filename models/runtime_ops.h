@@ -1,0 +1,19 @@
+// Reference kernels of the ONNX operators hybridnet's exports use, in plain float arithmetic
+// (convolutions and matrix products through Eigen). The runtime's optimised binary kernels are
+// checked against these. No torch.
+#pragma once
+
+#include <vector>
+
+#include "models/runtime_graph.h"
+
+namespace hybridnet::models::runtime {
+
+/// The operators run_op implements, for --help and errors.
+const std::vector<std::string>& supported_ops();
+
+/// Runs one node on its inputs (nullptr for an optional input left out); returns its outputs.
+/// ConfigError naming the node for an unsupported operator, attribute or input type/shape.
+std::vector<Tensor> run_op(const Node& node, const std::vector<const Tensor*>& inputs);
+
+}  // namespace hybridnet::models::runtime

@@ -1,0 +1,56 @@
+#include "models/runtime_session.h"
+
+#include <algorithm>
+#include <set>
+
+#include "models/error.h"
+#include "models/runtime_ops.h"
+
+namespace hybridnet::models::runtime {
+
+Session::Session(Graph graph) : graph_(std::move(graph)) {
+  for (size_t k = 0; k < graph_.nodes.size(); ++k)
+    for (const auto& i : graph_.nodes[k].inputs) last_use_[i] = k;
+}
+
+int64_t Session::constant_bytes() const {
+  int64_t bytes = 0;
+  for (const auto& [name, t] : graph_.constants)
+    bytes += int64_t(t.f.size()) * 4 + int64_t(t.i64.size()) * 8 + int64_t(t.u8.size());
+  return bytes;
+}
+
+std::map<std::string, Tensor> Session::run(const Tensor& input) const {
+  if (input.type != ElementType::kFloat || input.shape.size() != graph_.input_shape.size() + 1 ||
+      !std::equal(graph_.input_shape.begin(), graph_.input_shape.end(), input.shape.begin() + 1))
+  {
+    std::string wanted = "[N";
+    for (int64_t d : graph_.input_shape) wanted += ", " + std::to_string(d);
+    throw ConfigError("input " + graph_.input + ": shape " + shape_text(input.shape) +
+                      " does not fit the model's " + wanted + "]");
+  }
+  std::map<std::string, Tensor> values;
+  auto lookup = [&](const std::string& name) -> const Tensor* {
+    if (name.empty()) return nullptr;
+    if (name == graph_.input) return &input;
+    if (auto it = values.find(name); it != values.end()) return &it->second;
+    if (auto it = graph_.constants.find(name); it != graph_.constants.end()) return &it->second;
+    throw ConfigError("value " + name + " is not computed");
+  };
+  const std::set<std::string> outputs(graph_.outputs.begin(), graph_.outputs.end());
+  for (size_t k = 0; k < graph_.nodes.size(); ++k) {
+    const Node& n = graph_.nodes[k];
+    std::vector<const Tensor*> args;
+    for (const auto& i : n.inputs) args.push_back(lookup(i));
+    auto results = run_op(n, args);
+    for (const auto& i : n.inputs)  // free what no later node reads
+      if (!outputs.count(i) && last_use_.at(i) == k) values.erase(i);
+    for (size_t o = 0; o < n.outputs.size() && o < results.size(); ++o)
+      values[n.outputs[o]] = std::move(results[o]);
+  }
+  std::map<std::string, Tensor> out;
+  for (const auto& name : graph_.outputs) out[name] = *lookup(name);
+  return out;
+}
+
+}  // namespace hybridnet::models::runtime

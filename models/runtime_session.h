@@ -1,0 +1,28 @@
+// Runs a loaded ONNX graph (models/runtime_graph.h) on a batch: node by node with the
+// reference kernels of models/runtime_ops.h, freeing each intermediate value after its last
+// reader. No torch.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "models/runtime_graph.h"
+
+namespace hybridnet::models::runtime {
+
+class Session {
+ public:
+  explicit Session(Graph graph);
+  /// The graph's outputs for `input` ([N, ...] float, the graph input's shape after N).
+  /// ConfigError naming the node that fails, or the input when its shape does not fit.
+  std::map<std::string, Tensor> run(const Tensor& input) const;
+  const Graph& graph() const { return graph_; }
+  /// Bytes of the constants (weights) held.
+  int64_t constant_bytes() const;
+
+ private:
+  Graph graph_;
+  std::map<std::string, size_t> last_use_;  // value -> index of the last node reading it
+};
+
+}  // namespace hybridnet::models::runtime
