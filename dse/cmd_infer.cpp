@@ -29,6 +29,7 @@ struct InferOptions {
   int threads = 1;
   int latency_images = 100;
   std::string logits;
+  bool reference = false;
   bool json = false;
 };
 
@@ -55,7 +56,7 @@ void run_infer(const InferOptions& o) {
   if (o.batch < 1) throw ConfigError("--batch must be at least 1");
   if (o.threads < 1) throw ConfigError("--threads must be at least 1");
   const auto load_start = Clock::now();
-  const rt::Session session(rt::load_graph(o.model));
+  const rt::Session session(rt::load_graph(o.model), /*binary_kernels=*/!o.reference);
   const double load_seconds = seconds_since(load_start);
   const auto& g = session.graph();
   if (std::find(g.outputs.begin(), g.outputs.end(), "logits") == g.outputs.end())
@@ -122,17 +123,18 @@ void run_infer(const InferOptions& o) {
       {"load_seconds", load_seconds},
       {"model_bytes_in_memory", session.constant_bytes()},
       {"peak_resident_bytes", int64_t(usage.ru_maxrss) * 1024},
-      {"kernels", "reference"}};
+      {"kernels", session.kernels()}};
   if (o.json) {
     std::cout << result.dump(2) << "\n";
     return;
   }
   std::printf("%s on %lld %s test images: accuracy %.4f, %.1f images/s (batch %d, %d thread(s)); "
               "batch-1 latency p50 %.2f ms, p90 %.2f ms; weights %.1f KiB in memory, peak RSS "
-              "%.1f MiB; kernels: reference\n",
+              "%.1f MiB; kernels: %s\n",
               o.model.c_str(), (long long)n, data.name.c_str(), accuracy,
               seconds > 0 ? n / seconds : 0.0, o.batch, o.threads, percentile(0.5),
-              percentile(0.9), session.constant_bytes() / 1024.0, usage.ru_maxrss / 1024.0);
+              percentile(0.9), session.constant_bytes() / 1024.0, usage.ru_maxrss / 1024.0,
+              session.kernels().c_str());
 }
 
 void setup_infer(CLI::App& app) {
@@ -159,8 +161,10 @@ void setup_infer(CLI::App& app) {
   sub->add_flag("--json", opt->json,
                 "Print {\"accuracy\", \"images_per_second\", \"latency_ms\": {\"p50\", \"p90\", "
                 "\"p99\"}, \"model_bytes_in_memory\", \"peak_resident_bytes\", \"kernels\", ...}");
-  sub->footer("This version runs every layer with the runtime's reference float kernels "
-              "(\"kernels\": \"reference\").");
+  sub->add_flag("--reference", opt->reference,
+                "Run every layer with the reference float kernels (binary convolutions too)");
+  sub->footer("Binary convolutions (sign inputs, +-alpha weights) run as XNOR + popcount on "
+              "channel-packed 64-bit words; every other layer with reference float kernels.");
   sub->callback([opt] { run_infer(*opt); });
 }
 

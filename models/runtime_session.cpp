@@ -8,7 +8,8 @@
 
 namespace hybridnet::models::runtime {
 
-Session::Session(Graph graph) : graph_(std::move(graph)) {
+Session::Session(Graph graph, bool binary_kernels) : graph_(std::move(graph)) {
+  if (binary_kernels) fuse_binary_convs(graph_, binary_);
   for (size_t k = 0; k < graph_.nodes.size(); ++k)
     for (const auto& i : graph_.nodes[k].inputs) last_use_[i] = k;
 }
@@ -17,7 +18,15 @@ int64_t Session::constant_bytes() const {
   int64_t bytes = 0;
   for (const auto& [name, t] : graph_.constants)
     bytes += int64_t(t.f.size()) * 4 + int64_t(t.i64.size()) * 8 + int64_t(t.u8.size());
+  for (const auto& [name, w] : binary_)
+    bytes += int64_t(w.bits.size()) * 8 + int64_t(w.alpha.size()) * 4;
   return bytes;
+}
+
+std::string Session::kernels() const {
+  if (binary_.empty()) return "reference";
+  return std::string(popcount_kernel()) + " (" + std::to_string(binary_.size()) +
+         " binary conv(s)), reference for the rest";
 }
 
 std::map<std::string, Tensor> Session::run(const Tensor& input) const {
@@ -42,7 +51,11 @@ std::map<std::string, Tensor> Session::run(const Tensor& input) const {
     const Node& n = graph_.nodes[k];
     std::vector<const Tensor*> args;
     for (const auto& i : n.inputs) args.push_back(lookup(i));
-    auto results = run_op(n, args);
+    std::vector<Tensor> results;
+    if (n.op == "HybridnetBinaryConv")
+      results.push_back(binary_conv(*args.at(0), binary_.at(n.name)));
+    else
+      results = run_op(n, args);
     for (const auto& i : n.inputs)  // free what no later node reads
       if (!outputs.count(i) && last_use_.at(i) == k) values.erase(i);
     for (size_t o = 0; o < n.outputs.size() && o < results.size(); ++o)

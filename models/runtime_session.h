@@ -6,22 +6,30 @@
 #include <map>
 #include <string>
 
+#include "models/runtime_binary.h"
 #include "models/runtime_graph.h"
 
 namespace hybridnet::models::runtime {
 
 class Session {
  public:
-  explicit Session(Graph graph);
+  /// `binary_kernels`: run binary convolutions as XNOR + popcount (fuse_binary_convs); off,
+  /// every layer runs with the reference float kernels.
+  explicit Session(Graph graph, bool binary_kernels = true);
   /// The graph's outputs for `input` ([N, ...] float, the graph input's shape after N).
   /// ConfigError naming the node that fails, or the input when its shape does not fit.
   std::map<std::string, Tensor> run(const Tensor& input) const;
   const Graph& graph() const { return graph_; }
-  /// Bytes of the constants (weights) held.
+  /// Bytes of the constants (weights) held, binary weights as their bits.
   int64_t constant_bytes() const;
+  /// Which kernels run: "reference", or "popcnt" / "scalar" (the popcount of the binary
+  /// convolutions) with how many there are.
+  std::string kernels() const;
+  int binary_convs() const { return static_cast<int>(binary_.size()); }
 
  private:
   Graph graph_;
+  std::map<std::string, BinaryConvWeights> binary_;  // by node name
   std::map<std::string, size_t> last_use_;  // value -> index of the last node reading it
 };
 

@@ -4,8 +4,10 @@
 #include <onnx/onnx_pb.h>
 
 #include <catch2/catch.hpp>
+#include <random>
 
 #include "models/error.h"
+#include "models/runtime_binary.h"
 #include "models/runtime_ops.h"
 #include "models/runtime_session.h"
 
@@ -111,7 +113,9 @@ TEST_CASE("runtime: per-channel broadcasting, Gemm, q_k nodes", "[runtime]") {
 namespace {
 
 // A model: input [N, 1, 3, 3] -> Conv with weights unpacked from one bit-plane -> output y.
-std::string tiny_model(const std::string& extra_op = "") {
+// With `binary`, the weights become +-1 (2 (bit - 1/2)) and the input goes through the
+// training sign (GreaterOrEqual + Where), as an exported binary layer.
+std::string tiny_model(const std::string& extra_op = "", bool binary = false) {
   onnx::ModelProto m;
   m.set_ir_version(8);
   m.add_opset_import()->set_version(17);
@@ -165,12 +169,29 @@ std::string tiny_model(const std::string& extra_op = "") {
   add("Reshape", {"bitf", "flat"}, "flatbits");
   add("Slice", {"flatbits", "zero", "to"}, "used");
   add("Reshape", {"used", "shape"}, "w");
-  std::string last = "input";
+  std::string last = "input", weights = "w";
+  if (binary) {
+    const float half = 0.5f, two = 2.0f, zero_f = 0.0f, one = 1.0f, minus = -1.0f;
+    auto scalar = [&](const std::string& name, const float& v) {
+      init(name, onnx::TensorProto::FLOAT, {}, std::string(reinterpret_cast<const char*>(&v), 4));
+    };
+    scalar("half", half);
+    scalar("twof", two);
+    scalar("zerof", zero_f);
+    scalar("one", one);
+    scalar("minus", minus);
+    add("Sub", {"w", "half"}, "wc");
+    add("Mul", {"twof", "wc"}, "wpm");
+    add("GreaterOrEqual", {"input", "zerof"}, "ge");
+    add("Where", {"ge", "one", "minus"}, "sign");
+    last = "sign";
+    weights = "wpm";
+  }
   if (!extra_op.empty()) {
     add(extra_op, {"input"}, "odd");
     last = "odd";
   }
-  auto* conv = add("Conv", {last, "w"}, "y");
+  auto* conv = add("Conv", {last, weights}, "y");
   auto* k = conv->add_attribute();
   k->set_name("kernel_shape");
   k->set_type(onnx::AttributeProto::INTS);
@@ -203,4 +224,97 @@ TEST_CASE("runtime: unsupported operators and damaged files are one-line errors"
   CHECK_THROWS_WITH(parse_graph(bytes.substr(0, bytes.size() / 2), "cut.onnx"),
                     "cut.onnx: not an ONNX model (protobuf parsing failed; truncated or corrupt?)");
   CHECK_THROWS_AS(load_graph("/nonexistent/model.onnx"), DataError);
+}
+
+namespace {
+
+// sign(x) with sign(0) = +1, as float.
+Tensor signs(const Tensor& x) {
+  Tensor s = x;
+  for (float& v : s.f) v = v >= 0 ? 1.0f : -1.0f;
+  return s;
+}
+
+Tensor random_floats(std::vector<int64_t> shape, std::mt19937& rng, bool with_zeros) {
+  Tensor t = Tensor::floats(std::move(shape));
+  std::normal_distribution<float> normal;
+  std::uniform_int_distribution<int> tenth(0, 9);
+  for (float& v : t.f) v = with_zeros && tenth(rng) == 0 ? 0.0f : normal(rng);
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("runtime: XNOR + popcount convolution equals the float convolution of the signs",
+          "[runtime][binary]") {
+  // Odd channel counts (not multiples of 64, one and two words), stride 1 and 2, padding at
+  // every border, 1x1 and 3x3; inputs with exact zeros (sign +1). With alpha = 1 both sides are
+  // sums of +-1, exact in float: the outputs must be equal, not close.
+  std::mt19937 rng(3);
+  struct Case {
+    int64_t c, o, h, w, k, stride, pad;
+  };
+  for (const Case& t : {Case{3, 5, 7, 6, 3, 1, 1}, Case{70, 9, 5, 5, 3, 2, 1},
+                        Case{64, 4, 4, 7, 1, 1, 0}, Case{129, 3, 6, 5, 3, 2, 1},
+                        Case{17, 8, 9, 9, 1, 2, 0}}) {
+    INFO("C " << t.c << " O " << t.o << " " << t.h << "x" << t.w << " k " << t.k << " stride "
+              << t.stride);
+    const Tensor x = random_floats({2, t.c, t.h, t.w}, rng, true);
+    const Tensor w = signs(random_floats({t.o, t.c, t.k, t.k}, rng, false));
+    BinaryConvWeights packed;
+    REQUIRE(pack_binary_weights(w, packed));
+    packed.stride_h = packed.stride_w = t.stride;
+    packed.pad_top = packed.pad_left = packed.pad_bottom = packed.pad_right = t.pad;
+    Node conv = node("Conv");
+    conv.int_lists["kernel_shape"] = {t.k, t.k};
+    conv.int_lists["strides"] = {t.stride, t.stride};
+    conv.int_lists["pads"] = {t.pad, t.pad, t.pad, t.pad};
+    const Tensor s = signs(x);
+    const Tensor expected = run1(conv, {&s, &w});
+    const Tensor reference = binary_conv(x, packed, /*reference=*/true);
+    const Tensor fast = binary_conv(x, packed);
+    CHECK(reference.shape == expected.shape);
+    CHECK(reference.f == expected.f);
+    CHECK(fast.f == reference.f);
+  }
+}
+
+TEST_CASE("runtime: alpha scales a binary conv, and only +-alpha weights are binary",
+          "[runtime][binary]") {
+  std::mt19937 rng(4);
+  const Tensor x = random_floats({1, 5, 4, 4}, rng, false);
+  Tensor w = signs(random_floats({2, 5, 3, 3}, rng, false));
+  for (size_t i = 0; i < w.f.size(); ++i) w.f[i] *= i < 45 ? 0.25f : 0.5f;  // alpha per filter
+  BinaryConvWeights packed;
+  REQUIRE(pack_binary_weights(w, packed));
+  CHECK(packed.alpha == std::vector<float>{0.25f, 0.5f});
+  CHECK(packed.words == 1);
+  packed.pad_top = packed.pad_left = packed.pad_bottom = packed.pad_right = 1;
+  Node conv = node("Conv");
+  conv.int_lists["kernel_shape"] = {3, 3};
+  conv.int_lists["pads"] = {1, 1, 1, 1};
+  const Tensor s = signs(x);
+  const Tensor expected = run1(conv, {&s, &w});
+  const Tensor out = binary_conv(x, packed);
+  for (size_t i = 0; i < out.f.size(); ++i) CHECK(out.f[i] == Approx(expected.f[i]).margin(1e-5));
+  w.f[7] = 0.3f;  // no longer +-alpha: stays a float conv
+  CHECK_FALSE(pack_binary_weights(w, packed));
+}
+
+TEST_CASE("runtime: an exported binary layer is fused into an XNOR + popcount conv",
+          "[runtime][binary]") {
+  const Session fused(parse_graph(tiny_model("", true), "binary.onnx"));
+  const Session plain(parse_graph(tiny_model("", true), "binary.onnx"), /*binary_kernels=*/false);
+  CHECK(fused.binary_convs() == 1);
+  CHECK(plain.binary_convs() == 0);
+  REQUIRE(fused.graph().nodes.size() == 1);  // the sign nodes went with the fusion
+  CHECK(fused.graph().nodes[0].op == "HybridnetBinaryConv");
+  CHECK(fused.graph().constants.empty());     // the float weights too: only their bits stay
+  CHECK(plain.graph().nodes.size() == 3);
+  const Tensor x = floats({2, 1, 3, 3}, {1, -2, 0, 4, -5, 6, -7, 8, -9, 0, 0, 0, -1, -1, -1, 2, 2, 2});
+  // Weights + - + / - + - / + - +. Image 1, signs + - + / + - + / - + -: rows 3, -3, -3.
+  // Image 2, signs + + + / - - - / + + + (sign(0) = +1): rows 1, 1, 1.
+  CHECK(fused.run(x).at("y").f == std::vector<float>{-3, 3});
+  CHECK(plain.run(x).at("y").f == fused.run(x).at("y").f);
+  CHECK(fused.kernels().find("1 binary conv(s)") != std::string::npos);
 }
