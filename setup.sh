@@ -10,7 +10,7 @@ step=${1:-build}
 case "$step" in build|test|run) ;; *) echo "usage: $0 [build|test|run]" >&2; exit 2 ;; esac
 
 packages=(build-essential cmake ccache pkg-config zlib1g-dev
-  libtorch-dev libopenblas0-openmp libeigen3-dev libtbb-dev libsqlitecpp-dev libsqlite3-dev
+  libtorch-dev libopenblas0-openmp libopenblas-openmp-dev libeigen3-dev libtbb-dev libsqlitecpp-dev libsqlite3-dev
   nlohmann-json3-dev catch2 libcli11-dev libonnx-dev dataset-fashion-mnist)
 # The report test renders the HTML report in a real browser; the ONNX test runs exports in ONNX
 # Runtime under Node.js (a machine that has node already keeps its own).

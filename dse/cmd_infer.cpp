@@ -30,6 +30,7 @@ struct InferOptions {
   int latency_images = 100;
   std::string logits;
   bool reference = false;
+  std::string kernels = "auto";
   bool json = false;
 };
 
@@ -56,7 +57,8 @@ void run_infer(const InferOptions& o) {
   if (o.batch < 1) throw ConfigError("--batch must be at least 1");
   if (o.threads < 1) throw ConfigError("--threads must be at least 1");
   const auto load_start = Clock::now();
-  const rt::Session session(rt::load_graph(o.model), /*binary_kernels=*/!o.reference);
+  const rt::KernelSet set = rt::kernel_set_from_name(o.kernels);  // before the slow load
+  const rt::Session session(rt::load_graph(o.model), /*binary_kernels=*/!o.reference, set);
   const double load_seconds = seconds_since(load_start);
   const auto& g = session.graph();
   if (std::find(g.outputs.begin(), g.outputs.end(), "logits") == g.outputs.end())

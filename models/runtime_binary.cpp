@@ -1,5 +1,8 @@
 #include "models/runtime_binary.h"
 
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -7,19 +10,31 @@
 
 namespace hybridnet::models::runtime {
 
+namespace {
+
+// The bit of the receptive field that holds channel c of tap t.
+inline int64_t field_bit(const BinaryConvWeights& w, int64_t tap, int64_t channel) {
+  return tap * w.in_channels + channel;
+}
+
+inline bool filter_bit(const BinaryConvWeights& w, int64_t o, int64_t bit) {
+  return (w.filters[o * w.row_words + bit / 64] >> (bit % 64)) & 1;
+}
+
+}  // namespace
+
 bool pack_binary_weights(const Tensor& w, BinaryConvWeights& out) {
   if (w.type != ElementType::kFloat || w.shape.size() != 4) return false;
   out.out_channels = w.shape[0];
   out.in_channels = w.shape[1];
   out.kernel_h = w.shape[2];
   out.kernel_w = w.shape[3];
-  out.words = (out.in_channels + 63) / 64;
-  const int64_t per_filter = out.in_channels * out.kernel_h * out.kernel_w;
   const int64_t taps = out.kernel_h * out.kernel_w;
-  out.bits.assign(static_cast<size_t>(out.out_channels * taps * out.words), 0);
+  out.row_words = (taps * out.in_channels + 63) / 64;
+  out.filters.assign(static_cast<size_t>(out.out_channels * out.row_words), 0);
   out.alpha.assign(static_cast<size_t>(out.out_channels), 0.0f);
   for (int64_t o = 0; o < out.out_channels; ++o) {
-    const float* f = w.f.data() + o * per_filter;
+    const float* f = w.f.data() + o * out.in_channels * taps;
     const float alpha = std::fabs(f[0]);
     if (!(alpha > 0) || !std::isfinite(alpha)) return false;
     out.alpha[o] = alpha;
@@ -27,7 +42,8 @@ bool pack_binary_weights(const Tensor& w, BinaryConvWeights& out) {
       for (int64_t t = 0; t < taps; ++t) {
         const float v = f[c * taps + t];
         if (std::fabs(v) != alpha) return false;  // not +-alpha: a float conv after all
-        if (v > 0) out.bits[(o * taps + t) * out.words + c / 64] |= uint64_t{1} << (c % 64);
+        const int64_t bit = field_bit(out, t, c);
+        if (v > 0) out.filters[o * out.row_words + bit / 64] |= uint64_t{1} << (bit % 64);
       }
   }
   return true;
@@ -35,94 +51,217 @@ bool pack_binary_weights(const Tensor& w, BinaryConvWeights& out) {
 
 namespace {
 
-// Sign bits of x [N, C, H, W] (1 for x >= 0, as the training sign) packed along channels:
-// [N][H][W][words].
-std::vector<uint64_t> pack_signs(const Tensor& x, int64_t words) {
+struct Geometry {
+  int64_t n, c, h, w, oh, ow;
+};
+
+// The plain reference: +-1 products summed tap by tap, channel by channel, padding skipped.
+void reference_conv(const Tensor& x, const BinaryConvWeights& w, const Geometry& g, Tensor& out) {
+  for (int64_t b = 0; b < g.n; ++b)
+    for (int64_t o = 0; o < w.out_channels; ++o)
+      for (int64_t y = 0; y < g.oh; ++y)
+        for (int64_t xx = 0; xx < g.ow; ++xx) {
+          int64_t sum = 0;
+          for (int64_t ky = 0; ky < w.kernel_h; ++ky)
+            for (int64_t kx = 0; kx < w.kernel_w; ++kx) {
+              const int64_t iy = y * w.stride_h + ky - w.pad_top;
+              const int64_t ix = xx * w.stride_w + kx - w.pad_left;
+              if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
+              for (int64_t c = 0; c < g.c; ++c) {
+                float v = x.f[((b * g.c + c) * g.h + iy) * g.w + ix];
+                if (!w.bn_scale.empty()) v = v * w.bn_scale[c] + w.bn_shift[c];
+                const bool xs = v >= 0;
+                const bool ws = filter_bit(w, o, field_bit(w, ky * w.kernel_w + kx, c));
+                sum += xs == ws ? 1 : -1;
+              }
+            }
+          out.f[((b * w.out_channels + o) * g.oh + y) * g.ow + xx] = w.alpha[o] * float(sum);
+        }
+}
+
+// The loops below are plain C++ that the compiler vectorises; compiled once per instruction
+// set and chosen at load time (GCC's target_clones), they use the CPU's widest vectors.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define HYBRIDNET_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define HYBRIDNET_VECTOR_CLONES
+#endif
+
+// Sign bits of x [N, C, H, W] (1 for x >= 0, as the training sign; of x * scale + shift with
+// a fused batch norm) packed along channels: [N][H][W][words], bits past C zero.
+HYBRIDNET_VECTOR_CLONES std::vector<uint64_t> pack_signs(const Tensor& x, const BinaryConvWeights& w, int64_t words) {
   const int64_t n = x.shape[0], c = x.shape[1], hw = x.shape[2] * x.shape[3];
   std::vector<uint64_t> bits(static_cast<size_t>(n * hw * words), 0);
+  std::vector<uint64_t> group(static_cast<size_t>(words > 1 ? hw : 0));
+  const bool bn = !w.bn_scale.empty();
   for (int64_t b = 0; b < n; ++b)
-    for (int64_t ch = 0; ch < c; ++ch) {
-      const float* plane = x.f.data() + (b * c + ch) * hw;
-      uint64_t* dst = bits.data() + b * hw * words + ch / 64;
-      const uint64_t bit = uint64_t{1} << (ch % 64);
-      for (int64_t p = 0; p < hw; ++p)
-        if (plane[p] >= 0) dst[p * words] |= bit;
+    for (int64_t k = 0; k < words; ++k) {
+      // Channels 64 k ... 64 k + 63 into one word per pixel: contiguous (so vectorised) and
+      // branch-free (signs are random: a branch would mispredict half the time).
+      uint64_t* dst = words == 1 ? bits.data() + b * hw : group.data();
+      if (words > 1) std::fill(group.begin(), group.end(), 0);
+      for (int64_t ch = 64 * k; ch < std::min(c, 64 * k + 64); ++ch) {
+        const float* plane = x.f.data() + (b * c + ch) * hw;
+        const int bit = int(ch % 64);
+        if (bn) {
+          const float scale = w.bn_scale[ch], shift = w.bn_shift[ch];
+          for (int64_t p = 0; p < hw; ++p)
+            dst[p] |= uint64_t(plane[p] * scale + shift >= 0) << bit;
+        } else {
+          for (int64_t p = 0; p < hw; ++p) dst[p] |= uint64_t(plane[p] >= 0) << bit;
+        }
+      }
+      if (words > 1)
+        for (int64_t p = 0; p < hw; ++p) bits[(b * hw + p) * words + k] = group[p];
     }
   return bits;
 }
 
-// The kernel, instantiated with a popcount; `Popcount` decides which instruction it compiles to.
-template <int (*Popcount)(uint64_t)>
-void binary_conv_kernel(const std::vector<uint64_t>& xbits, const Tensor& x,
-                        const BinaryConvWeights& w, Tensor& out) {
-  const int64_t n = x.shape[0], h = x.shape[2], wd = x.shape[3];
-  const int64_t oh = out.shape[2], ow = out.shape[3], words = w.words;
+// ORs `words` words of bits (zero past the last meaningful one) into `row` from bit `at`.
+inline void put_bits(uint64_t* row, int64_t at, const uint64_t* src, int64_t words) {
+  const int64_t first = at / 64, shift = at % 64;
+  if (shift == 0) {
+    for (int64_t k = 0; k < words; ++k) row[first + k] |= src[k];
+    return;
+  }
+  for (int64_t k = 0; k < words; ++k) {
+    row[first + k] |= src[k] << shift;
+    // The spill is zero when it would land past the row's last word.
+    if (const uint64_t spill = src[k] >> (64 - shift)) row[first + k + 1] |= spill;
+  }
+}
+
+// ones[t * O + o]: the filter's 1 bits at tap t, what a padded (all-zero) tap adds to the
+// mismatch count and must be taken out again. Counted per call (cheap with popcnt) rather than
+// stored: for 64 channels it would be half the size of the filters.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("popcnt", "default")))
+#endif
+std::vector<int32_t> tap_ones(const BinaryConvWeights& w) {
   const int64_t taps = w.kernel_h * w.kernel_w;
-  for (int64_t b = 0; b < n; ++b)
+  std::vector<int32_t> ones(static_cast<size_t>(taps * w.out_channels), 0);
+  if (w.in_channels % 64 == 0) {  // whole words per tap
+    const int64_t per_tap = w.in_channels / 64;
     for (int64_t o = 0; o < w.out_channels; ++o) {
-      const uint64_t* filter = w.bits.data() + o * taps * words;
-      float* dst = out.f.data() + (b * w.out_channels + o) * oh * ow;
-      for (int64_t y = 0; y < oh; ++y)
-        for (int64_t xx = 0; xx < ow; ++xx) {
-          int64_t mismatches = 0, inside = 0;
-          for (int64_t ky = 0; ky < w.kernel_h; ++ky) {
-            const int64_t iy = y * w.stride_h + ky - w.pad_top;
-            if (iy < 0 || iy >= h) continue;
-            for (int64_t kx = 0; kx < w.kernel_w; ++kx) {
-              const int64_t ix = xx * w.stride_w + kx - w.pad_left;
-              if (ix < 0 || ix >= wd) continue;
-              ++inside;
-              const uint64_t* a = xbits.data() + ((b * h + iy) * wd + ix) * words;
-              const uint64_t* f = filter + (ky * w.kernel_w + kx) * words;
-              for (int64_t k = 0; k < words; ++k) mismatches += Popcount(a[k] ^ f[k]);
-            }
+      const uint64_t* f = w.filters.data() + o * w.row_words;
+      for (int64_t t = 0; t < taps; ++t) {
+        int32_t count = 0;
+        for (int64_t k = 0; k < per_tap; ++k) count += __builtin_popcountll(f[t * per_tap + k]);
+        ones[t * w.out_channels + o] = count;
+      }
+    }
+    return ones;
+  }
+  for (int64_t t = 0; t < taps; ++t)
+    for (int64_t o = 0; o < w.out_channels; ++o) {
+      int32_t count = 0;
+      for (int64_t bit = field_bit(w, t, 0), end = field_bit(w, t + 1, 0); bit < end;) {
+        const int64_t take = std::min<int64_t>(64 - bit % 64, end - bit);
+        uint64_t word = w.filters[o * w.row_words + bit / 64] >> (bit % 64);
+        if (take < 64) word &= (uint64_t{1} << take) - 1;
+        count += __builtin_popcountll(word);
+        bit += take;
+      }
+      ones[t * w.out_channels + o] = count;
+    }
+  return ones;
+}
+
+// out = alpha (matches - mismatches) = alpha (in-bounds bits - 2 mismatches), plane by plane:
+// out[o * plane + r] from counts[o * cols + r], r < rows.
+HYBRIDNET_VECTOR_CLONES void write_outputs(const int32_t* counts, int64_t cols,
+                                           const int32_t* inside, int64_t rows, int32_t channels,
+                                           const BinaryConvWeights& w, float* out, int64_t plane) {
+  for (int64_t o = 0; o < w.out_channels; ++o) {
+    float* dst = out + o * plane;
+    const int32_t* m = counts + o * cols;
+    const float alpha = w.alpha[o];
+    for (int64_t r = 0; r < rows; ++r) dst[r] = alpha * float(inside[r] * channels - 2 * m[r]);
+  }
+}
+
+// Output pixels [first, last) of image b: pack their receptive fields, count mismatches,
+// correct for padded taps, scale by alpha. The fields are stored word-major ([word][pixel]) so
+// the counts come out filter by filter, in the output planes' order.
+void packed_conv_pixels(const uint64_t* image_bits, int64_t channel_words,
+                        const BinaryConvWeights& w, const Geometry& g,
+                        const std::vector<int32_t>& ones, KernelSet set, int64_t first,
+                        int64_t last, float* out_image) {
+  const int64_t rows = last - first, words = w.row_words, taps = w.kernel_h * w.kernel_w;
+  const int64_t cols = (rows + kColumnBlock - 1) / kColumnBlock * kColumnBlock;
+  // With whole channel words, an interior pixel's taps along a row are consecutive in memory.
+  const bool aligned = g.c % 64 == 0;
+  std::vector<uint64_t> fields(static_cast<size_t>(words * cols), 0);
+  std::vector<uint64_t> row(static_cast<size_t>(words + 1));
+  std::vector<int32_t> inside(static_cast<size_t>(cols), int32_t(taps));  // in-bounds taps
+  for (int64_t p = first; p < last; ++p) {
+    const int64_t iy0 = p / g.ow * w.stride_h - w.pad_top;
+    const int64_t ix0 = p % g.ow * w.stride_w - w.pad_left;
+    std::fill(row.begin(), row.end(), 0);
+    if (aligned && iy0 >= 0 && iy0 + w.kernel_h <= g.h && ix0 >= 0 && ix0 + w.kernel_w <= g.w) {
+      const int64_t run = w.kernel_w * channel_words;
+      for (int64_t ky = 0; ky < w.kernel_h; ++ky)
+        std::copy_n(image_bits + ((iy0 + ky) * g.w + ix0) * channel_words, run,
+                    row.data() + ky * run);
+    } else {
+      for (int64_t ky = 0; ky < w.kernel_h; ++ky)
+        for (int64_t kx = 0; kx < w.kernel_w; ++kx) {
+          const int64_t iy = iy0 + ky, ix = ix0 + kx;
+          if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) {
+            --inside[p - first];
+            continue;
           }
-          dst[y * ow + xx] = w.alpha[o] * float(inside * w.in_channels - 2 * mismatches);
+          put_bits(row.data(), field_bit(w, ky * w.kernel_w + kx, 0),
+                   image_bits + (iy * g.w + ix) * channel_words, channel_words);
         }
     }
+    for (int64_t k = 0; k < words; ++k) fields[k * cols + (p - first)] = row[k];
+  }
+  std::vector<int32_t> counts(static_cast<size_t>(w.out_channels * cols));
+  mismatch_counts(set, w.filters.data(), w.out_channels, words, fields.data(), cols,
+                  counts.data());
+  // Padded taps are zero bits: take out the mismatches they added (the filter's ones there).
+  for (int64_t p = first; p < last; ++p) {
+    if (inside[p - first] == taps) continue;
+    const int64_t iy0 = p / g.ow * w.stride_h - w.pad_top;
+    const int64_t ix0 = p % g.ow * w.stride_w - w.pad_left;
+    for (int64_t ky = 0; ky < w.kernel_h; ++ky)
+      for (int64_t kx = 0; kx < w.kernel_w; ++kx) {
+        const int64_t iy = iy0 + ky, ix = ix0 + kx;
+        if (iy >= 0 && iy < g.h && ix >= 0 && ix < g.w) continue;
+        const int32_t* padded = ones.data() + (ky * w.kernel_w + kx) * w.out_channels;
+        for (int64_t o = 0; o < w.out_channels; ++o) counts[o * cols + (p - first)] -= padded[o];
+      }
+  }
+  write_outputs(counts.data(), cols, inside.data(), rows, int32_t(g.c), w,
+                out_image + first, g.oh * g.ow);
 }
-
-int scalar_popcount(uint64_t v) {
-  // Portable: the bit-twiddling count (no popcnt instruction needed).
-  v = v - ((v >> 1) & 0x5555555555555555ULL);
-  v = (v & 0x3333333333333333ULL) + ((v >> 2) & 0x3333333333333333ULL);
-  v = (v + (v >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
-  return static_cast<int>((v * 0x0101010101010101ULL) >> 56);
-}
-
-#if defined(__x86_64__)
-__attribute__((target("popcnt"))) int hardware_popcount(uint64_t v) {
-  return __builtin_popcountll(v);
-}
-__attribute__((target("popcnt"))) void popcnt_kernel(const std::vector<uint64_t>& xbits,
-                                                     const Tensor& x, const BinaryConvWeights& w,
-                                                     Tensor& out) {
-  binary_conv_kernel<hardware_popcount>(xbits, x, w, out);
-}
-bool has_popcnt() { return __builtin_cpu_supports("popcnt"); }
-#else
-bool has_popcnt() { return false; }
-#endif
 
 }  // namespace
 
-const char* popcount_kernel() { return has_popcnt() ? "popcnt" : "scalar"; }
-
-Tensor binary_conv(const Tensor& x, const BinaryConvWeights& w, bool reference) {
+Tensor binary_conv(const Tensor& x, const BinaryConvWeights& w, KernelSet set) {
   if (x.type != ElementType::kFloat || x.shape.size() != 4 || x.shape[1] != w.in_channels)
     throw ConfigError("binary conv: input " + shape_text(x.shape) + " does not fit " +
                       std::to_string(w.in_channels) + " input channels");
-  const int64_t oh = (x.shape[2] + w.pad_top + w.pad_bottom - w.kernel_h) / w.stride_h + 1;
-  const int64_t ow = (x.shape[3] + w.pad_left + w.pad_right - w.kernel_w) / w.stride_w + 1;
-  Tensor out = Tensor::floats({x.shape[0], w.out_channels, oh, ow});
-  const auto xbits = pack_signs(x, w.words);
-#if defined(__x86_64__)
-  if (!reference && has_popcnt()) {
-    popcnt_kernel(xbits, x, w, out);
+  Geometry g{x.shape[0], x.shape[1], x.shape[2], x.shape[3], 0, 0};
+  g.oh = (g.h + w.pad_top + w.pad_bottom - w.kernel_h) / w.stride_h + 1;
+  g.ow = (g.w + w.pad_left + w.pad_right - w.kernel_w) / w.stride_w + 1;
+  Tensor out = Tensor::floats({g.n, w.out_channels, g.oh, g.ow});
+  if (set == KernelSet::kReference) {
+    reference_conv(x, w, g, out);
     return out;
   }
-#endif
-  binary_conv_kernel<scalar_popcount>(xbits, x, w, out);
+  const int64_t channel_words = (g.c + 63) / 64, pixels = g.oh * g.ow;
+  const auto bits = pack_signs(x, w, channel_words);
+  const auto ones = tap_ones(w);
+  // Blocks of output pixels: enough rows to reuse each filter word, few enough to stay in cache.
+  const int64_t block = 64;
+  tbb::parallel_for(int64_t{0}, g.n * ((pixels + block - 1) / block), [&](int64_t job) {
+    const int64_t blocks = (pixels + block - 1) / block, b = job / blocks;
+    const int64_t first = (job % blocks) * block, last = std::min(pixels, first + block);
+    packed_conv_pixels(bits.data() + b * g.h * g.w * channel_words, channel_words, w, g, ones,
+                       set, first, last, out.f.data() + b * w.out_channels * pixels);
+  });
   return out;
 }
 
@@ -132,6 +271,15 @@ bool scalar_constant(const Graph& g, const std::string& name, float value) {
   auto it = g.constants.find(name);
   return it != g.constants.end() && it->second.type == ElementType::kFloat &&
          it->second.f.size() == 1 && it->second.f[0] == value;
+}
+
+// A float constant of shape [channels, 1, 1]: a per-channel batch-norm factor.
+const Tensor* per_channel(const Graph& g, const std::string& name, int64_t channels) {
+  auto it = g.constants.find(name);
+  if (it == g.constants.end() || it->second.type != ElementType::kFloat ||
+      it->second.shape != std::vector<int64_t>{channels, 1, 1})
+    return nullptr;
+  return &it->second;
 }
 
 }  // namespace
@@ -169,9 +317,29 @@ int fuse_binary_convs(Graph& g, std::map<std::string, BinaryConvWeights>& binary
     packed.pad_left = pads[1];
     packed.pad_bottom = pads[2];
     packed.pad_right = pads[3];
+    // Batch norm before the sign: x * scale (Mul) + shift (Add), as export writes it.
+    std::string source = cmp.inputs[0];
+    if (auto add = producer.find(source); add != producer.end()) {
+      const Node& a = g.nodes[add->second];
+      const Tensor* shift = a.op == "Add" && a.inputs.size() == 2
+                                ? per_channel(g, a.inputs[1], packed.in_channels)
+                                : nullptr;
+      auto mul = shift ? producer.find(a.inputs[0]) : producer.end();
+      if (mul != producer.end()) {
+        const Node& m = g.nodes[mul->second];
+        const Tensor* scale = m.op == "Mul" && m.inputs.size() == 2
+                                  ? per_channel(g, m.inputs[1], packed.in_channels)
+                                  : nullptr;
+        if (scale) {
+          packed.bn_scale = scale->f;
+          packed.bn_shift = shift->f;
+          source = m.inputs[0];
+        }
+      }
+    }
     binary[n.name] = std::move(packed);
     n.op = "HybridnetBinaryConv";
-    n.inputs = {cmp.inputs[0]};
+    n.inputs = {source};
     n.ints.clear();
     n.int_lists.clear();
     ++fused;

@@ -1,12 +1,12 @@
 #include "models/runtime_ops.h"
 
-#include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 #include <functional>
 #include <limits>
 
 #include "models/error.h"
+#include "models/runtime_sgemm.h"
 
 namespace hybridnet::models::runtime {
 
@@ -101,7 +101,15 @@ void broadcast_apply(const Shape& out_shape, const Shape& sa, const Shape& sb, c
       pa += index[k] * sa[k];
       pb += index[k] * sb[k];
     }
-    for (int64_t j = 0; j < inner; ++j) out[o + j] = f(a[pa + j * ia], b[pb + j * ib]);
+    // The common strides as their own loops, which the compiler vectorises.
+    if (ia == 1 && ib == 1) {
+      for (int64_t j = 0; j < inner; ++j) out[o + j] = f(a[pa + j], b[pb + j]);
+    } else if (ia == 1 && ib == 0) {
+      const B bv = b[pb];
+      for (int64_t j = 0; j < inner; ++j) out[o + j] = f(a[pa + j], bv);
+    } else {
+      for (int64_t j = 0; j < inner; ++j) out[o + j] = f(a[pa + j * ia], b[pb + j * ib]);
+    }
     for (size_t k = rank - 1; k-- > 0;) {
       if (++index[k] < out_shape[k]) break;
       index[k] = 0;
@@ -109,8 +117,8 @@ void broadcast_apply(const Shape& out_shape, const Shape& sa, const Shape& sb, c
   }
 }
 
-Tensor float_binary(const Node& n, const std::vector<const Tensor*>& inputs,
-                    const std::function<float(float, float)>& f) {
+template <class F>
+Tensor float_binary(const Node& n, const std::vector<const Tensor*>& inputs, F f) {
   const Tensor& a = typed(n, inputs, 0, ElementType::kFloat);
   const Tensor& b = typed(n, inputs, 1, ElementType::kFloat);
   Tensor out = Tensor::floats(broadcast_shape(n, a.shape, b.shape));
@@ -232,11 +240,6 @@ Tensor flatten(const Node& n, const std::vector<const Tensor*>& inputs) {
   return out;
 }
 
-// Row-major [rows, cols] views for Eigen.
-using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using MapC = Eigen::Map<const Matrix>;
-using Map = Eigen::Map<Matrix>;
-
 Tensor matmul(const Node& n, const std::vector<const Tensor*>& inputs) {
   const Tensor& a = typed(n, inputs, 0, ElementType::kFloat);
   const Tensor& b = typed(n, inputs, 1, ElementType::kFloat);
@@ -244,8 +247,7 @@ Tensor matmul(const Node& n, const std::vector<const Tensor*>& inputs) {
     fail(n, "only 2-D products are supported, not " + shape_text(a.shape) + " x " +
                 shape_text(b.shape));
   Tensor out = Tensor::floats({a.shape[0], b.shape[1]});
-  Map(out.f.data(), a.shape[0], b.shape[1]).noalias() =
-      MapC(a.f.data(), a.shape[0], a.shape[1]) * MapC(b.f.data(), b.shape[0], b.shape[1]);
+  sgemm(a.shape[0], b.shape[1], a.shape[1], a.f.data(), b.f.data(), false, out.f.data());
   return out;
 }
 
@@ -258,8 +260,7 @@ Tensor gemm(const Node& n, const std::vector<const Tensor*>& inputs) {
   if (a.shape.size() != 2 || b.shape.size() != 2 || a.shape[1] != b.shape[1])
     fail(n, "shapes " + shape_text(a.shape) + " and " + shape_text(b.shape) + " do not fit");
   Tensor out = Tensor::floats({a.shape[0], b.shape[0]});
-  Map(out.f.data(), a.shape[0], b.shape[0]).noalias() =
-      MapC(a.f.data(), a.shape[0], a.shape[1]) * MapC(b.f.data(), b.shape[0], b.shape[1]).transpose();
+  sgemm(a.shape[0], b.shape[0], a.shape[1], a.f.data(), b.f.data(), true, out.f.data());
   return out;
 }
 
@@ -300,18 +301,30 @@ Tensor conv(const Node& n, const std::vector<const Tensor*>& inputs) {
       for (int64_t ky = 0; ky < win.kh; ++ky)
         for (int64_t kx = 0; kx < win.kw; ++kx) {
           float* row = col.data() + ((ch * win.kh + ky) * win.kw + kx) * cols;
+          // Output columns whose input column is in bounds: xx * sw + kx - left in [0, wd).
+          const int64_t shift = kx - win.left;
+          const int64_t x0 = std::min(ow, shift >= 0 ? 0 : (-shift + win.sw - 1) / win.sw);
+          const int64_t x1 = std::max(x0, std::min(ow, wd - 1 - shift >= 0
+                                                           ? (wd - 1 - shift) / win.sw + 1
+                                                           : 0));
           for (int64_t y = 0; y < oh; ++y) {
             const int64_t iy = y * win.sh + ky - win.top;
-            for (int64_t xx = 0; xx < ow; ++xx) {
-              const int64_t ix = xx * win.sw + kx - win.left;
-              row[y * ow + xx] = (iy >= 0 && iy < h && ix >= 0 && ix < wd)
-                                     ? image[(ch * h + iy) * wd + ix]
-                                     : 0.0f;
+            float* dst = row + y * ow;
+            if (iy < 0 || iy >= h) {
+              std::fill(dst, dst + ow, 0.0f);
+              continue;
             }
+            const float* src = image + (ch * h + iy) * wd + shift;
+            std::fill(dst, dst + x0, 0.0f);
+            if (win.sw == 1) {
+              std::copy(src + x0, src + x1, dst + x0);
+            } else {
+              for (int64_t xx = x0; xx < x1; ++xx) dst[xx] = src[xx * win.sw];
+            }
+            std::fill(dst + x1, dst + ow, 0.0f);
           }
         }
-    Map(out.f.data() + b * o * cols, o, cols).noalias() =
-        MapC(w.f.data(), o, rows) * MapC(col.data(), rows, cols);
+    sgemm(o, cols, rows, w.f.data(), col.data(), false, out.f.data() + b * o * cols);
   }
   return out;
 }
@@ -332,17 +345,22 @@ Tensor max_pool(const Node& n, const std::vector<const Tensor*>& inputs) {
   const int64_t ow = out_size(wd, win.kw, win.sw, win.left, win.right);
   Tensor out = Tensor::floats({batch, c, oh, ow});
   for (int64_t p = 0; p < batch * c; ++p)
-    for (int64_t y = 0; y < oh; ++y)
+    for (int64_t y = 0; y < oh; ++y) {
+      // The window's in-bounds rows and columns, clamped once: no test per tap.
+      const int64_t iy0 = y * win.sh - win.top;
+      const int64_t ky0 = std::max<int64_t>(0, -iy0), ky1 = std::min(win.kh, h - iy0);
+      float* dst = out.f.data() + (p * oh + y) * ow;
       for (int64_t xx = 0; xx < ow; ++xx) {
+        const int64_t ix0 = xx * win.sw - win.left;
+        const int64_t kx0 = std::max<int64_t>(0, -ix0), kx1 = std::min(win.kw, wd - ix0);
         float best = -std::numeric_limits<float>::infinity();
-        for (int64_t ky = 0; ky < win.kh; ++ky)
-          for (int64_t kx = 0; kx < win.kw; ++kx) {
-            const int64_t iy = y * win.sh + ky - win.top, ix = xx * win.sw + kx - win.left;
-            if (iy >= 0 && iy < h && ix >= 0 && ix < wd)
-              best = std::max(best, x.f[(p * h + iy) * wd + ix]);
-          }
-        out.f[(p * oh + y) * ow + xx] = best;
+        for (int64_t ky = ky0; ky < ky1; ++ky) {
+          const float* row = x.f.data() + (p * h + iy0 + ky) * wd + ix0;
+          for (int64_t kx = kx0; kx < kx1; ++kx) best = std::max(best, row[kx]);
+        }
+        dst[xx] = best;
       }
+    }
   return out;
 }
 

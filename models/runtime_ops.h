@@ -1,5 +1,5 @@
 // Reference kernels of the ONNX operators hybridnet's exports use, in plain float arithmetic
-// (convolutions and matrix products through Eigen). The runtime's optimised binary kernels are
+// (convolutions and matrix products through OpenBLAS, models/runtime_sgemm.h). The runtime's optimised binary kernels are
 // checked against these. No torch.
 #pragma once
 

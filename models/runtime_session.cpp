@@ -1,6 +1,7 @@
 #include "models/runtime_session.h"
 
 #include <algorithm>
+#include <chrono>
 #include <set>
 
 #include "models/error.h"
@@ -8,7 +9,8 @@
 
 namespace hybridnet::models::runtime {
 
-Session::Session(Graph graph, bool binary_kernels) : graph_(std::move(graph)) {
+Session::Session(Graph graph, bool binary_kernels, KernelSet set)
+    : graph_(std::move(graph)), set_(set) {
   if (binary_kernels) fuse_binary_convs(graph_, binary_);
   for (size_t k = 0; k < graph_.nodes.size(); ++k)
     for (const auto& i : graph_.nodes[k].inputs) last_use_[i] = k;
@@ -18,18 +20,18 @@ int64_t Session::constant_bytes() const {
   int64_t bytes = 0;
   for (const auto& [name, t] : graph_.constants)
     bytes += int64_t(t.f.size()) * 4 + int64_t(t.i64.size()) * 8 + int64_t(t.u8.size());
-  for (const auto& [name, w] : binary_)
-    bytes += int64_t(w.bits.size()) * 8 + int64_t(w.alpha.size()) * 4;
+  for (const auto& [name, w] : binary_) bytes += w.bytes();
   return bytes;
 }
 
 std::string Session::kernels() const {
-  if (binary_.empty()) return "reference";
-  return std::string(popcount_kernel()) + " (" + std::to_string(binary_.size()) +
-         " binary conv(s)), reference for the rest";
+  if (binary_.empty()) return "float";
+  return std::string(to_string(set_)) + " (" + std::to_string(binary_.size()) +
+         " binary conv(s)), float for the rest";
 }
 
-std::map<std::string, Tensor> Session::run(const Tensor& input) const {
+std::map<std::string, Tensor> Session::run(const Tensor& input,
+                                           std::map<std::string, double>* seconds_by_op) const {
   if (input.type != ElementType::kFloat || input.shape.size() != graph_.input_shape.size() + 1 ||
       !std::equal(graph_.input_shape.begin(), graph_.input_shape.end(), input.shape.begin() + 1))
   {
@@ -52,10 +54,14 @@ std::map<std::string, Tensor> Session::run(const Tensor& input) const {
     std::vector<const Tensor*> args;
     for (const auto& i : n.inputs) args.push_back(lookup(i));
     std::vector<Tensor> results;
+    const auto start = std::chrono::steady_clock::now();
     if (n.op == "HybridnetBinaryConv")
-      results.push_back(binary_conv(*args.at(0), binary_.at(n.name)));
+      results.push_back(binary_conv(*args.at(0), binary_.at(n.name), set_));
     else
       results = run_op(n, args);
+    if (seconds_by_op)
+      (*seconds_by_op)[n.op] +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     for (const auto& i : n.inputs)  // free what no later node reads
       if (!outputs.count(i) && last_use_.at(i) == k) values.erase(i);
     for (size_t o = 0; o < n.outputs.size() && o < results.size(); ++o)

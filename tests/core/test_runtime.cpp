@@ -114,8 +114,9 @@ namespace {
 
 // A model: input [N, 1, 3, 3] -> Conv with weights unpacked from one bit-plane -> output y.
 // With `binary`, the weights become +-1 (2 (bit - 1/2)) and the input goes through the
-// training sign (GreaterOrEqual + Where), as an exported binary layer.
-std::string tiny_model(const std::string& extra_op = "", bool binary = false) {
+// training sign (GreaterOrEqual + Where), as an exported binary layer; with `bn` too, after a
+// batch norm x * -2 + 1 (Mul, Add of [1, 1, 1] constants).
+std::string tiny_model(const std::string& extra_op = "", bool binary = false, bool bn = false) {
   onnx::ModelProto m;
   m.set_ir_version(8);
   m.add_opset_import()->set_version(17);
@@ -182,7 +183,18 @@ std::string tiny_model(const std::string& extra_op = "", bool binary = false) {
     scalar("minus", minus);
     add("Sub", {"w", "half"}, "wc");
     add("Mul", {"twof", "wc"}, "wpm");
-    add("GreaterOrEqual", {"input", "zerof"}, "ge");
+    std::string sign_in = "input";
+    if (bn) {
+      const float scale = -2.0f, shift = 1.0f;
+      init("bn_scale", onnx::TensorProto::FLOAT, {1, 1, 1},
+           std::string(reinterpret_cast<const char*>(&scale), 4));
+      init("bn_shift", onnx::TensorProto::FLOAT, {1, 1, 1},
+           std::string(reinterpret_cast<const char*>(&shift), 4));
+      add("Mul", {"input", "bn_scale"}, "bn_mul");
+      add("Add", {"bn_mul", "bn_shift"}, "bn");
+      sign_in = "bn";
+    }
+    add("GreaterOrEqual", {sign_in, "zerof"}, "ge");
     add("Where", {"ge", "one", "minus"}, "sign");
     last = "sign";
     weights = "wpm";
@@ -256,7 +268,8 @@ TEST_CASE("runtime: XNOR + popcount convolution equals the float convolution of 
   };
   for (const Case& t : {Case{3, 5, 7, 6, 3, 1, 1}, Case{70, 9, 5, 5, 3, 2, 1},
                         Case{64, 4, 4, 7, 1, 1, 0}, Case{129, 3, 6, 5, 3, 2, 1},
-                        Case{17, 8, 9, 9, 1, 2, 0}}) {
+                        Case{17, 8, 9, 9, 1, 2, 0}, Case{257, 20, 9, 10, 3, 1, 1},
+                        Case{33, 18, 8, 8, 5, 1, 2}, Case{512, 17, 3, 3, 3, 1, 1}}) {
     INFO("C " << t.c << " O " << t.o << " " << t.h << "x" << t.w << " k " << t.k << " stride "
               << t.stride);
     const Tensor x = random_floats({2, t.c, t.h, t.w}, rng, true);
@@ -271,12 +284,51 @@ TEST_CASE("runtime: XNOR + popcount convolution equals the float convolution of 
     conv.int_lists["pads"] = {t.pad, t.pad, t.pad, t.pad};
     const Tensor s = signs(x);
     const Tensor expected = run1(conv, {&s, &w});
-    const Tensor reference = binary_conv(x, packed, /*reference=*/true);
-    const Tensor fast = binary_conv(x, packed);
+    const Tensor reference = binary_conv(x, packed, KernelSet::kReference);
     CHECK(reference.shape == expected.shape);
     CHECK(reference.f == expected.f);
-    CHECK(fast.f == reference.f);
+    for (KernelSet set : {KernelSet::kScalar, KernelSet::kPopcnt, KernelSet::kAvx2,
+                          KernelSet::kAvx512}) {
+      if (!cpu_supports(set)) {
+        WARN("kernel set " << to_string(set) << " not tested: this CPU lacks it");
+        continue;
+      }
+      INFO("kernel set " << to_string(set));
+      CHECK(binary_conv(x, packed, set).f == reference.f);
+    }
   }
+}
+
+TEST_CASE("runtime: every kernel set counts mismatches as a plain loop does", "[runtime][binary]") {
+  // Rows not a multiple of any tile, words past the AVX2 kernel's 31-word byte-count flush.
+  std::mt19937_64 rng(5);
+  for (int64_t words : {1, 3, 31, 32, 75})
+    for (int64_t rows : {1, 5, 66}) {
+      const int64_t cols = 2 * kColumnBlock;
+      std::vector<uint64_t> a(size_t(rows * words)), b(size_t(words * cols));
+      for (auto& v : a) v = rng();
+      for (auto& v : b) v = rng();
+      a[0] = ~uint64_t{0};  // all ones against ...
+      b[0] = 0;             // ... all zeros: 64 mismatches in one word
+      std::vector<int32_t> expected(size_t(rows * cols), 0);
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t c = 0; c < cols; ++c)
+          for (int64_t k = 0; k < words; ++k)
+            for (int bit = 0; bit < 64; ++bit)
+              expected[r * cols + c] += ((a[r * words + k] ^ b[k * cols + c]) >> bit) & 1;
+      for (KernelSet set : {KernelSet::kScalar, KernelSet::kPopcnt, KernelSet::kAvx2,
+                            KernelSet::kAvx512}) {
+        if (!cpu_supports(set)) continue;
+        INFO(to_string(set) << ", " << rows << " rows of " << words << " words");
+        std::vector<int32_t> counts(expected.size(), -1);
+        mismatch_counts(set, a.data(), rows, words, b.data(), cols, counts.data());
+        CHECK(counts == expected);
+      }
+    }
+  CHECK(kernel_set_from_name("auto") == best_kernel_set());
+  CHECK(kernel_set_from_name("scalar") == KernelSet::kScalar);
+  CHECK_THROWS_WITH(kernel_set_from_name("sse9"),
+                    "kernel set sse9: not one of auto, avx512, avx2, popcnt, scalar, reference");
 }
 
 TEST_CASE("runtime: alpha scales a binary conv, and only +-alpha weights are binary",
@@ -288,7 +340,8 @@ TEST_CASE("runtime: alpha scales a binary conv, and only +-alpha weights are bin
   BinaryConvWeights packed;
   REQUIRE(pack_binary_weights(w, packed));
   CHECK(packed.alpha == std::vector<float>{0.25f, 0.5f});
-  CHECK(packed.words == 1);
+  CHECK(packed.row_words == 1);  // 45 bits
+  CHECK(packed.filters.size() == 2);
   packed.pad_top = packed.pad_left = packed.pad_bottom = packed.pad_right = 1;
   Node conv = node("Conv");
   conv.int_lists["kernel_shape"] = {3, 3};
@@ -317,4 +370,21 @@ TEST_CASE("runtime: an exported binary layer is fused into an XNOR + popcount co
   CHECK(fused.run(x).at("y").f == std::vector<float>{-3, 3});
   CHECK(plain.run(x).at("y").f == fused.run(x).at("y").f);
   CHECK(fused.kernels().find("1 binary conv(s)") != std::string::npos);
+}
+
+TEST_CASE("runtime: the batch norm before an exported binary layer's sign is fused too",
+          "[runtime][binary]") {
+  const Session fused(parse_graph(tiny_model("", true, true), "bn.onnx"));
+  const Session plain(parse_graph(tiny_model("", true, true), "bn.onnx"), false);
+  CHECK(fused.binary_convs() == 1);
+  REQUIRE(fused.graph().nodes.size() == 1);  // Mul and Add went with the sign
+  CHECK(plain.graph().nodes.size() == 5);
+  const Tensor x = floats({2, 1, 3, 3}, {1, -2, 0, 4, -5, 6, -7, 8, -9, 0, 0, 0, -1, -1, -1, 2, 2, 2});
+  // sign(-2 x + 1) is + where x <= 0.5. Image 1: - + + / - + - / + - + against weights
+  // + - + / - + - / + - +: 5. Image 2: + + + / + + + / - - -: 1 - 1 - 1 = -1.
+  CHECK(fused.run(x).at("y").f == std::vector<float>{5, -1});
+  CHECK(plain.run(x).at("y").f == std::vector<float>{5, -1});
+  for (KernelSet set : {KernelSet::kReference, KernelSet::kScalar, best_kernel_set()})
+    CHECK(Session(parse_graph(tiny_model("", true, true), "bn.onnx"), true, set).run(x).at("y").f ==
+          std::vector<float>{5, -1});
 }
