@@ -180,12 +180,67 @@ HYBRIDNET_VECTOR_CLONES void write_outputs(const int32_t* counts, int64_t cols,
   }
 }
 
+// Which taps of an output pixel's window fall in the zero padding depends only on its row's
+// in-bounds kernel rows [ky0, ky1) and its column's kernel columns [kx0, kx1): a few classes per
+// layer. For each class, the in-bounds taps and the mismatches its padded taps add per filter
+// (the filter's ones there), computed once per call.
+struct Borders {
+  std::vector<int> row_class, col_class;  // per output row / column
+  int col_classes = 0;
+  std::vector<int32_t> inside;      // [class]: in-bounds taps
+  std::vector<int32_t> correction;  // [class][out]: mismatches the padded taps add
+  int interior = -1;                // the class with no padded tap
+
+  int of(int64_t p, int64_t ow) const { return row_class[p / ow] * col_classes + col_class[p % ow]; }
+};
+
+Borders border_classes(const BinaryConvWeights& w, const Geometry& g) {
+  Borders b;
+  // The in-bounds kernel range of each output row (columns alike), and its class.
+  auto classes = [](int64_t outputs, int64_t stride, int64_t pad, int64_t kernel, int64_t input,
+                    std::vector<int>& class_of, std::vector<std::pair<int64_t, int64_t>>& ranges) {
+    class_of.resize(static_cast<size_t>(outputs));
+    for (int64_t i = 0; i < outputs; ++i) {
+      const int64_t at = i * stride - pad;
+      const std::pair<int64_t, int64_t> range{std::max<int64_t>(0, -at),
+                                              std::min(kernel, input - at)};
+      auto it = std::find(ranges.begin(), ranges.end(), range);
+      class_of[i] = int(it - ranges.begin());
+      if (it == ranges.end()) ranges.push_back(range);
+    }
+  };
+  std::vector<std::pair<int64_t, int64_t>> rows, cols;
+  classes(g.oh, w.stride_h, w.pad_top, w.kernel_h, g.h, b.row_class, rows);
+  classes(g.ow, w.stride_w, w.pad_left, w.kernel_w, g.w, b.col_class, cols);
+  b.col_classes = int(cols.size());
+  const auto ones = tap_ones(w);
+  const int64_t o_count = w.out_channels;
+  b.inside.assign(rows.size() * cols.size(), 0);
+  b.correction.assign(rows.size() * cols.size() * o_count, 0);
+  for (size_t r = 0; r < rows.size(); ++r)
+    for (size_t c = 0; c < cols.size(); ++c) {
+      const size_t k = r * cols.size() + c;
+      b.inside[k] = int32_t(std::max<int64_t>(0, rows[r].second - rows[r].first) *
+                            std::max<int64_t>(0, cols[c].second - cols[c].first));
+      if (b.inside[k] == w.kernel_h * w.kernel_w) b.interior = int(k);
+      for (int64_t ky = 0; ky < w.kernel_h; ++ky)
+        for (int64_t kx = 0; kx < w.kernel_w; ++kx) {
+          if (ky >= rows[r].first && ky < rows[r].second && kx >= cols[c].first &&
+              kx < cols[c].second)
+            continue;
+          const int32_t* padded = ones.data() + (ky * w.kernel_w + kx) * o_count;
+          for (int64_t o = 0; o < o_count; ++o) b.correction[k * o_count + o] += padded[o];
+        }
+    }
+  return b;
+}
+
 // Output pixels [first, last) of image b: pack their receptive fields, count mismatches,
 // correct for padded taps, scale by alpha. The fields are stored word-major ([word][pixel]) so
 // the counts come out filter by filter, in the output planes' order.
 void packed_conv_pixels(const uint64_t* image_bits, int64_t channel_words,
                         const BinaryConvWeights& w, const Geometry& g,
-                        const std::vector<int32_t>& ones, KernelSet set, int64_t first,
+                        const Borders& borders, KernelSet set, int64_t first,
                         int64_t last, float* out_image) {
   const int64_t rows = last - first, words = w.row_words, taps = w.kernel_h * w.kernel_w;
   const int64_t cols = (rows + kColumnBlock - 1) / kColumnBlock * kColumnBlock;
@@ -193,24 +248,48 @@ void packed_conv_pixels(const uint64_t* image_bits, int64_t channel_words,
   const bool aligned = g.c % 64 == 0;
   std::vector<uint64_t> fields(static_cast<size_t>(words * cols), 0);
   std::vector<uint64_t> row(static_cast<size_t>(words + 1));
-  std::vector<int32_t> inside(static_cast<size_t>(cols), int32_t(taps));  // in-bounds taps
+  std::vector<int32_t> inside(static_cast<size_t>(cols), 0);  // in-bounds taps per pixel
+  std::vector<std::pair<int64_t, int>> border;                 // pixel, class: not interior
   for (int64_t p = first; p < last; ++p) {
     const int64_t iy0 = p / g.ow * w.stride_h - w.pad_top;
     const int64_t ix0 = p % g.ow * w.stride_w - w.pad_left;
     std::fill(row.begin(), row.end(), 0);
-    if (aligned && iy0 >= 0 && iy0 + w.kernel_h <= g.h && ix0 >= 0 && ix0 + w.kernel_w <= g.w) {
+    const int cls = borders.of(p, g.ow);
+    inside[p - first] = borders.inside[cls];
+    const bool interior = cls == borders.interior;
+    if (!interior) border.push_back({p - first, cls});
+    if (interior && aligned) {
       const int64_t run = w.kernel_w * channel_words;
       for (int64_t ky = 0; ky < w.kernel_h; ++ky)
         std::copy_n(image_bits + ((iy0 + ky) * g.w + ix0) * channel_words, run,
                     row.data() + ky * run);
+    } else if (interior && channel_words == 1) {
+      // Narrow layers: each tap's C bits shifted into a word kept in a register, which goes
+      // out to its place in `fields` when full.
+      uint64_t word = 0;
+      int used = 0;  // bits of `word` filled
+      uint64_t* out = fields.data() + (p - first);
+      for (int64_t ky = 0; ky < w.kernel_h; ++ky) {
+        const uint64_t* src = image_bits + (iy0 + ky) * g.w + ix0;
+        for (int64_t kx = 0; kx < w.kernel_w; ++kx) {
+          const uint64_t v = src[kx];
+          word |= v << used;
+          used += int(g.c);
+          if (used >= 64) {
+            *out = word;
+            out += cols;
+            used -= 64;
+            word = used ? v >> (int(g.c) - used) : 0;
+          }
+        }
+      }
+      if (used) *out = word;
+      continue;
     } else {
       for (int64_t ky = 0; ky < w.kernel_h; ++ky)
         for (int64_t kx = 0; kx < w.kernel_w; ++kx) {
           const int64_t iy = iy0 + ky, ix = ix0 + kx;
-          if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) {
-            --inside[p - first];
-            continue;
-          }
+          if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
           put_bits(row.data(), field_bit(w, ky * w.kernel_w + kx, 0),
                    image_bits + (iy * g.w + ix) * channel_words, channel_words);
         }
@@ -220,18 +299,11 @@ void packed_conv_pixels(const uint64_t* image_bits, int64_t channel_words,
   std::vector<int32_t> counts(static_cast<size_t>(w.out_channels * cols));
   mismatch_counts(set, w.filters.data(), w.out_channels, words, fields.data(), cols,
                   counts.data());
-  // Padded taps are zero bits: take out the mismatches they added (the filter's ones there).
-  for (int64_t p = first; p < last; ++p) {
-    if (inside[p - first] == taps) continue;
-    const int64_t iy0 = p / g.ow * w.stride_h - w.pad_top;
-    const int64_t ix0 = p % g.ow * w.stride_w - w.pad_left;
-    for (int64_t ky = 0; ky < w.kernel_h; ++ky)
-      for (int64_t kx = 0; kx < w.kernel_w; ++kx) {
-        const int64_t iy = iy0 + ky, ix = ix0 + kx;
-        if (iy >= 0 && iy < g.h && ix >= 0 && ix < g.w) continue;
-        const int32_t* padded = ones.data() + (ky * w.kernel_w + kx) * w.out_channels;
-        for (int64_t o = 0; o < w.out_channels; ++o) counts[o * cols + (p - first)] -= padded[o];
-      }
+  // Padded taps are zero bits: take out the mismatches they added, filter by filter.
+  for (int64_t o = 0; o < w.out_channels && !border.empty(); ++o) {
+    int32_t* row_counts = counts.data() + o * cols;
+    for (const auto& [r, cls] : border)
+      row_counts[r] -= borders.correction[cls * w.out_channels + o];
   }
   write_outputs(counts.data(), cols, inside.data(), rows, int32_t(g.c), w,
                 out_image + first, g.oh * g.ow);
@@ -253,13 +325,13 @@ Tensor binary_conv(const Tensor& x, const BinaryConvWeights& w, KernelSet set) {
   }
   const int64_t channel_words = (g.c + 63) / 64, pixels = g.oh * g.ow;
   const auto bits = pack_signs(x, w, channel_words);
-  const auto ones = tap_ones(w);
+  const Borders borders = border_classes(w, g);
   // Blocks of output pixels: enough rows to reuse each filter word, few enough to stay in cache.
   const int64_t block = 64;
   tbb::parallel_for(int64_t{0}, g.n * ((pixels + block - 1) / block), [&](int64_t job) {
     const int64_t blocks = (pixels + block - 1) / block, b = job / blocks;
     const int64_t first = (job % blocks) * block, last = std::min(pixels, first + block);
-    packed_conv_pixels(bits.data() + b * g.h * g.w * channel_words, channel_words, w, g, ones,
+    packed_conv_pixels(bits.data() + b * g.h * g.w * channel_words, channel_words, w, g, borders,
                        set, first, last, out.f.data() + b * w.out_channels * pixels);
   });
   return out;
