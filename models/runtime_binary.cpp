@@ -1,7 +1,5 @@
 #include "models/runtime_binary.h"
 
-#include <tbb/parallel_for.h>
-
 #include <algorithm>
 #include <cmath>
 #include <set>
@@ -12,11 +10,6 @@ namespace hybridnet::models::runtime {
 
 namespace {
 
-// The bit of the receptive field that holds channel c of tap t.
-inline int64_t field_bit(const BinaryConvWeights& w, int64_t tap, int64_t channel) {
-  return tap * w.in_channels + channel;
-}
-
 inline bool filter_bit(const BinaryConvWeights& w, int64_t o, int64_t bit) {
   return (w.filters[o * w.row_words + bit / 64] >> (bit % 64)) & 1;
 }
@@ -25,12 +18,8 @@ inline bool filter_bit(const BinaryConvWeights& w, int64_t o, int64_t bit) {
 
 bool pack_binary_weights(const Tensor& w, BinaryConvWeights& out) {
   if (w.type != ElementType::kFloat || w.shape.size() != 4) return false;
-  out.out_channels = w.shape[0];
-  out.in_channels = w.shape[1];
-  out.kernel_h = w.shape[2];
-  out.kernel_w = w.shape[3];
-  const int64_t taps = out.kernel_h * out.kernel_w;
-  out.row_words = (taps * out.in_channels + 63) / 64;
+  out.set_kernel(w.shape);
+  const int64_t taps = out.taps();
   out.filters.assign(static_cast<size_t>(out.out_channels * out.row_words), 0);
   out.alpha.assign(static_cast<size_t>(out.out_channels), 0.0f);
   for (int64_t o = 0; o < out.out_channels; ++o) {
@@ -42,7 +31,7 @@ bool pack_binary_weights(const Tensor& w, BinaryConvWeights& out) {
       for (int64_t t = 0; t < taps; ++t) {
         const float v = f[c * taps + t];
         if (std::fabs(v) != alpha) return false;  // not +-alpha: a float conv after all
-        const int64_t bit = field_bit(out, t, c);
+        const int64_t bit = out.field_bit(t, c);
         if (v > 0) out.filters[o * out.row_words + bit / 64] |= uint64_t{1} << (bit % 64);
       }
   }
@@ -51,12 +40,8 @@ bool pack_binary_weights(const Tensor& w, BinaryConvWeights& out) {
 
 namespace {
 
-struct Geometry {
-  int64_t n, c, h, w, oh, ow;
-};
-
 // The plain reference: +-1 products summed tap by tap, channel by channel, padding skipped.
-void reference_conv(const Tensor& x, const BinaryConvWeights& w, const Geometry& g, Tensor& out) {
+void reference_conv(const Tensor& x, const BinaryConvWeights& w, const ConvExtent& g, Tensor& out) {
   for (int64_t b = 0; b < g.n; ++b)
     for (int64_t o = 0; o < w.out_channels; ++o)
       for (int64_t y = 0; y < g.oh; ++y)
@@ -71,7 +56,7 @@ void reference_conv(const Tensor& x, const BinaryConvWeights& w, const Geometry&
                 float v = x.f[((b * g.c + c) * g.h + iy) * g.w + ix];
                 if (!w.bn_scale.empty()) v = v * w.bn_scale[c] + w.bn_shift[c];
                 const bool xs = v >= 0;
-                const bool ws = filter_bit(w, o, field_bit(w, ky * w.kernel_w + kx, c));
+                const bool ws = filter_bit(w, o, w.field_bit(ky * w.kernel_w + kx, c));
                 sum += xs == ws ? 1 : -1;
               }
             }
@@ -117,54 +102,22 @@ HYBRIDNET_VECTOR_CLONES std::vector<uint64_t> pack_signs(const Tensor& x, const 
   return bits;
 }
 
-// ORs `words` words of bits (zero past the last meaningful one) into `row` from bit `at`.
-inline void put_bits(uint64_t* row, int64_t at, const uint64_t* src, int64_t words) {
-  const int64_t first = at / 64, shift = at % 64;
-  if (shift == 0) {
-    for (int64_t k = 0; k < words; ++k) row[first + k] |= src[k];
-    return;
-  }
-  for (int64_t k = 0; k < words; ++k) {
-    row[first + k] |= src[k] << shift;
-    // The spill is zero when it would land past the row's last word.
-    if (const uint64_t spill = src[k] >> (64 - shift)) row[first + k + 1] |= spill;
-  }
-}
-
 // ones[t * O + o]: the filter's 1 bits at tap t, what a padded (all-zero) tap adds to the
-// mismatch count and must be taken out again. Counted per call (cheap with popcnt) rather than
-// stored: for 64 channels it would be half the size of the filters.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("popcnt", "default")))
-#endif
-std::vector<int32_t> tap_ones(const BinaryConvWeights& w) {
-  const int64_t taps = w.kernel_h * w.kernel_w;
-  std::vector<int32_t> ones(static_cast<size_t>(taps * w.out_channels), 0);
-  if (w.in_channels % 64 == 0) {  // whole words per tap
-    const int64_t per_tap = w.in_channels / 64;
-    for (int64_t o = 0; o < w.out_channels; ++o) {
-      const uint64_t* f = w.filters.data() + o * w.row_words;
-      for (int64_t t = 0; t < taps; ++t) {
-        int32_t count = 0;
-        for (int64_t k = 0; k < per_tap; ++k) count += __builtin_popcountll(f[t * per_tap + k]);
-        ones[t * w.out_channels + o] = count;
-      }
-    }
-    return ones;
-  }
-  for (int64_t t = 0; t < taps; ++t)
-    for (int64_t o = 0; o < w.out_channels; ++o) {
-      int32_t count = 0;
-      for (int64_t bit = field_bit(w, t, 0), end = field_bit(w, t + 1, 0); bit < end;) {
-        const int64_t take = std::min<int64_t>(64 - bit % 64, end - bit);
-        uint64_t word = w.filters[o * w.row_words + bit / 64] >> (bit % 64);
-        if (take < 64) word &= (uint64_t{1} << take) - 1;
-        count += __builtin_popcountll(word);
-        bit += take;
-      }
-      ones[t * w.out_channels + o] = count;
-    }
-  return ones;
+// mismatch count and must be taken out again; summed per border class: correction[class][o].
+// Counted per call (cheap with popcnt) rather than stored: for 64 channels it would be half the
+// size of the filters.
+std::vector<int32_t> padding_corrections(const BinaryConvWeights& w, const BorderClasses& b) {
+  const int64_t taps = w.taps(), o_count = w.out_channels;
+  std::vector<int32_t> ones(static_cast<size_t>(taps * o_count));
+  for (int64_t o = 0; o < o_count; ++o)
+    for (int64_t t = 0; t < taps; ++t)
+      ones[t * o_count + o] = count_bits(w.filters.data() + o * w.row_words, w.field_bit(t, 0),
+                                         w.field_bit(t + 1, 0));
+  std::vector<int32_t> correction(b.padded.size() * o_count, 0);
+  for (size_t k = 0; k < b.padded.size(); ++k)
+    for (int t : b.padded[k])
+      for (int64_t o = 0; o < o_count; ++o) correction[k * o_count + o] += ones[t * o_count + o];
+  return correction;
 }
 
 // out = alpha (matches - mismatches) = alpha (in-bounds bits - 2 mismatches), plane by plane:
@@ -180,130 +133,30 @@ HYBRIDNET_VECTOR_CLONES void write_outputs(const int32_t* counts, int64_t cols,
   }
 }
 
-// Which taps of an output pixel's window fall in the zero padding depends only on its row's
-// in-bounds kernel rows [ky0, ky1) and its column's kernel columns [kx0, kx1): a few classes per
-// layer. For each class, the in-bounds taps and the mismatches its padded taps add per filter
-// (the filter's ones there), computed once per call.
-struct Borders {
-  std::vector<int> row_class, col_class;  // per output row / column
-  int col_classes = 0;
-  std::vector<int32_t> inside;      // [class]: in-bounds taps
-  std::vector<int32_t> correction;  // [class][out]: mismatches the padded taps add
-  int interior = -1;                // the class with no padded tap
-
-  int of(int64_t p, int64_t ow) const { return row_class[p / ow] * col_classes + col_class[p % ow]; }
-};
-
-Borders border_classes(const BinaryConvWeights& w, const Geometry& g) {
-  Borders b;
-  // The in-bounds kernel range of each output row (columns alike), and its class.
-  auto classes = [](int64_t outputs, int64_t stride, int64_t pad, int64_t kernel, int64_t input,
-                    std::vector<int>& class_of, std::vector<std::pair<int64_t, int64_t>>& ranges) {
-    class_of.resize(static_cast<size_t>(outputs));
-    for (int64_t i = 0; i < outputs; ++i) {
-      const int64_t at = i * stride - pad;
-      const std::pair<int64_t, int64_t> range{std::max<int64_t>(0, -at),
-                                              std::min(kernel, input - at)};
-      auto it = std::find(ranges.begin(), ranges.end(), range);
-      class_of[i] = int(it - ranges.begin());
-      if (it == ranges.end()) ranges.push_back(range);
-    }
-  };
-  std::vector<std::pair<int64_t, int64_t>> rows, cols;
-  classes(g.oh, w.stride_h, w.pad_top, w.kernel_h, g.h, b.row_class, rows);
-  classes(g.ow, w.stride_w, w.pad_left, w.kernel_w, g.w, b.col_class, cols);
-  b.col_classes = int(cols.size());
-  const auto ones = tap_ones(w);
-  const int64_t o_count = w.out_channels;
-  b.inside.assign(rows.size() * cols.size(), 0);
-  b.correction.assign(rows.size() * cols.size() * o_count, 0);
-  for (size_t r = 0; r < rows.size(); ++r)
-    for (size_t c = 0; c < cols.size(); ++c) {
-      const size_t k = r * cols.size() + c;
-      b.inside[k] = int32_t(std::max<int64_t>(0, rows[r].second - rows[r].first) *
-                            std::max<int64_t>(0, cols[c].second - cols[c].first));
-      if (b.inside[k] == w.kernel_h * w.kernel_w) b.interior = int(k);
-      for (int64_t ky = 0; ky < w.kernel_h; ++ky)
-        for (int64_t kx = 0; kx < w.kernel_w; ++kx) {
-          if (ky >= rows[r].first && ky < rows[r].second && kx >= cols[c].first &&
-              kx < cols[c].second)
-            continue;
-          const int32_t* padded = ones.data() + (ky * w.kernel_w + kx) * o_count;
-          for (int64_t o = 0; o < o_count; ++o) b.correction[k * o_count + o] += padded[o];
-        }
-    }
-  return b;
-}
-
 // Output pixels [first, last) of image b: pack their receptive fields, count mismatches,
-// correct for padded taps, scale by alpha. The fields are stored word-major ([word][pixel]) so
-// the counts come out filter by filter, in the output planes' order.
+// correct for padded taps, scale by alpha.
 void packed_conv_pixels(const uint64_t* image_bits, int64_t channel_words,
-                        const BinaryConvWeights& w, const Geometry& g,
-                        const Borders& borders, KernelSet set, int64_t first,
-                        int64_t last, float* out_image) {
-  const int64_t rows = last - first, words = w.row_words, taps = w.kernel_h * w.kernel_w;
+                        const BinaryConvWeights& w, const ConvExtent& g,
+                        const BorderClasses& borders, const std::vector<int32_t>& corrections,
+                        KernelSet set, int64_t first, int64_t last, float* out_image) {
+  const int64_t rows = last - first;
   const int64_t cols = (rows + kColumnBlock - 1) / kColumnBlock * kColumnBlock;
-  // With whole channel words, an interior pixel's taps along a row are consecutive in memory.
-  const bool aligned = g.c % 64 == 0;
-  std::vector<uint64_t> fields(static_cast<size_t>(words * cols), 0);
-  std::vector<uint64_t> row(static_cast<size_t>(words + 1));
+  std::vector<uint64_t> fields(static_cast<size_t>(w.row_words * cols), 0);
+  pack_fields(image_bits, channel_words, w, g, borders, first, last, cols, fields.data());
+  std::vector<int32_t> counts(static_cast<size_t>(w.out_channels * cols));
+  mismatch_counts(set, w.filters.data(), w.out_channels, w.row_words, fields.data(), cols,
+                  counts.data());
   std::vector<int32_t> inside(static_cast<size_t>(cols), 0);  // in-bounds taps per pixel
   std::vector<std::pair<int64_t, int>> border;                 // pixel, class: not interior
   for (int64_t p = first; p < last; ++p) {
-    const int64_t iy0 = p / g.ow * w.stride_h - w.pad_top;
-    const int64_t ix0 = p % g.ow * w.stride_w - w.pad_left;
-    std::fill(row.begin(), row.end(), 0);
     const int cls = borders.of(p, g.ow);
     inside[p - first] = borders.inside[cls];
-    const bool interior = cls == borders.interior;
-    if (!interior) border.push_back({p - first, cls});
-    if (interior && aligned) {
-      const int64_t run = w.kernel_w * channel_words;
-      for (int64_t ky = 0; ky < w.kernel_h; ++ky)
-        std::copy_n(image_bits + ((iy0 + ky) * g.w + ix0) * channel_words, run,
-                    row.data() + ky * run);
-    } else if (interior && channel_words == 1) {
-      // Narrow layers: each tap's C bits shifted into a word kept in a register, which goes
-      // out to its place in `fields` when full.
-      uint64_t word = 0;
-      int used = 0;  // bits of `word` filled
-      uint64_t* out = fields.data() + (p - first);
-      for (int64_t ky = 0; ky < w.kernel_h; ++ky) {
-        const uint64_t* src = image_bits + (iy0 + ky) * g.w + ix0;
-        for (int64_t kx = 0; kx < w.kernel_w; ++kx) {
-          const uint64_t v = src[kx];
-          word |= v << used;
-          used += int(g.c);
-          if (used >= 64) {
-            *out = word;
-            out += cols;
-            used -= 64;
-            word = used ? v >> (int(g.c) - used) : 0;
-          }
-        }
-      }
-      if (used) *out = word;
-      continue;
-    } else {
-      for (int64_t ky = 0; ky < w.kernel_h; ++ky)
-        for (int64_t kx = 0; kx < w.kernel_w; ++kx) {
-          const int64_t iy = iy0 + ky, ix = ix0 + kx;
-          if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
-          put_bits(row.data(), field_bit(w, ky * w.kernel_w + kx, 0),
-                   image_bits + (iy * g.w + ix) * channel_words, channel_words);
-        }
-    }
-    for (int64_t k = 0; k < words; ++k) fields[k * cols + (p - first)] = row[k];
+    if (cls != borders.interior) border.push_back({p - first, cls});
   }
-  std::vector<int32_t> counts(static_cast<size_t>(w.out_channels * cols));
-  mismatch_counts(set, w.filters.data(), w.out_channels, words, fields.data(), cols,
-                  counts.data());
   // Padded taps are zero bits: take out the mismatches they added, filter by filter.
   for (int64_t o = 0; o < w.out_channels && !border.empty(); ++o) {
     int32_t* row_counts = counts.data() + o * cols;
-    for (const auto& [r, cls] : border)
-      row_counts[r] -= borders.correction[cls * w.out_channels + o];
+    for (const auto& [r, cls] : border) row_counts[r] -= corrections[cls * w.out_channels + o];
   }
   write_outputs(counts.data(), cols, inside.data(), rows, int32_t(g.c), w,
                 out_image + first, g.oh * g.ow);
@@ -312,12 +165,7 @@ void packed_conv_pixels(const uint64_t* image_bits, int64_t channel_words,
 }  // namespace
 
 Tensor binary_conv(const Tensor& x, const BinaryConvWeights& w, KernelSet set) {
-  if (x.type != ElementType::kFloat || x.shape.size() != 4 || x.shape[1] != w.in_channels)
-    throw ConfigError("binary conv: input " + shape_text(x.shape) + " does not fit " +
-                      std::to_string(w.in_channels) + " input channels");
-  Geometry g{x.shape[0], x.shape[1], x.shape[2], x.shape[3], 0, 0};
-  g.oh = (g.h + w.pad_top + w.pad_bottom - w.kernel_h) / w.stride_h + 1;
-  g.ow = (g.w + w.pad_left + w.pad_right - w.kernel_w) / w.stride_w + 1;
+  const ConvExtent g = conv_extent(x, w, "binary conv");
   Tensor out = Tensor::floats({g.n, w.out_channels, g.oh, g.ow});
   if (set == KernelSet::kReference) {
     reference_conv(x, w, g, out);
@@ -325,14 +173,11 @@ Tensor binary_conv(const Tensor& x, const BinaryConvWeights& w, KernelSet set) {
   }
   const int64_t channel_words = (g.c + 63) / 64, pixels = g.oh * g.ow;
   const auto bits = pack_signs(x, w, channel_words);
-  const Borders borders = border_classes(w, g);
-  // Blocks of output pixels: enough rows to reuse each filter word, few enough to stay in cache.
-  const int64_t block = 64;
-  tbb::parallel_for(int64_t{0}, g.n * ((pixels + block - 1) / block), [&](int64_t job) {
-    const int64_t blocks = (pixels + block - 1) / block, b = job / blocks;
-    const int64_t first = (job % blocks) * block, last = std::min(pixels, first + block);
+  const BorderClasses borders = border_classes(w, g);
+  const auto corrections = padding_corrections(w, borders);
+  for_pixel_blocks(g, [&](int64_t b, int64_t first, int64_t last) {
     packed_conv_pixels(bits.data() + b * g.h * g.w * channel_words, channel_words, w, g, borders,
-                       set, first, last, out.f.data() + b * w.out_channels * pixels);
+                       corrections, set, first, last, out.f.data() + b * w.out_channels * pixels);
   });
   return out;
 }
@@ -376,19 +221,8 @@ int fuse_binary_convs(Graph& g, std::map<std::string, BinaryConvWeights>& binary
     if (cmp.op != "GreaterOrEqual" || !scalar_constant(g, cmp.inputs.at(1), 0.0f)) continue;
     auto weight = g.constants.find(n.inputs[1]);
     if (weight == g.constants.end()) continue;
-    if (n.attr("group", 1) != 1 || n.attr_list("dilations", {1, 1}) != std::vector<int64_t>{1, 1})
-      continue;
     BinaryConvWeights packed;
-    if (!pack_binary_weights(weight->second, packed)) continue;
-    const auto strides = n.attr_list("strides", {1, 1});
-    const auto pads = n.attr_list("pads", {0, 0, 0, 0});
-    if (strides.size() != 2 || pads.size() != 4) continue;
-    packed.stride_h = strides[0];
-    packed.stride_w = strides[1];
-    packed.pad_top = pads[0];
-    packed.pad_left = pads[1];
-    packed.pad_bottom = pads[2];
-    packed.pad_right = pads[3];
+    if (!pack_binary_weights(weight->second, packed) || !packed.set_window(n)) continue;
     // Batch norm before the sign: x * scale (Mul) + shift (Add), as export writes it.
     std::string source = cmp.inputs[0];
     if (auto add = producer.find(source); add != producer.end()) {

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "models/runtime_bitpack.h"
 #include "models/runtime_graph.h"
 #include "models/runtime_popcount.h"
 
@@ -21,10 +22,7 @@ namespace hybridnet::models::runtime {
 
 /// A binary conv's constants: sign bits of its weights, packed along the receptive field, and
 /// alpha.
-struct BinaryConvWeights {
-  int64_t out_channels = 0, in_channels = 0, kernel_h = 0, kernel_w = 0;
-  int64_t stride_h = 1, stride_w = 1, pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
-  int64_t row_words = 0;          ///< ceil(kernel_h * kernel_w * in_channels / 64)
+struct BinaryConvWeights : BitConvShape {
   std::vector<uint64_t> filters;  ///< [out][row_words]: bit (t C + c) % 64 of word
                                   ///< (t C + c) / 64 of filter o = (w[o][c][t] >= 0)
   std::vector<float> alpha;       ///< [out]
