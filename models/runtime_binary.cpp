@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <set>
 
 #include "models/error.h"
+#include "models/runtime_patterns.h"
 
 namespace hybridnet::models::runtime {
 
@@ -64,17 +64,11 @@ void reference_conv(const Tensor& x, const BinaryConvWeights& w, const ConvExten
         }
 }
 
-// The loops below are plain C++ that the compiler vectorises; compiled once per instruction
-// set and chosen at load time (GCC's target_clones), they use the CPU's widest vectors.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define HYBRIDNET_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define HYBRIDNET_VECTOR_CLONES
-#endif
-
 // Sign bits of x [N, C, H, W] (1 for x >= 0, as the training sign; of x * scale + shift with
 // a fused batch norm) packed along channels: [N][H][W][words], bits past C zero.
-HYBRIDNET_VECTOR_CLONES std::vector<uint64_t> pack_signs(const Tensor& x, const BinaryConvWeights& w, int64_t words) {
+HYBRIDNET_VECTOR_CLONES std::vector<uint64_t> pack_signs(const Tensor& x,
+                                                         const BinaryConvWeights& w,
+                                                         int64_t words) {
   const int64_t n = x.shape[0], c = x.shape[1], hw = x.shape[2] * x.shape[3];
   std::vector<uint64_t> bits(static_cast<size_t>(n * hw * words), 0);
   std::vector<uint64_t> group(static_cast<size_t>(words > 1 ? hw : 0));
@@ -90,8 +84,7 @@ HYBRIDNET_VECTOR_CLONES std::vector<uint64_t> pack_signs(const Tensor& x, const 
         const int bit = int(ch % 64);
         if (bn) {
           const float scale = w.bn_scale[ch], shift = w.bn_shift[ch];
-          for (int64_t p = 0; p < hw; ++p)
-            dst[p] |= uint64_t(plane[p] * scale + shift >= 0) << bit;
+          for (int64_t p = 0; p < hw; ++p) dst[p] |= uint64_t(plane[p] * scale + shift >= 0) << bit;
         } else {
           for (int64_t p = 0; p < hw; ++p) dst[p] |= uint64_t(plane[p] >= 0) << bit;
         }
@@ -111,8 +104,8 @@ std::vector<int32_t> padding_corrections(const BinaryConvWeights& w, const Borde
   std::vector<int32_t> ones(static_cast<size_t>(taps * o_count));
   for (int64_t o = 0; o < o_count; ++o)
     for (int64_t t = 0; t < taps; ++t)
-      ones[t * o_count + o] = count_bits(w.filters.data() + o * w.row_words, w.field_bit(t, 0),
-                                         w.field_bit(t + 1, 0));
+      ones[t * o_count + o] =
+          count_bits(w.filters.data() + o * w.row_words, w.field_bit(t, 0), w.field_bit(t + 1, 0));
   std::vector<int32_t> correction(b.padded.size() * o_count, 0);
   for (size_t k = 0; k < b.padded.size(); ++k)
     for (int t : b.padded[k])
@@ -147,7 +140,7 @@ void packed_conv_pixels(const uint64_t* image_bits, int64_t channel_words,
   mismatch_counts(set, w.filters.data(), w.out_channels, w.row_words, fields.data(), cols,
                   counts.data());
   std::vector<int32_t> inside(static_cast<size_t>(cols), 0);  // in-bounds taps per pixel
-  std::vector<std::pair<int64_t, int>> border;                 // pixel, class: not interior
+  std::vector<std::pair<int64_t, int>> border;                // pixel, class: not interior
   for (int64_t p = first; p < last; ++p) {
     const int cls = borders.of(p, g.ow);
     inside[p - first] = borders.inside[cls];
@@ -158,8 +151,8 @@ void packed_conv_pixels(const uint64_t* image_bits, int64_t channel_words,
     int32_t* row_counts = counts.data() + o * cols;
     for (const auto& [r, cls] : border) row_counts[r] -= corrections[cls * w.out_channels + o];
   }
-  write_outputs(counts.data(), cols, inside.data(), rows, int32_t(g.c), w,
-                out_image + first, g.oh * g.ow);
+  write_outputs(counts.data(), cols, inside.data(), rows, int32_t(g.c), w, out_image + first,
+                g.oh * g.ow);
 }
 
 }  // namespace
@@ -182,67 +175,19 @@ Tensor binary_conv(const Tensor& x, const BinaryConvWeights& w, KernelSet set) {
   return out;
 }
 
-namespace {
-
-bool scalar_constant(const Graph& g, const std::string& name, float value) {
-  auto it = g.constants.find(name);
-  return it != g.constants.end() && it->second.type == ElementType::kFloat &&
-         it->second.f.size() == 1 && it->second.f[0] == value;
-}
-
-// A float constant of shape [channels, 1, 1]: a per-channel batch-norm factor.
-const Tensor* per_channel(const Graph& g, const std::string& name, int64_t channels) {
-  auto it = g.constants.find(name);
-  if (it == g.constants.end() || it->second.type != ElementType::kFloat ||
-      it->second.shape != std::vector<int64_t>{channels, 1, 1})
-    return nullptr;
-  return &it->second;
-}
-
-}  // namespace
-
 int fuse_binary_convs(Graph& g, std::map<std::string, BinaryConvWeights>& binary) {
-  std::map<std::string, size_t> producer;
-  for (size_t k = 0; k < g.nodes.size(); ++k)
-    for (const auto& o : g.nodes[k].outputs) producer[o] = k;
+  const PatternMatcher match(g);
   int fused = 0;
   for (auto& n : g.nodes) {
     if (n.op != "Conv" || n.inputs.size() < 2 || (n.inputs.size() > 2 && !n.inputs[2].empty()))
       continue;
-    auto where = producer.find(n.inputs[0]);
-    if (where == producer.end()) continue;
-    const Node& w = g.nodes[where->second];
-    if (w.op != "Where" || w.inputs.size() != 3 || !scalar_constant(g, w.inputs[1], 1.0f) ||
-        !scalar_constant(g, w.inputs[2], -1.0f))
-      continue;
-    auto ge = producer.find(w.inputs[0]);
-    if (ge == producer.end()) continue;
-    const Node& cmp = g.nodes[ge->second];
-    if (cmp.op != "GreaterOrEqual" || !scalar_constant(g, cmp.inputs.at(1), 0.0f)) continue;
+    const std::string sign_of = match.sign_input(n.inputs[0]);
     auto weight = g.constants.find(n.inputs[1]);
-    if (weight == g.constants.end()) continue;
+    if (sign_of.empty() || weight == g.constants.end()) continue;
     BinaryConvWeights packed;
     if (!pack_binary_weights(weight->second, packed) || !packed.set_window(n)) continue;
-    // Batch norm before the sign: x * scale (Mul) + shift (Add), as export writes it.
-    std::string source = cmp.inputs[0];
-    if (auto add = producer.find(source); add != producer.end()) {
-      const Node& a = g.nodes[add->second];
-      const Tensor* shift = a.op == "Add" && a.inputs.size() == 2
-                                ? per_channel(g, a.inputs[1], packed.in_channels)
-                                : nullptr;
-      auto mul = shift ? producer.find(a.inputs[0]) : producer.end();
-      if (mul != producer.end()) {
-        const Node& m = g.nodes[mul->second];
-        const Tensor* scale = m.op == "Mul" && m.inputs.size() == 2
-                                  ? per_channel(g, m.inputs[1], packed.in_channels)
-                                  : nullptr;
-        if (scale) {
-          packed.bn_scale = scale->f;
-          packed.bn_shift = shift->f;
-          source = m.inputs[0];
-        }
-      }
-    }
+    const std::string source =
+        match.batch_norm_input(sign_of, packed.in_channels, packed.bn_scale, packed.bn_shift);
     binary[n.name] = std::move(packed);
     n.op = "HybridnetBinaryConv";
     n.inputs = {source};
@@ -250,25 +195,7 @@ int fuse_binary_convs(Graph& g, std::map<std::string, BinaryConvWeights>& binary
     n.int_lists.clear();
     ++fused;
   }
-  // Drop the nodes and constants nothing reads any more (the signs, the float weights).
-  for (bool removed = true; removed;) {
-    removed = false;
-    std::set<std::string> read(g.outputs.begin(), g.outputs.end());
-    for (const auto& n : g.nodes) read.insert(n.inputs.begin(), n.inputs.end());
-    for (auto it = g.nodes.begin(); it != g.nodes.end();) {
-      bool used = false;
-      for (const auto& o : it->outputs) used = used || read.count(o);
-      if (used) {
-        ++it;
-      } else {
-        it = g.nodes.erase(it);
-        removed = true;
-      }
-    }
-    if (!removed)
-      for (auto it = g.constants.begin(); it != g.constants.end();)
-        it = read.count(it->first) ? std::next(it) : g.constants.erase(it);
-  }
+  drop_unread(g);  // the signs, the batch norms, the float weights
   return fused;
 }
 

@@ -43,8 +43,7 @@ bool pack_binary_weights(const Tensor& w, BinaryConvWeights& out);
 /// The binary convolution of sign(x) (sign(0) = +1) with the packed weights: float [N, O, oh,
 /// ow]. kReference sums +-1 products tap by tap and channel by channel (the plain reference);
 /// every other set runs the bit-packed kernels, output pixels spread over TBB threads.
-Tensor binary_conv(const Tensor& x, const BinaryConvWeights& w,
-                   KernelSet set = best_kernel_set());
+Tensor binary_conv(const Tensor& x, const BinaryConvWeights& w, KernelSet set = best_kernel_set());
 
 /// Rewrites the graph: every Conv fed by the training sign pattern, with +-alpha weights,
 /// becomes a "HybridnetBinaryConv" node reading the sign's input, its weights in `binary`

@@ -10,6 +10,14 @@
 
 #include "models/runtime_graph.h"
 
+// Plain loops the compiler vectorises, compiled once per instruction set and chosen at load
+// time (GCC's target_clones), so they use the CPU's widest vectors.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define HYBRIDNET_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define HYBRIDNET_VECTOR_CLONES
+#endif
+
 namespace hybridnet::models::runtime {
 
 /// A bit-packed convolution's window and field size.
@@ -40,9 +48,9 @@ ConvExtent conv_extent(const Tensor& x, const BitConvShape& s, const char* what)
 struct BorderClasses {
   std::vector<int> row_class, col_class;  ///< per output row / column
   int col_classes = 0;
-  std::vector<int32_t> inside;            ///< [class]: in-bounds taps
-  std::vector<std::vector<int>> padded;   ///< [class]: its padded taps
-  int interior = -1;                      ///< the class with no padded tap, or -1
+  std::vector<int32_t> inside;           ///< [class]: in-bounds taps
+  std::vector<std::vector<int>> padded;  ///< [class]: its padded taps
+  int interior = -1;                     ///< the class with no padded tap, or -1
 
   int of(int64_t pixel, int64_t ow) const {
     return row_class[pixel / ow] * col_classes + col_class[pixel % ow];

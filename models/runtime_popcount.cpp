@@ -12,11 +12,16 @@ namespace hybridnet::models::runtime {
 
 const char* to_string(KernelSet set) {
   switch (set) {
-    case KernelSet::kReference: return "reference";
-    case KernelSet::kScalar: return "scalar";
-    case KernelSet::kPopcnt: return "popcnt";
-    case KernelSet::kAvx2: return "avx2";
-    case KernelSet::kAvx512: return "avx512";
+    case KernelSet::kReference:
+      return "reference";
+    case KernelSet::kScalar:
+      return "scalar";
+    case KernelSet::kPopcnt:
+      return "popcnt";
+    case KernelSet::kAvx2:
+      return "avx2";
+    case KernelSet::kAvx512:
+      return "avx512";
   }
   return "?";
 }
@@ -24,11 +29,14 @@ const char* to_string(KernelSet set) {
 bool cpu_supports(KernelSet set) {
 #if defined(__x86_64__)
   switch (set) {
-    case KernelSet::kPopcnt: return __builtin_cpu_supports("popcnt");
-    case KernelSet::kAvx2: return __builtin_cpu_supports("avx2");
+    case KernelSet::kPopcnt:
+      return __builtin_cpu_supports("popcnt");
+    case KernelSet::kAvx2:
+      return __builtin_cpu_supports("avx2");
     case KernelSet::kAvx512:
       return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vpopcntdq");
-    default: return true;
+    default:
+      return true;
   }
 #else
   return set == KernelSet::kReference || set == KernelSet::kScalar;
@@ -98,8 +106,8 @@ inline void scalar_counts(const uint64_t* a, int64_t rows, int64_t words, const 
 // the count.
 template <int R>
 __attribute__((target("popcnt"))) inline void popcnt_tile(const uint64_t* a, int64_t words,
-                                                        const uint64_t* b, int64_t cols,
-                                                        int32_t* counts) {
+                                                          const uint64_t* b, int64_t cols,
+                                                          int32_t* counts) {
   for (int64_t c = 0; c < cols; c += 4) {
     int64_t acc[R][4] = {};
     for (int64_t k = 0; k < words; ++k) {
@@ -114,9 +122,9 @@ __attribute__((target("popcnt"))) inline void popcnt_tile(const uint64_t* a, int
   }
 }
 
-__attribute__((target("popcnt"))) void popcnt_counts(const uint64_t* a, int64_t rows,
-                                                     int64_t words, const uint64_t* b,
-                                                     int64_t cols, int32_t* counts) {
+__attribute__((target("popcnt"))) void popcnt_counts(const uint64_t* a, int64_t rows, int64_t words,
+                                                     const uint64_t* b, int64_t cols,
+                                                     int32_t* counts) {
   int64_t r = 0;
   for (; r + 2 <= rows; r += 2) popcnt_tile<2>(a + r * words, words, b, cols, counts + r * cols);
   for (; r < rows; ++r) popcnt_tile<1>(a + r * words, words, b, cols, counts + r * cols);
@@ -126,7 +134,7 @@ __attribute__((target("popcnt"))) void popcnt_counts(const uint64_t* a, int64_t 
 // its two nibbles (vpshufb); byte counts add up for at most 31 words (31 * 8 < 256) before
 // vpsadbw sums them into 64-bit lanes. R rows by 8 columns (two vectors) at a time.
 __attribute__((target("avx2"))) inline __m256i byte_counts(__m256i v, __m256i table,
-                                                            __m256i nibble) {
+                                                           __m256i nibble) {
   const __m256i lo = _mm256_and_si256(v, nibble);
   const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble);
   return _mm256_add_epi8(_mm256_shuffle_epi8(table, lo), _mm256_shuffle_epi8(table, hi));
@@ -136,8 +144,8 @@ template <int R>
 __attribute__((target("avx2"))) inline void avx2_tile(const uint64_t* a, int64_t words,
                                                       const uint64_t* b, int64_t cols,
                                                       int32_t* counts) {
-  const __m256i table = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1,
-                                         2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+  const __m256i table = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2,
+                                         1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
   const __m256i nibble = _mm256_set1_epi8(0x0f);
   const __m256i zero = _mm256_setzero_si256();
   for (int64_t c = 0; c < cols; c += 8) {
@@ -152,10 +160,10 @@ __attribute__((target("avx2"))) inline void avx2_tile(const uint64_t* a, int64_t
         const __m256i b0 = _mm256_loadu_si256(bk), b1 = _mm256_loadu_si256(bk + 1);
         for (int i = 0; i < R; ++i) {
           const __m256i av = _mm256_set1_epi64x(static_cast<long long>(a[i * words + k]));
-          bytes[i][0] = _mm256_add_epi8(bytes[i][0], 
-              byte_counts(_mm256_xor_si256(av, b0), table, nibble));
-          bytes[i][1] = _mm256_add_epi8(bytes[i][1], 
-              byte_counts(_mm256_xor_si256(av, b1), table, nibble));
+          bytes[i][0] =
+              _mm256_add_epi8(bytes[i][0], byte_counts(_mm256_xor_si256(av, b0), table, nibble));
+          bytes[i][1] =
+              _mm256_add_epi8(bytes[i][1], byte_counts(_mm256_xor_si256(av, b1), table, nibble));
         }
       }
       for (int i = 0; i < R; ++i)
@@ -172,8 +180,7 @@ __attribute__((target("avx2"))) inline void avx2_tile(const uint64_t* a, int64_t
 }
 
 __attribute__((target("avx2"))) void avx2_counts(const uint64_t* a, int64_t rows, int64_t words,
-                                                 const uint64_t* b, int64_t cols,
-                                                 int32_t* counts) {
+                                                 const uint64_t* b, int64_t cols, int32_t* counts) {
   int64_t r = 0;
   for (; r + 4 <= rows; r += 4) avx2_tile<4>(a + r * words, words, b, cols, counts + r * cols);
   for (; r < rows; ++r) avx2_tile<1>(a + r * words, words, b, cols, counts + r * cols);
@@ -202,9 +209,11 @@ __attribute__((target("avx512f,avx512vpopcntdq"))) inline void avx512_tile(
   }
 }
 
-__attribute__((target("avx512f,avx512vpopcntdq"))) void avx512_counts(
-    const uint64_t* a, int64_t rows, int64_t words, const uint64_t* b, int64_t cols,
-    int32_t* counts) {
+__attribute__((target("avx512f,avx512vpopcntdq"))) void avx512_counts(const uint64_t* a,
+                                                                      int64_t rows, int64_t words,
+                                                                      const uint64_t* b,
+                                                                      int64_t cols,
+                                                                      int32_t* counts) {
   int64_t r = 0;
   for (; r + 4 <= rows; r += 4) avx512_tile<4>(a + r * words, words, b, cols, counts + r * cols);
   for (; r < rows; ++r) avx512_tile<1>(a + r * words, words, b, cols, counts + r * cols);
@@ -223,11 +232,15 @@ void mismatch_counts(KernelSet set, const uint64_t* a, int64_t rows, int64_t wor
     throw ConfigError(std::string("kernel set ") + to_string(set) + ": not supported by this CPU");
   switch (set) {
 #if defined(__x86_64__)
-    case KernelSet::kAvx512: return avx512_counts(a, rows, words, b, cols, counts);
-    case KernelSet::kAvx2: return avx2_counts(a, rows, words, b, cols, counts);
-    case KernelSet::kPopcnt: return popcnt_counts(a, rows, words, b, cols, counts);
+    case KernelSet::kAvx512:
+      return avx512_counts(a, rows, words, b, cols, counts);
+    case KernelSet::kAvx2:
+      return avx2_counts(a, rows, words, b, cols, counts);
+    case KernelSet::kPopcnt:
+      return popcnt_counts(a, rows, words, b, cols, counts);
 #endif
-    default: return scalar_counts<portable_popcount>(a, rows, words, b, cols, counts);
+    default:
+      return scalar_counts<portable_popcount>(a, rows, words, b, cols, counts);
   }
 }
 

@@ -11,7 +11,10 @@ namespace hybridnet::models::runtime {
 
 Session::Session(Graph graph, bool binary_kernels, KernelSet set)
     : graph_(std::move(graph)), set_(set) {
-  if (binary_kernels) fuse_binary_convs(graph_, binary_);
+  if (binary_kernels) {
+    fuse_binary_convs(graph_, binary_);
+    fuse_kbit_convs(graph_, kbit_);
+  }
   for (size_t k = 0; k < graph_.nodes.size(); ++k)
     for (const auto& i : graph_.nodes[k].inputs) last_use_[i] = k;
 }
@@ -21,13 +24,14 @@ int64_t Session::constant_bytes() const {
   for (const auto& [name, t] : graph_.constants)
     bytes += int64_t(t.f.size()) * 4 + int64_t(t.i64.size()) * 8 + int64_t(t.u8.size());
   for (const auto& [name, w] : binary_) bytes += w.bytes();
+  for (const auto& [name, w] : kbit_) bytes += w.bytes();
   return bytes;
 }
 
 std::string Session::kernels() const {
-  if (binary_.empty()) return "float";
+  if (binary_.empty() && kbit_.empty()) return "float";
   return std::string(to_string(set_)) + " (" + std::to_string(binary_.size()) +
-         " binary conv(s)), float for the rest";
+         " binary conv(s), " + std::to_string(kbit_.size()) + " k-bit conv(s)), float for the rest";
 }
 
 std::map<std::string, Tensor> Session::run(const Tensor& input,
@@ -57,6 +61,8 @@ std::map<std::string, Tensor> Session::run(const Tensor& input,
     const auto start = std::chrono::steady_clock::now();
     if (n.op == "HybridnetBinaryConv")
       results.push_back(binary_conv(*args.at(0), binary_.at(n.name), set_));
+    else if (n.op == "HybridnetKbitConv")
+      results.push_back(kbit_conv(*args.at(0), kbit_.at(n.name), set_));
     else
       results = run_op(n, args);
     if (seconds_by_op)

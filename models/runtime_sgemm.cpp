@@ -20,8 +20,8 @@ void sgemm(int64_t m, int64_t n, int64_t k, const float* a, const float* b, bool
            float* c) {
   if (m == 0 || n == 0) return;
   single_threaded_blas();
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, transpose_b ? CblasTrans : CblasNoTrans, int(m),
-              int(n), int(k), 1.0f, a, int(k), b, transpose_b ? int(k) : int(n), 0.0f, c, int(n));
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, transpose_b ? CblasTrans : CblasNoTrans, int(m), int(n),
+              int(k), 1.0f, a, int(k), b, transpose_b ? int(k) : int(n), 0.0f, c, int(n));
 }
 
 const char* sgemm_library() {

@@ -15,8 +15,8 @@
 #include <torch/torch.h>
 
 #include <algorithm>
-#include <cmath>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -51,7 +51,8 @@ double median_ms(Fn&& fn, double seconds = 0.5) {
   std::vector<double> times;
   const auto start = Clock::now();
   while (times.size() < 3 ||
-         (times.size() < 200 && std::chrono::duration<double>(Clock::now() - start).count() < seconds)) {
+         (times.size() < 200 &&
+          std::chrono::duration<double>(Clock::now() - start).count() < seconds)) {
     const auto t0 = Clock::now();
     fn();
     times.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
@@ -89,7 +90,8 @@ std::string conv_model(const torch::Tensor& w, int64_t hw) {
   init->set_data_type(onnx::TensorProto::FLOAT);
   for (auto d : w.sizes()) init->add_dims(d);
   const auto wc = w.contiguous();
-  init->set_raw_data(std::string(reinterpret_cast<const char*>(wc.data_ptr<float>()), wc.numel() * 4));
+  init->set_raw_data(
+      std::string(reinterpret_cast<const char*>(wc.data_ptr<float>()), wc.numel() * 4));
   auto* n = g->add_node();
   n->set_op_type("Conv");
   n->add_input("input");
@@ -111,8 +113,9 @@ std::string conv_model(const torch::Tensor& w, int64_t hw) {
 std::map<std::string, double> ort_times(const std::vector<std::string>& jobs) {
   const fs::path script = fs::path(HYBRIDNET_SOURCE_DIR) / "tests/onnx/bench_ort.js";
   if (!fs::exists(fs::path(HYBRIDNET_SOURCE_DIR) / "tests/onnx/node_modules/onnxruntime-node")) {
-    std::printf("ONNX Runtime: not measured (run `npm ci --onnxruntime-node-install-cuda=skip` "
-                "in tests/onnx)\n");
+    std::printf(
+        "ONNX Runtime: not measured (run `npm ci --onnxruntime-node-install-cuda=skip` "
+        "in tests/onnx)\n");
     return {};
   }
   std::string command = "node " + script.string();
@@ -146,13 +149,15 @@ void bench_layers(const fs::path& dir, bool quick) {
     int64_t hw, c;
   };
   std::vector<Shape> shapes = {{56, 64}, {28, 128}, {14, 256}, {7, 512}};
-  std::printf("\n1. One 3x3 binary convolution (stride 1, padding 1, batch 1), ms; ratio = "
-              "FP32 time / binary time\n");
+  std::printf(
+      "\n1. One 3x3 binary convolution (stride 1, padding 1, batch 1), ms; ratio = "
+      "FP32 time / binary time\n");
   std::map<std::string, std::map<std::string, double>> t;  // shape -> column -> ms
   std::vector<std::string> jobs;
   torch::manual_seed(0);
   for (const auto& s : shapes) {
-    const std::string key = std::to_string(s.hw) + "x" + std::to_string(s.hw) + "x" + std::to_string(s.c);
+    const std::string key =
+        std::to_string(s.hw) + "x" + std::to_string(s.hw) + "x" + std::to_string(s.c);
     const auto x = torch::randn({1, s.c, s.hw, s.hw});
     const auto w = torch::where(torch::randn({s.c, s.c, 3, 3}) >= 0, 1.0f, -1.0f);
     const rt::Tensor xr = from_torch(x), wr = from_torch(w);
@@ -164,8 +169,8 @@ void bench_layers(const fs::path& dir, bool quick) {
     const double seconds = quick ? 0.1 : 0.5;
     for (auto set : kernel_sets()) {
       const rt::Tensor out = rt::binary_conv(xr, packed, set);
-      const bool exact = std::memcmp(out.f.data(), expected.contiguous().data_ptr<float>(),
-                                     out.f.size() * 4) == 0;
+      const bool exact =
+          std::memcmp(out.f.data(), expected.contiguous().data_ptr<float>(), out.f.size() * 4) == 0;
       if (!exact) std::printf("MISMATCH: %s kernels at %s\n", rt::to_string(set), key.c_str());
       t[key][rt::to_string(set)] = median_ms([&] { rt::binary_conv(xr, packed, set); }, seconds);
     }
@@ -232,7 +237,8 @@ void bench_networks(const fs::path& dir, bool quick) {
     const std::string name = n.arch + " " + n.preset + " " + std::to_string(n.hw) + "x" +
                              std::to_string(n.hw) + "x" + std::to_string(n.c);
     const auto file = dir / (n.arch + "_" + n.preset + "_" + std::to_string(n.hw) + ".onnx");
-    std::ofstream(file, std::ios::binary) << onnx_model(arch, plan, weights, OnnxModelInfo{}, OnnxPart::kWhole);
+    std::ofstream(file, std::ios::binary)
+        << onnx_model(arch, plan, weights, OnnxModelInfo{}, OnnxPart::kWhole);
     malloc_trim(0);
     const long before = resident_bytes();
     const rt::Session session(rt::load_graph(file.string()));
@@ -255,7 +261,8 @@ void bench_networks(const fs::path& dir, bool quick) {
       const double ours = median_ms([&] { session.run(xr); }, seconds);
       session.run(xr, &by_op);
       double total = 0, binary = 0;
-      for (const auto& [op, s] : by_op) (op == "HybridnetBinaryConv" ? binary : total) += s;
+      for (const auto& [op, s] : by_op)
+        (op == "HybridnetBinaryConv" || op == "HybridnetKbitConv" ? binary : total) += s;
       total += binary;
       const double fp32 = median_ms([&] { float_session.run(xr); }, seconds);
       torch::NoGradGuard no_grad;
@@ -264,20 +271,21 @@ void bench_networks(const fs::path& dir, bool quick) {
       // The float operators that take longest.
       std::vector<std::pair<double, std::string>> slowest;
       for (const auto& [op, s] : by_op)
-        if (op != "HybridnetBinaryConv") slowest.push_back({s, op});
+        if (op != "HybridnetBinaryConv" && op != "HybridnetKbitConv") slowest.push_back({s, op});
       std::sort(slowest.rbegin(), slowest.rend());
       std::string top;
       for (size_t i = 0; i < std::min<size_t>(3, slowest.size()); ++i)
         top += (i ? ", " : ": ") + slowest[i].second + " " +
                std::to_string(int(std::lround(100 * slowest[i].first / total))) + "%";
-      std::printf("%-30s %5lld %10.2f %10.2f %10.2f %10.2f %7.1fx (%.0f%% float%s)\n",
-                  name.c_str(), (long long)b, ours, fp32, o, lt, o > 0 ? o / ours : 0.0,
+      std::printf("%-30s %5lld %10.2f %10.2f %10.2f %10.2f %7.1fx (%.0f%% float%s)\n", name.c_str(),
+                  (long long)b, ours, fp32, o, lt, o > 0 ? o / ours : 0.0,
                   100 * (total - binary) / total, top.c_str());
     }
-    std::printf("%-30s weights in memory %.1f KiB (cost model %.1f KiB); resident after load "
-                "+%.1f MiB; kernels %s\n",
-                "", session.constant_bytes() / 1024.0, cost.total.memory_bits / 8 / 1024.0,
-                loaded / 1048576.0, session.kernels().c_str());
+    std::printf(
+        "%-30s weights in memory %.1f KiB (cost model %.1f KiB); resident after load "
+        "+%.1f MiB; kernels %s\n",
+        "", session.constant_bytes() / 1024.0, cost.total.memory_bits / 8 / 1024.0,
+        loaded / 1048576.0, session.kernels().c_str());
   }
 }
 
@@ -286,17 +294,22 @@ void bench_networks(const fs::path& dir, bool quick) {
 int main(int argc, char** argv) {
   bool layers = true, networks = true, quick = false;
   for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--layers-only")) networks = false;
-    else if (!std::strcmp(argv[i], "--networks-only")) layers = false;
-    else if (!std::strcmp(argv[i], "--quick")) quick = true;
+    if (!std::strcmp(argv[i], "--layers-only"))
+      networks = false;
+    else if (!std::strcmp(argv[i], "--networks-only"))
+      layers = false;
+    else if (!std::strcmp(argv[i], "--quick"))
+      quick = true;
     else {
-      std::fprintf(stderr, "usage: bench_binary_runtime [--layers-only | --networks-only] [--quick]\n");
+      std::fprintf(stderr,
+                   "usage: bench_binary_runtime [--layers-only | --networks-only] [--quick]\n");
       return 2;
     }
   }
   torch::set_num_threads(1);
   tbb::global_control one_thread(tbb::global_control::max_allowed_parallelism, 1);
-  const fs::path dir = fs::temp_directory_path() / ("bench_binary_runtime." + std::to_string(getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("bench_binary_runtime." + std::to_string(getpid()));
   fs::create_directories(dir);
   char cpu[256] = "unknown";
   if (std::ifstream info("/proc/cpuinfo"); info)
@@ -310,7 +323,9 @@ int main(int argc, char** argv) {
   std::printf(" (best: %s); one thread\n", rt::to_string(rt::best_kernel_set()));
   if (layers) bench_layers(dir, quick);
   if (networks) bench_networks(dir, quick);
-  if (!std::getenv("BENCH_KEEP")) fs::remove_all(dir);
-  else std::printf("models kept in %s\n", dir.c_str());
+  if (!std::getenv("BENCH_KEEP"))
+    fs::remove_all(dir);
+  else
+    std::printf("models kept in %s\n", dir.c_str());
   return 0;
 }

@@ -8,6 +8,7 @@
 
 #include "models/error.h"
 #include "models/runtime_binary.h"
+#include "models/runtime_kbit.h"
 #include "models/runtime_ops.h"
 #include "models/runtime_session.h"
 
@@ -387,4 +388,127 @@ TEST_CASE("runtime: the batch norm before an exported binary layer's sign is fus
   for (KernelSet set : {KernelSet::kReference, KernelSet::kScalar, best_kernel_set()})
     CHECK(Session(parse_graph(tiny_model("", true, true), "bn.onnx"), true, set).run(x).at("y").f ==
           std::vector<float>{5, -1});
+}
+
+namespace {
+
+// Weights alpha (2 c / n - 1) with random codes c in 0..n, one alpha per filter; filter 0 has no
+// extreme code when n > 1, and the layer's largest alpha (which the packing falls back to).
+Tensor kbit_weights(std::vector<int64_t> shape, int bits, std::mt19937& rng) {
+  Tensor w = Tensor::floats(shape);
+  const int n = (1 << bits) - 1;
+  const int64_t per_filter = w.numel() / shape[0];
+  std::uniform_int_distribution<int> code(0, n), inner(n > 1 ? 1 : 0, n > 1 ? n - 1 : n);
+  auto alpha_of = [](int64_t o) { return 0.25f + 0.125f * float(o % 5); };
+  float largest = 0;
+  for (int64_t o = 1; o < shape[0]; ++o) largest = std::max(largest, alpha_of(o));
+  for (int64_t o = 0; o < shape[0]; ++o) {
+    const float alpha = o == 0 ? largest : alpha_of(o);
+    for (int64_t i = 0; i < per_filter; ++i) {
+      const int c = o == 0 ? inner(rng) : code(rng);
+      w.f[o * per_filter + i] = alpha * (2.0f * (float(c) / float(n) - 0.5f));
+    }
+    if (o != 0) w.f[o * per_filter] = alpha;  // the extreme code, so alpha is the filter's
+  }
+  return w;
+}
+
+// What the exported graph computes: the quantized input (q_k or the sign), in float.
+Tensor quantized_input(const Tensor& x, int bits) {
+  Tensor q = x;
+  const float n = float((1 << bits) - 1);
+  for (float& v : q.f) v = bits == 1 ? (v >= 0 ? 1.0f : -1.0f)
+                                     : 2.0f * (float(input_code(v, bits)) / n - 0.5f);
+  return q;
+}
+
+}  // namespace
+
+TEST_CASE("runtime: k-bit weights are found on their grid, with alpha per filter",
+          "[runtime][kbit]") {
+  std::mt19937 rng(6);
+  for (int bits : {1, 2, 3, 4}) {
+    INFO(bits << "-bit weights");
+    const Tensor w = kbit_weights({6, 5, 3, 3}, bits, rng);
+    KbitConvWeights packed;
+    REQUIRE(pack_kbit_weights(w, packed));
+    CHECK(packed.weight_bits == bits);
+    CHECK(packed.alpha[1] == 0.375f);
+    CHECK(packed.planes.size() == size_t(bits * 6 * packed.row_words));
+  }
+  Tensor w = kbit_weights({2, 3, 1, 1}, 2, rng);
+  w.f[4] = 0.1234f;  // off every grid
+  KbitConvWeights packed;
+  CHECK_FALSE(pack_kbit_weights(w, packed));
+}
+
+TEST_CASE("runtime: bit-serial k-bit convolution equals the float convolution of the codes",
+          "[runtime][kbit]") {
+  // Input and weight bits from 1 to 4 (not both 1), odd channel counts, stride 2, padding at
+  // every border, 1x1, 3x3 and 5x5, a fused batch norm. Every kernel set equals the plain
+  // reference bit for bit (both are integer sums, scaled once); the reference equals the float
+  // convolution of the quantized values to float rounding.
+  std::mt19937 rng(7);
+  struct Case {
+    int xbits, wbits;
+    int64_t c, o, h, w, k, stride, pad;
+    bool bn;
+  };
+  for (const Case& t : {Case{2, 2, 3, 5, 7, 6, 3, 1, 1, false}, Case{1, 2, 70, 9, 5, 5, 3, 2, 1, true},
+                        Case{2, 1, 64, 4, 4, 7, 1, 1, 0, false}, Case{4, 3, 33, 18, 8, 8, 5, 1, 2, true},
+                        Case{3, 2, 129, 3, 6, 5, 3, 2, 1, false}, Case{2, 4, 17, 20, 9, 10, 3, 1, 1, true}}) {
+    INFO("x " << t.xbits << " bits, w " << t.wbits << " bits, C " << t.c << " O " << t.o << " k "
+              << t.k << " stride " << t.stride << " bn " << t.bn);
+    Tensor x = random_floats({2, t.c, t.h, t.w}, rng, true);
+    for (float& v : x.f) v *= 0.7f;  // mostly inside the clamp
+    const Tensor w = kbit_weights({t.o, t.c, t.k, t.k}, t.wbits, rng);
+    KbitConvWeights packed;
+    REQUIRE(pack_kbit_weights(w, packed));
+    REQUIRE(packed.weight_bits == t.wbits);
+    packed.input_bits = t.xbits;
+    packed.stride_h = packed.stride_w = t.stride;
+    packed.pad_top = packed.pad_left = packed.pad_bottom = packed.pad_right = t.pad;
+    Tensor normed = x;
+    if (t.bn) {
+      for (int64_t c = 0; c < t.c; ++c) {
+        packed.bn_scale.push_back(0.5f + 0.25f * float(c % 3));
+        packed.bn_shift.push_back(-0.125f * float(c % 4));
+      }
+      const int64_t hw = t.h * t.w;
+      for (int64_t i = 0; i < normed.numel(); ++i) {
+        const int64_t c = (i / hw) % t.c;
+        normed.f[i] = x.f[i] * packed.bn_scale[c] + packed.bn_shift[c];
+      }
+    }
+    Node conv = node("Conv");
+    conv.int_lists["kernel_shape"] = {t.k, t.k};
+    conv.int_lists["strides"] = {t.stride, t.stride};
+    conv.int_lists["pads"] = {t.pad, t.pad, t.pad, t.pad};
+    const Tensor q = quantized_input(normed, t.xbits);
+    const Tensor expected = run1(conv, {&q, &w});
+    const Tensor reference = kbit_conv(x, packed, KernelSet::kReference);
+    REQUIRE(reference.shape == expected.shape);
+    for (size_t i = 0; i < expected.f.size(); ++i)
+      REQUIRE(reference.f[i] == Approx(expected.f[i]).margin(1e-4));
+    for (KernelSet set : {KernelSet::kScalar, KernelSet::kPopcnt, KernelSet::kAvx2,
+                          KernelSet::kAvx512}) {
+      if (!cpu_supports(set)) continue;
+      INFO("kernel set " << to_string(set));
+      CHECK(kbit_conv(x, packed, set).f == reference.f);
+    }
+  }
+}
+
+TEST_CASE("runtime: the input quantizer's codes are the graph's float operations",
+          "[runtime][kbit]") {
+  // q_k of eq. 3 for 2 bits: floor(3 (clip(x) + 1) / 2 + 0.5).
+  CHECK(input_code(-5.0f, 2) == 0);
+  CHECK(input_code(-1.0f, 2) == 0);
+  CHECK(input_code(-0.5f, 2) == 1);   // 3 * 0.5 / 2 + 0.5 = 1.25
+  CHECK(input_code(0.0f, 2) == 2);    // 1.5 + 0.5 = 2
+  CHECK(input_code(0.5f, 2) == 2);    // 2.25 + 0.5 = 2.75
+  CHECK(input_code(0.7f, 2) == 3);    // 2.55 + 0.5 = 3.05
+  CHECK(input_code(9.0f, 2) == 3);
+  CHECK(input_code(-0.0f, 1) == 1);   // the sign: sign(0) = +1
+  CHECK(input_code(-1e-9f, 1) == 0);
 }

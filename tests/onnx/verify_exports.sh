@@ -61,6 +61,8 @@ check() {
     if (c.images !== ev.test_samples || c.top1_agreement < 0.999) throw new Error('top-1 agreement');
     if ('$name' === 'xnor' && !/8 binary conv/.test(inf.kernels))
       throw new Error('the XNOR network\'s binary convolutions did not run as XNOR + popcount');
+    if (/^kbit/.test('$name') && !/[1-9][0-9]* k-bit conv/.test(inf.kernels))
+      throw new Error('the k-bit network\'s convolutions did not run as bit-serial popcounts');
     if (Math.abs(inf.accuracy - ev.test_accuracy) > 0.001) throw new Error('accuracy differs');
   " || fail "$name: hybridnet infer disagrees with hybridnet evaluate"
 }
