@@ -319,6 +319,26 @@ class SqliteStore final : public Store {
     return write([&] { return insert_points(id, points); });
   }
 
+  void add_measurements(int64_t id, const std::map<std::string, double>& values) override {
+    write([&] {
+      SQLite::Statement state(*db_, "SELECT state FROM trials WHERE id = ?");
+      state.bind(1, id);
+      if (!state.executeStep() || state.getColumn(0).getString() != "done")
+        throw ConfigError("trial #" + std::to_string(id) + " is not done: nothing measured");
+      SQLite::Statement obj(*db_,
+                            "INSERT OR REPLACE INTO objectives(trial_id, name, value) VALUES "
+                            "(?, ?, ?)");
+      for (const auto& [name, value] : values) {
+        obj.bind(1, id);
+        obj.bind(2, name);
+        obj.bind(3, value);
+        obj.exec();
+        obj.reset();
+      }
+      return 0;
+    });
+  }
+
   std::vector<TrialRecord> trials(int64_t study) override {
     return read([&] { return select_trials("t.study_id = ?", study); });
   }

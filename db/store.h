@@ -183,6 +183,10 @@ class Store {
   /// finished network, e.g. at thresholds a later space asks for); a point whose thresholds the
   /// trial already has is kept as it is. Returns how many were new. Not under a lease.
   virtual int add_points(int64_t id, const std::vector<PointRow>& points) = 0;
+  /// Adds objective values measured on a done trial's finished network (its latency in the
+  /// deployment runtime, say), replacing values of the same names. Not under a lease. Throws
+  /// ConfigError when trial `id` is not done.
+  virtual void add_measurements(int64_t id, const std::map<std::string, double>& values) = 0;
 
   virtual std::vector<TrialRecord> trials(int64_t study) = 0;
   virtual std::optional<TrialRecord> trial(int64_t id) = 0;

@@ -30,6 +30,7 @@ struct InferOptions {
   int latency_images = 100;
   std::string logits;
   bool reference = false;
+  bool synthetic = false;
   std::string kernels = "auto";
   bool json = false;
 };
@@ -64,17 +65,34 @@ void run_infer(const InferOptions& o) {
   if (std::find(g.outputs.begin(), g.outputs.end(), "logits") == g.outputs.end())
     throw ConfigError(o.model + ": no output called logits (infer runs a whole model.onnx)");
 
-  models::DataOptions data;
-  data.name = !o.dataset.empty() ? o.dataset
-              : g.metadata.count("dataset") ? g.metadata.at("dataset")
-                                            : "fashion-mnist";
-  data.dir = o.data_dir;
-  data.normalize = false;  // the model normalises raw [0, 1] pixels itself
-  data.test_subset = o.count;
-  data.subset = 1;         // the training images are not used
-  const auto splits = models::load_data(data);
-  const auto& test = splits.test;
-  const int64_t n = test.size();
+  // The images: a dataset's test images, or random ones of the model's input shape (timing
+  // only: the latency objective of sweeps).
+  torch::Tensor images, labels;
+  std::string dataset;
+  if (o.synthetic) {
+    if (!o.dataset.empty() || !o.data_dir.empty() || !o.logits.empty())
+      throw ConfigError("--synthetic takes no --dataset, --data or --logits");
+    std::vector<int64_t> shape{o.count > 0 ? o.count
+                                           : std::max<int64_t>(o.latency_images, o.batch)};
+    shape.insert(shape.end(), g.input_shape.begin(), g.input_shape.end());
+    torch::manual_seed(0);
+    images = torch::rand(shape);  // raw pixels in [0, 1], as the model expects
+    dataset = "synthetic";
+  } else {
+    models::DataOptions data;
+    data.name = !o.dataset.empty()            ? o.dataset
+                : g.metadata.count("dataset") ? g.metadata.at("dataset")
+                                              : "fashion-mnist";
+    data.dir = o.data_dir;
+    data.normalize = false;  // the model normalises raw [0, 1] pixels itself
+    data.test_subset = o.count;
+    data.subset = 1;  // the training images are not used
+    const auto splits = models::load_data(data);
+    images = splits.test.images;
+    labels = splits.test.labels.contiguous();
+    dataset = data.name;
+  }
+  const int64_t n = images.size(0);
 
   tbb::global_control threads(tbb::global_control::max_allowed_parallelism, o.threads);
   // Throughput: batches spread over the threads.
@@ -84,7 +102,7 @@ void run_infer(const InferOptions& o) {
   const auto start = Clock::now();
   tbb::parallel_for(int64_t{0}, batches, [&](int64_t b) {
     const int64_t first = b * o.batch, count = std::min<int64_t>(o.batch, n - first);
-    const auto out = session.run(batch_of(test.images, first, count));
+    const auto out = session.run(batch_of(images, first, count));
     const auto& logits = out.at("logits");
     for (int64_t i = 0; i < count; ++i) predictions[first + i] = argmax(logits, i);
     if (!o.logits.empty()) batch_logits[b] = logits;
@@ -96,32 +114,34 @@ void run_infer(const InferOptions& o) {
   }
   const double seconds = seconds_since(start);
   int64_t correct = 0;
-  const auto labels = test.labels.contiguous();
-  for (int64_t i = 0; i < n; ++i) correct += predictions[i] == labels.data_ptr<int64_t>()[i];
+  if (!o.synthetic)
+    for (int64_t i = 0; i < n; ++i) correct += predictions[i] == labels.data_ptr<int64_t>()[i];
 
   // Latency at batch 1, one image after another.
   std::vector<double> latency;
   for (int64_t i = 0; i < std::min<int64_t>(o.latency_images, n); ++i) {
     const auto t0 = Clock::now();
-    session.run(batch_of(test.images, i, 1));
+    session.run(batch_of(images, i, 1));
     latency.push_back(seconds_since(t0) * 1e3);
   }
   std::sort(latency.begin(), latency.end());
   auto percentile = [&](double p) {
-    return latency.empty() ? 0.0 : latency[std::min(latency.size() - 1, size_t(p * latency.size()))];
+    return latency.empty() ? 0.0
+                           : latency[std::min(latency.size() - 1, size_t(p * latency.size()))];
   };
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   const double accuracy = n ? double(correct) / n : 0;
   const nlohmann::json result = {
       {"model", o.model},
-      {"dataset", data.name},
+      {"dataset", dataset},
       {"images", n},
-      {"accuracy", accuracy},
+      {"accuracy", o.synthetic ? nlohmann::json(nullptr) : nlohmann::json(accuracy)},
       {"images_per_second", seconds > 0 ? n / seconds : 0},
       {"batch", o.batch},
       {"threads", o.threads},
-      {"latency_ms", {{"p50", percentile(0.5)}, {"p90", percentile(0.9)}, {"p99", percentile(0.99)}}},
+      {"latency_ms",
+       {{"p50", percentile(0.5)}, {"p90", percentile(0.9)}, {"p99", percentile(0.99)}}},
       {"load_seconds", load_seconds},
       {"model_bytes_in_memory", session.constant_bytes()},
       {"peak_resident_bytes", int64_t(usage.ru_maxrss) * 1024},
@@ -130,13 +150,15 @@ void run_infer(const InferOptions& o) {
     std::cout << result.dump(2) << "\n";
     return;
   }
-  std::printf("%s on %lld %s test images: accuracy %.4f, %.1f images/s (batch %d, %d thread(s)); "
-              "batch-1 latency p50 %.2f ms, p90 %.2f ms; weights %.1f KiB in memory, peak RSS "
-              "%.1f MiB; kernels: %s\n",
-              o.model.c_str(), (long long)n, data.name.c_str(), accuracy,
-              seconds > 0 ? n / seconds : 0.0, o.batch, o.threads, percentile(0.5),
-              percentile(0.9), session.constant_bytes() / 1024.0, usage.ru_maxrss / 1024.0,
-              session.kernels().c_str());
+  const std::string scored =
+      o.synthetic ? "" : ": accuracy " + std::to_string(accuracy).substr(0, 6);
+  std::printf(
+      "%s on %lld %s test images%s, %.1f images/s (batch %d, %d thread(s)); "
+      "batch-1 latency p50 %.2f ms, p90 %.2f ms; weights %.1f KiB in memory, peak RSS "
+      "%.1f MiB; kernels: %s\n",
+      o.model.c_str(), (long long)n, dataset.c_str(), scored.c_str(),
+      seconds > 0 ? n / seconds : 0.0, o.batch, o.threads, percentile(0.5), percentile(0.9),
+      session.constant_bytes() / 1024.0, usage.ru_maxrss / 1024.0, session.kernels().c_str());
 }
 
 void setup_infer(CLI::App& app) {
@@ -163,10 +185,14 @@ void setup_infer(CLI::App& app) {
   sub->add_flag("--json", opt->json,
                 "Print {\"accuracy\", \"images_per_second\", \"latency_ms\": {\"p50\", \"p90\", "
                 "\"p99\"}, \"model_bytes_in_memory\", \"peak_resident_bytes\", \"kernels\", ...}");
+  sub->add_flag("--synthetic", opt->synthetic,
+                "Time random images of the model's input shape instead of a dataset's (no "
+                "accuracy; --count of them, default max(--latency-images, --batch))");
   sub->add_flag("--reference", opt->reference,
                 "Run every layer with the reference float kernels (binary convolutions too)");
-  sub->footer("Binary convolutions (sign inputs, +-alpha weights) run as XNOR + popcount on "
-              "channel-packed 64-bit words; every other layer with reference float kernels.");
+  sub->footer(
+      "Binary convolutions (sign inputs, +-alpha weights) run as XNOR + popcount on "
+      "channel-packed 64-bit words; every other layer with reference float kernels.");
   sub->callback([opt] { run_infer(*opt); });
 }
 

@@ -1,11 +1,13 @@
 // `hybridnet pareto`: the Pareto front of a study's finished trials over chosen objectives.
 #include <CLI/CLI.hpp>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 
 #include "dse/study_cli.h"
 #include "dse/subcommands.h"
 #include "models/error.h"
+#include "search/latency.h"
 #include "search/results.h"
 
 namespace hybridnet::dse {
@@ -25,10 +27,26 @@ void run_pareto(const ParetoOptions& o) {
   const auto objs = objectives.empty() ? search::study_objectives(study) : objectives;
   const auto trials = store->trials(study.id);
   const auto front = search::pareto_trials(trials, objs);
+  // How well the cost model's predicted energy ranks the measured latency (latency objective).
+  struct {
+    double rho = 0;
+    int trials = 0;
+  } rank;
+  std::vector<double> energy, latency;
+  for (const auto& t : trials)
+    if (t.state == db::TrialState::kDone && t.objectives.count("latency_ms") &&
+        t.objectives.count("energy_pj")) {
+      energy.push_back(t.objectives.at("energy_pj"));
+      latency.push_back(t.objectives.at("latency_ms"));
+    }
+  rank.rho = search::spearman_rho(energy, latency);
+  rank.trials = std::isfinite(rank.rho) ? int(energy.size()) : 0;
   if (o.json) {
     nlohmann::json out = {{"study", study.name},
                           {"objectives", search::to_string(objs)},
                           {"front", nlohmann::json::array()}};
+    if (rank.trials >= 2)
+      out["energy_latency_spearman"] = {{"rho", rank.rho}, {"trials", rank.trials}};
     for (const auto& t : front) out["front"].push_back(search::trial_summary(t));
     std::cout << out.dump(2) << "\n";
   } else if (o.csv) {
@@ -40,19 +58,28 @@ void run_pareto(const ParetoOptions& o) {
                 search::to_string(objs).c_str(),
                 search::front_count(front, done, "finished trials").c_str(),
                 trial_table(front).c_str());
+    if (rank.trials >= 2)
+      std::printf(
+          "Predicted energy ranks measured latency with Spearman rho %.3f over %d "
+          "trials\n",
+          rank.rho, rank.trials);
   }
 }
 
 void setup_pareto(CLI::App& app) {
   auto opt = std::make_shared<ParetoOptions>();
   auto* sub = app.add_subcommand(
-      "pareto", "Pareto front of a study's finished trials (networks with early exits: one point "
-                "per exit threshold)");
+      "pareto",
+      "Pareto front of a study's finished trials (networks with early exits: one point "
+      "per exit threshold)");
   sub->add_option("--db", opt->db, kDbHelp)->required();
   sub->add_option("--study", opt->study, "Study (default: the store's only study)");
+  std::string names;
+  for (const auto& n : search::objective_names()) names += (names.empty() ? "" : ", ") + n;
   sub->add_option("--objectives", opt->objectives,
-                  "Comma list of name:max|min over accuracy, top5, energy, memory, flops, ee_fp, "
-                  "mc_fp, ee_xnor, mc_xnor (default: the study's)");
+                  "Comma list of name:max|min over " + names +
+                      " (latency: measured when the study's space lists it; default: the "
+                      "study's objectives)");
   sub->add_flag("--json", opt->json,
                 "Print {\"study\", \"objectives\", \"front\": [...]}; a network with early "
                 "exits has one entry per exit threshold, with \"thresholds\" and \"point\"");

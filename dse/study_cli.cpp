@@ -65,10 +65,14 @@ std::string trial_table(const std::vector<db::TrialRecord>& trials,
   width = std::min(width, 48);
   std::string out;
   char buf[400];
-  std::snprintf(buf, sizeof buf, "%2s %4s  %-13s %-*s %-9s %-8s %-11s %8s %11s %11s %7s %7s\n", "",
+  // Measured latency (the latency objective) gets a column when some trial has it.
+  const bool latency = std::any_of(trials.begin(), trials.end(), [](const db::TrialRecord& t) {
+    return t.objectives.count("latency_ms") > 0;
+  });
+  std::snprintf(buf, sizeof buf, "%2s %4s  %-13s %-*s %-9s %-8s %-11s %8s %11s %11s %7s %7s", "",
                 "id", "family", width, "params", "exit", "arch", "state", "accuracy", "energy uJ",
                 "memory KiB", "EE(FP)", "MC(FP)");
-  out += buf;
+  out += buf + std::string(latency ? " latency ms\n" : "\n");
   auto num = [](double v, const char* f) {
     char b[32];
     if (!std::isfinite(v)) return std::string("-");
@@ -83,7 +87,7 @@ std::string trial_table(const std::vector<db::TrialRecord>& trials,
     // A design point names its exit threshold; a trial scored at thresholds counts its points.
     std::string exit = search::point_label(t);
     if (exit.empty()) exit = t.points.empty() ? "-" : std::to_string(t.points.size()) + " pts";
-    std::snprintf(buf, sizeof buf, "%2s %4lld  %-13s %-*s %-9s %-8s %-11s %8s %11s %11s %7s %7s\n",
+    std::snprintf(buf, sizeof buf, "%2s %4lld  %-13s %-*s %-9s %-8s %-11s %8s %11s %11s %7s %7s",
                   i < marks.size() ? marks[i].c_str() : "", (long long)t.id, t.family.c_str(),
                   width, params_of(t).substr(0, width).c_str(), exit.c_str(), arch.c_str(),
                   db::to_string(t.state), num(t.objective("accuracy"), "%.4f").c_str(),
@@ -92,6 +96,8 @@ std::string trial_table(const std::vector<db::TrialRecord>& trials,
                   num(t.objective("ee_fp"), "%.2f").c_str(),
                   num(t.objective("mc_fp"), "%.2f").c_str());
     out += buf;
+    if (latency) out += " " + num(t.objective("latency_ms"), "%10.3f");
+    out += "\n";
   }
   return out;
 }

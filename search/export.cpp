@@ -59,6 +59,15 @@ void check_run_files(const fs::path& run, bool finished) {
                     ": missing; the run directory is incomplete");
 }
 
+// What an exported ONNX file of a loaded run records besides its graph.
+models::OnnxModelInfo onnx_info(const models::LoadedRun& loaded) {
+  models::OnnxModelInfo info;
+  info.normalisation = models::normalisation(loaded.spec.data);
+  info.class_names = models::class_names(loaded.spec.data);
+  info.metadata["dataset"] = loaded.spec.data.name;
+  return info;
+}
+
 // model.onnx, and edge.onnx / cloud.onnx for an edge-cloud network, from the run's weights.
 void write_onnx_files(const fs::path& run, const fs::path& dir,
                       const std::vector<double>& thresholds) {
@@ -66,10 +75,7 @@ void write_onnx_files(const fs::path& run, const fs::path& dir,
   const auto weights = models::extract_network_weights(*loaded.net);
   const auto& arch = loaded.net->architecture();
   const auto& plan = loaded.spec.plan;
-  models::OnnxModelInfo info;
-  info.normalisation = models::normalisation(loaded.spec.data);
-  info.class_names = models::class_names(loaded.spec.data);
-  info.metadata["dataset"] = loaded.spec.data.name;
+  models::OnnxModelInfo info = onnx_info(loaded);
   if (!plan.exits.empty()) {
     info.metadata["exit_rule"] =
         "a sample leaves at the first early exit whose softmax entropy (natural log) is below "
@@ -193,6 +199,13 @@ void export_run(const std::string& run_dir, const std::string& out_dir, bool for
   install_export(out_dir, force, [&](const fs::path& dir) {
     write_run_export(run, dir, spec.plan, spec.data, energy_table, thresholds);
   });
+}
+
+std::string run_onnx_model(const std::string& run) {
+  const auto loaded = models::load_run(run);
+  return models::onnx_model(loaded.net->architecture(), loaded.spec.plan,
+                            models::extract_network_weights(*loaded.net), onnx_info(loaded),
+                            models::OnnxPart::kWhole);
 }
 
 }  // namespace hybridnet::search

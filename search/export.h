@@ -30,4 +30,8 @@ void export_run(const std::string& run, const std::string& out, bool force,
                 double threshold = -1,
                 const std::string& energy_table = models::kDefaultEnergyTable);
 
+/// The ONNX model (serialised) of the whole network in run directory `run`: model.onnx of its
+/// export.
+std::string run_onnx_model(const std::string& run);
+
 }  // namespace hybridnet::search

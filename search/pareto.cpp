@@ -14,6 +14,9 @@ const std::vector<ObjectiveKind>& objective_kinds() {
       {"flops", "flops", "FLOP", false},          {"ee_fp", "ee_fp", "x", true},
       {"mc_fp", "mc_fp", "x", true},              {"ee_xnor", "ee_xnor", "x", true},
       {"mc_xnor", "mc_xnor", "x", true},
+      // Measured, not predicted: the exported network's batch-1 latency on one core of the
+      // machine that ran the sweep (hybridnet's runtime).
+      {"latency", "latency_ms", "ms", false},
   };
   return kinds;
 }

@@ -10,9 +10,11 @@ namespace hybridnet::search {
 /// What a study can optimise: its name in space files and on the command line, the store's
 /// objectives column that holds it, its unit, and the direction in which it improves.
 struct ObjectiveKind {
-  std::string name;    ///< accuracy, top5, energy, memory, flops, ee_fp, mc_fp, ee_xnor, mc_xnor
-  std::string column;  ///< energy_pj, memory_bits; the name for the others
-  std::string unit;    ///< "fraction", "pJ", "bit", "FLOP", "x" (a ratio to a reference network)
+  std::string name;    ///< accuracy, top5, energy, memory, flops, ee_fp, mc_fp, ee_xnor, mc_xnor,
+                       ///< latency
+  std::string column;  ///< energy_pj, memory_bits, latency_ms; the name for the others
+  std::string unit;    ///< "fraction", "pJ", "bit", "FLOP", "x" (a ratio to a reference network),
+                       ///< "ms"
   /// Accuracy and the papers' ratios (reference / this network) grow with quality; costs shrink.
   bool natural_max = false;
 };

@@ -158,6 +158,7 @@ json trial_summary(const db::TrialRecord& t) {
               {"flops", value_or_null(t.objective("flops"))},
               {"failure", t.failure.empty() ? json() : json(t.failure)},
               {"thresholds", json()}};
+  if (t.objectives.count("latency_ms")) out["latency_ms"] = t.objectives.at("latency_ms");
   if (t.point >= 0 && t.point < static_cast<int>(t.points.size())) {
     const auto& p = t.points[t.point];
     out["thresholds"] = p.thresholds;

@@ -14,6 +14,7 @@
 #include "models/activation_capture.h"
 #include "models/error.h"
 #include "search/baseline_expander.h"
+#include "search/latency.h"
 #include "search/scheduler.h"
 #include "search/sweep_monitor.h"
 #include "search/trial_runner.h"
@@ -67,6 +68,12 @@ SweepSummary run_sweep(const SearchSpace& space, db::Store& store, const SweepOp
   release_dead_workers(store, study, console);
   const SweepData data(space.data);
   score_missing_points(store, study, space.study, files, data, console);
+  // The latency objective times each finished network with this binary's `infer`.
+  std::string latency_exe;
+  for (const auto& obj : space.objectives)
+    if (obj.name == "latency") latency_exe = own_executable();
+  if (!latency_exe.empty())
+    measure_missing_latency(store, study, space.study, files, latency_exe, console);
   console.log("sweep " + space.study + ": " + std::to_string(o.jobs) + " job(s) x " +
               std::to_string(threads) + " intra-op thread(s)" +
               (lend ? " (idle cores lent to running trials)" : "") + ", store " + store.location() +
@@ -82,6 +89,7 @@ SweepSummary run_sweep(const SearchSpace& space, db::Store& store, const SweepOp
   ro.study = space.study;
   ro.threads = threads;
   ro.lend_cores = lend ? cores : 0;
+  ro.latency_exe = latency_exe;
   ro.busy_elsewhere = [&] { return expander.profiling_now(); };
   ro.on_done = [&](const db::TrialRecord& t) {
     if (expander.is_baseline(t.key)) expander.expand(/*may_profile=*/true);

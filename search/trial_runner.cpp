@@ -10,6 +10,7 @@
 #include "models/error.h"
 #include "models/message_line.h"
 #include "models/trainer.h"
+#include "search/latency.h"
 #include "search/results.h"
 #include "search/trial_config.h"
 #include "search/trial_points.h"
@@ -170,10 +171,17 @@ void SweepTrialRunner::train(const db::TrialRecord& t, const std::string& label,
   // A network with early exits is scored at every threshold its settings ask for, in the same
   // transaction that finishes it.
   const auto points = score_points(dir, data, trial_energy_table(t), requested_thresholds(t));
-  store_.finish_trial(
-      lease,
-      {{"accuracy", result.test.top1}, {"top5", result.test.top5}, {"train_seconds", seconds}},
-      points);
+  std::map<std::string, double> objectives = {
+      {"accuracy", result.test.top1}, {"top5", result.test.top5}, {"train_seconds", seconds}};
+  if (!o_.latency_exe.empty()) {
+    // The trial's cores are free now that it trained: the timing child runs on them.
+    try {
+      objectives["latency_ms"] = measure_latency_ms(o_.latency_exe, dir);
+    } catch (const std::exception& e) {
+      console_.log("warning: " + label + ": " + e.what() + " (recorded without a latency)");
+    }
+  }
+  store_.finish_trial(lease, objectives, points);
   files_.prune_earlier_attempts(o_.study, t);
   char buf[96];
   std::snprintf(buf, sizeof buf, ": test accuracy %.4f (%s training)", result.test.top1,
@@ -182,6 +190,22 @@ void SweepTrialRunner::train(const db::TrialRecord& t, const std::string& label,
       "done  " + label + buf +
       (points.empty() ? "" : ", " + std::to_string(points.size()) + " exit-threshold point(s)"));
   if (o_.on_done) o_.on_done(t);
+}
+
+void measure_missing_latency(db::Store& store, int64_t study, const std::string& study_name,
+                             const RunFiles& files, const std::string& hybridnet_exe,
+                             Console& console) {
+  for (const auto& t : store.trials(study)) {
+    if (t.state != db::TrialState::kDone || t.objectives.count("latency_ms")) continue;
+    try {
+      const double ms = measure_latency_ms(hybridnet_exe, files.finished_run(study_name, t));
+      store.add_measurements(t.id, {{"latency_ms", ms}});
+      console.log("timed trial #" + std::to_string(t.id) + ": " + std::to_string(ms) +
+                  " ms at batch 1");
+    } catch (const std::exception& e) {
+      console.log("warning: trial #" + std::to_string(t.id) + ": " + e.what());
+    }
+  }
 }
 
 void score_missing_points(db::Store& store, int64_t study, const std::string& study_name,

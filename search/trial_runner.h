@@ -35,6 +35,9 @@ struct TrialRunnerOptions {
   int lend_cores = 0;  ///< > 0: idle cores of these go to the running trials (see .cpp)
   std::function<int()> busy_elsewhere;  ///< other work of this process using cores (profiling)
   std::function<void(const db::TrialRecord&)> on_done;  ///< after a trial is recorded done
+  /// Non-empty: the study has the latency objective; each finished network is timed with this
+  /// hybridnet binary (search/latency.h) before it is recorded done.
+  std::string latency_exe;
 };
 
 class SweepTrialRunner : public TrialRunner {
@@ -56,6 +59,12 @@ class SweepTrialRunner : public TrialRunner {
   Console& console_;
   TrialRunnerOptions o_;
 };
+
+/// Done trials without a measured latency (finished before the study asked for it): times
+/// them with `hybridnet_exe` (search/latency.h) and records it.
+void measure_missing_latency(db::Store& store, int64_t study, const std::string& study_name,
+                             const RunFiles& files, const std::string& hybridnet_exe,
+                             Console& console);
 
 /// Finished networks with early exits whose settings now ask for thresholds they were not
 /// scored at (a later space added them): scores those from the trained network, no retraining.

@@ -14,6 +14,8 @@
 #             (a small tmpfs, root only) fails trials with "disk full" and loses nothing
 #   edge      the edge-cloud family: one front point per exit threshold, named in the queries;
 #             a later space's new thresholds are scored without retraining
+#   latency   a space that adds the latency objective times the trials already done and each
+#             new one with `infer --synthetic`; the front and the queries show it
 # Usage: sweep_scenarios.sh HYBRIDNET WORKDIR SCENARIO
 set -euo pipefail
 HN=$1; WORK=$2; SCENARIO=$3
@@ -34,6 +36,31 @@ JSON
 }
 
 case "$SCENARIO" in
+latency)
+  space lat 1 256 '{"fp": {}, "xnor": {}}'
+  "$HN" sweep --space space.json --db db.sqlite --jobs 2 > sweep1.out 2>&1 || { cat sweep1.out; fail "first sweep"; }
+  # The same study asks for latency and one more family: the two done trials are timed, the new
+  # one when it finishes.
+  space lat 1 256 '{"fp": {}, "xnor": {}, "quantized-k": {"k": 2}}'
+  sed -i 's/"study": "lat",/"study": "lat", "objectives": ["accuracy:max", "energy:min", "latency:min"],/' space.json
+  "$HN" sweep --space space.json --db db.sqlite --jobs 2 > sweep2.out 2>&1 || { cat sweep2.out; fail "second sweep"; }
+  cat sweep2.out
+  [[ $(grep -c "timed trial #" sweep2.out) -eq 2 ]] || fail "the two earlier trials were not timed"
+  "$HN" trials --db db.sqlite --json > trials.json
+  node -e "
+    const t = JSON.parse(require('fs').readFileSync('trials.json'));
+    const rows = Array.isArray(t) ? t : t.trials;
+    const ms = f => rows.find(r => r.family === f).latency_ms;
+    console.log('latency ms: fp', ms('fp'), 'xnor', ms('xnor'), 'quantized-k', ms('quantized-k'));
+    for (const r of rows) if (!(r.latency_ms > 0)) throw new Error('trial ' + r.id + ' has no latency');
+    if (!(ms('xnor') < ms('fp'))) throw new Error('the XNOR network is not faster than the FP one');
+  " || fail "latency values"
+  "$HN" pareto --db db.sqlite | tee pareto.out
+  grep -q "latency:min" pareto.out || fail "the front is not over latency"
+  grep -q "latency ms" pareto.out || fail "no latency column"
+  grep -q "Spearman rho" pareto.out || fail "no Spearman rho"
+  "$HN" pareto --db db.sqlite --json | grep -q '"energy_latency_spearman"' || fail "pareto --json"
+  ;;
 queries)
   space q 1 256 '{"fp": {}, "xnor": {}, "pca": {"delta": 1}, "partition": {"R": 0.4},
                   "quantized-k": {"k": 2, "train": {"optimizer": "sgd", "lr": 1e30}}}'

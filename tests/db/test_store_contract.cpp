@@ -332,6 +332,25 @@ TEST_CASE("store contract: operating points are stored with the finish, added la
   REQUIRE(t->objective("accuracy") == Approx(0.82));
 }
 
+TEST_CASE("store contract: measurements join a done trial's objectives, and only a done one's",
+          "[db][contract]") {
+  const auto backend = GENERATE(from_range(test::store_backends()));
+  auto store = test::fresh_store(backend, "measurements").connect();
+  const int64_t study = store->open_study("s", json::object());
+  const int64_t id = store->add_trial(study, make_trial("k1", "xnor", {})).first;
+  CHECK_THROWS_WITH(store->add_measurements(id, {{"latency_ms", 1.5}}),
+                    "trial #" + std::to_string(id) + " is not done: nothing measured");
+  const auto claimed = store->claim_trial(study, "w", 60);
+  REQUIRE(claimed);
+  store->finish_trial(claimed->lease(), {{"accuracy", 0.82}});
+  store->add_measurements(id, {{"latency_ms", 1.5}});
+  store->add_measurements(id, {{"latency_ms", 1.25}});  // measured again: replaced
+  const auto t = store->trial(id);
+  CHECK(t->objective("latency_ms") == Approx(1.25));
+  CHECK(t->objective("accuracy") == Approx(0.82));
+  CHECK(store->trials(study).front().objective("latency_ms") == Approx(1.25));
+}
+
 TEST_CASE("open_store: SQLite by path or sqlite:PATH, an unknown scheme is refused, nothing made",
           "[db]") {
   namespace fs = std::filesystem;

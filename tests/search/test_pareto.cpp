@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "models/error.h"
+#include "search/latency.h"
 #include "search/pareto.h"
 #include "search/results.h"
 
@@ -61,8 +62,8 @@ TEST_CASE("objectives parse with natural or explicit directions", "[search]") {
   REQUIRE(o[2].maximize);
   REQUIRE(o[3].maximize);
   REQUIRE(to_string(o) == "accuracy:max,energy:min,memory:max,ee_fp:max");
-  REQUIRE_THROWS_WITH(parse_objectives("latency:min", "--objectives"),
-                      Catch::Contains("--objectives: unknown objective 'latency'"));
+  REQUIRE_THROWS_WITH(parse_objectives("speed:min", "--objectives"),
+                      Catch::Contains("--objectives: unknown objective 'speed'"));
   REQUIRE_THROWS_WITH(parse_objectives("accuracy:max,energy,accuracy:min", "--objectives"),
                       "--objectives: objective 'accuracy' given twice (one direction each)");
   REQUIRE_THROWS_WITH(parse_objectives("energy,energy_pj", "--objectives"),
@@ -138,4 +139,17 @@ TEST_CASE("design points: a network with early exits is one front point per thre
   REQUIRE(by_top5[0].id == 1);
   const std::string csv = trials_csv(front);
   REQUIRE_THAT(csv, Catch::Contains(",failure,thresholds\n") && Catch::Contains(",\"[0.5]\"\n"));
+}
+
+TEST_CASE("Spearman's rho against hand-computed ranks", "[search][latency]") {
+  // Same order: 1; reversed: -1.
+  CHECK(search::spearman_rho({1, 2, 3, 4}, {10, 20, 30, 40}) == Approx(1.0));
+  CHECK(search::spearman_rho({1, 2, 3, 4}, {4, 3, 2, 1}) == Approx(-1.0));
+  // Ranks x 1 2 3 4 5, y 2 1 4 3 5: d^2 = 1 + 1 + 1 + 1 + 0 = 4, rho = 1 - 6 * 4 / (5 * 24) = 0.8.
+  CHECK(search::spearman_rho({0.1, 0.2, 0.3, 0.4, 0.5}, {2, 1, 4, 3, 5}) == Approx(0.8));
+  // A tie takes the mean rank: x ranks 1 2.5 2.5 4, y ranks 1 2 3 4; Pearson of the ranks:
+  // sum dx dy = 2.25 + 0 + 0 + 2.25 = 4.5, sum dx^2 = 4.5, sum dy^2 = 5: 4.5 / sqrt(22.5).
+  CHECK(search::spearman_rho({1, 2, 2, 3}, {1, 2, 3, 4}) == Approx(4.5 / std::sqrt(22.5)));
+  CHECK(std::isnan(search::spearman_rho({1}, {2})));
+  CHECK(std::isnan(search::spearman_rho({1, 1, 1}, {1, 2, 3})));  // a constant series
 }
