@@ -129,17 +129,59 @@ void reference_conv(const Tensor& x, const KbitConvWeights& w, const ConvExtent&
 }
 
 // Codes of one channel plane, as input_code computes them (in a loop the compiler vectorises).
+// (The clamp is written as selects and the floor as a truncation: std::min, std::max and
+// std::floor, the same values, keep GCC from vectorising the loop.)
 HYBRIDNET_VECTOR_CLONES void plane_codes(const float* x, int64_t size, float scale, float shift,
                                          bool bn, int bits, int32_t* codes) {
+  std::vector<float> normed;
+  if (bn) {
+    normed.resize(static_cast<size_t>(size));
+    for (int64_t p = 0; p < size; ++p) normed[p] = x[p] * scale + shift;
+    x = normed.data();
+  }
   if (bits == 1) {
-    for (int64_t p = 0; p < size; ++p) codes[p] = (bn ? x[p] * scale + shift : x[p]) >= 0;
+    for (int64_t p = 0; p < size; ++p) codes[p] = x[p] >= 0 ? 1 : 0;
     return;
   }
   const float n = float((1 << bits) - 1);
   for (int64_t p = 0; p < size; ++p) {
-    float y = bn ? x[p] * scale + shift : x[p];
-    y = std::min(std::max(y, -1.0f), 1.0f);
-    codes[p] = int32_t(std::floor(n * (y + 1.0f) / 2.0f + 0.5f));
+    float y = x[p] < -1.0f ? -1.0f : x[p];
+    y = y > 1.0f ? 1.0f : y;
+    // The value is at least 0.5, so truncation is the graph's Floor (and vectorises).
+    codes[p] = int32_t(n * (y + 1.0f) / 2.0f + 0.5f);
+  }
+}
+
+// ones[r] = the 1 bits of field column r (word-major fields [words][cols]).
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("popcnt", "default")))
+#endif
+void column_ones(const uint64_t* fields, int64_t words, int64_t cols, int64_t rows,
+                 int32_t* ones) {
+  std::fill(ones, ones + rows, 0);
+  for (int64_t k = 0; k < words; ++k)
+    for (int64_t r = 0; r < rows; ++r) ones[r] += __builtin_popcountll(fields[k * cols + r]);
+}
+
+// acc[o][r] += 2^shift popcount(X_i AND W_j) = 2^shift (ones_x + ones_w - mismatches) / 2.
+HYBRIDNET_VECTOR_CLONES void add_and_counts(const int32_t* mismatches, const int32_t* x_ones,
+                                            const int32_t* w_ones, int64_t filters, int64_t rows,
+                                            int64_t cols, int shift, int64_t* acc) {
+  for (int64_t o = 0; o < filters; ++o) {
+    const int32_t* m = mismatches + o * cols;
+    int64_t* a = acc + o * cols;
+    const int32_t wo = w_ones[o];
+    for (int64_t r = 0; r < rows; ++r) a[r] += int64_t((x_ones[r] + wo - m[r]) >> 1) << shift;
+  }
+}
+
+// dst[p * stride] |= bit i of codes[p], at bit `shift`.
+HYBRIDNET_VECTOR_CLONES void or_code_bits(const int32_t* codes, int64_t size, int i, int shift,
+                                          uint64_t* dst, int64_t stride) {
+  if (stride == 1) {
+    for (int64_t p = 0; p < size; ++p) dst[p] |= uint64_t((codes[p] >> i) & 1) << shift;
+  } else {
+    for (int64_t p = 0; p < size; ++p) dst[p * stride] |= uint64_t((codes[p] >> i) & 1) << shift;
   }
 }
 
@@ -154,11 +196,9 @@ std::vector<uint64_t> pack_codes(const Tensor& x, const KbitConvWeights& w, int6
     for (int64_t ch = 0; ch < c; ++ch) {
       plane_codes(x.f.data() + (b * c + ch) * hw, hw, bn ? w.bn_scale[ch] : 1.0f,
                   bn ? w.bn_shift[ch] : 0.0f, bn, w.input_bits, codes.data());
-      const int shift = int(ch % 64);
-      for (int i = 0; i < w.input_bits; ++i) {
-        uint64_t* dst = bits.data() + i * plane + b * hw * words + ch / 64;
-        for (int64_t p = 0; p < hw; ++p) dst[p * words] |= uint64_t((codes[p] >> i) & 1) << shift;
-      }
+      for (int i = 0; i < w.input_bits; ++i)
+        or_code_bits(codes.data(), hw, i, int(ch % 64),
+                     bits.data() + i * plane + b * hw * words + ch / 64, words);
     }
   return bits;
 }
@@ -199,25 +239,19 @@ void kbit_pixels(const Planes& x, int64_t image, const KbitConvWeights& w, const
   std::vector<uint64_t> fields(static_cast<size_t>(kw * cols));
   std::vector<int32_t> counts(static_cast<size_t>(o_count * cols));
   std::vector<int64_t> product(static_cast<size_t>(o_count * cols), 0);  // sum c_x c_w
-  std::vector<int64_t> code_sum(static_cast<size_t>(cols), 0);           // sum c_x
+  std::vector<int64_t> code_sum(static_cast<size_t>(cols), 0);          // sum c_x
+  std::vector<int32_t> ones(static_cast<size_t>(cols));                 // of one input plane
   for (int i = 0; i < w.input_bits; ++i) {
     std::fill(fields.begin(), fields.end(), 0);
     pack_fields(x.bits + i * x.plane + image * e.h * e.w * x.words, x.words, w, e, borders, first,
                 last, cols, fields.data());
-    std::vector<int32_t> ones(static_cast<size_t>(cols), 0);
-    for (int64_t k = 0; k < kw; ++k)
-      for (int64_t r = 0; r < rows; ++r) ones[r] += __builtin_popcountll(fields[k * cols + r]);
+    column_ones(fields.data(), kw, cols, rows, ones.data());
     for (int64_t r = 0; r < rows; ++r) code_sum[r] += int64_t(ones[r]) << i;
     for (int j = 0; j < w.weight_bits; ++j) {
       mismatch_counts(set, w.planes.data() + j * o_count * kw, o_count, kw, fields.data(), cols,
                       counts.data());
-      for (int64_t o = 0; o < o_count; ++o) {
-        const int32_t filter_ones = w.plane_ones[j * o_count + o];
-        const int32_t* m = counts.data() + o * cols;
-        int64_t* acc = product.data() + o * cols;
-        for (int64_t r = 0; r < rows; ++r)
-          acc[r] += int64_t((ones[r] + filter_ones - m[r]) / 2) << (i + j);
-      }
+      add_and_counts(counts.data(), ones.data(), w.plane_ones.data() + j * o_count, o_count, rows,
+                     cols, i + j, product.data());
     }
   }
   const int64_t field = w.taps() * e.c, plane = e.oh * e.ow;
