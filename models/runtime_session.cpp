@@ -6,6 +6,7 @@
 
 #include "models/error.h"
 #include "models/runtime_ops.h"
+#include "models/runtime_sgemm.h"
 
 namespace hybridnet::models::runtime {
 
@@ -29,9 +30,11 @@ int64_t Session::constant_bytes() const {
 }
 
 std::string Session::kernels() const {
-  if (binary_.empty() && kbit_.empty()) return "float";
+  const std::string floats = std::string("float on ") + sgemm_library();
+  if (binary_.empty() && kbit_.empty()) return floats;
   return std::string(to_string(set_)) + " (" + std::to_string(binary_.size()) +
-         " binary conv(s), " + std::to_string(kbit_.size()) + " k-bit conv(s)), float for the rest";
+         " binary conv(s), " + std::to_string(kbit_.size()) + " k-bit conv(s)), " + floats +
+         " for the rest";
 }
 
 std::map<std::string, Tensor> Session::run(const Tensor& input,

@@ -27,8 +27,8 @@ class Session {
   const Graph& graph() const { return graph_; }
   /// Bytes of the constants (weights) held, binary weights as their bits.
   int64_t constant_bytes() const;
-  /// Which kernels run: "float", or the popcount kernel set ("avx512", "avx2", "popcnt",
-  /// "scalar", "reference") with how many binary and k-bit convolutions use it.
+  /// Which kernels run: the popcount kernel set ("avx512", "avx2", "popcnt", "scalar",
+  /// "reference") with how many binary and k-bit convolutions use it, and the float library.
   std::string kernels() const;
   int binary_convs() const { return static_cast<int>(binary_.size()); }
   int kbit_convs() const { return static_cast<int>(kbit_.size()); }

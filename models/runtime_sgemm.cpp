@@ -26,8 +26,8 @@ void sgemm(int64_t m, int64_t n, int64_t k, const float* a, const float* b, bool
 
 const char* sgemm_library() {
   static const std::string name = [] {
-    std::string config = openblas_get_config();
-    return "OpenBLAS " + config.substr(0, config.find(' ', config.find(' ') + 1)) + " (" +
+    const std::string config = openblas_get_config();  // "OpenBLAS 0.3.21 NO_LAPACKE ..."
+    return config.substr(0, config.find(' ', config.find(' ') + 1)) + " (" +
            openblas_get_corename() + ")";
   }();
   return name.c_str();

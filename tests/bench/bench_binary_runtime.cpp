@@ -36,6 +36,7 @@
 #include "models/runtime_binary.h"
 #include "models/runtime_ops.h"
 #include "models/runtime_session.h"
+#include "models/runtime_sgemm.h"
 
 namespace fs = std::filesystem;
 namespace rt = hybridnet::models::runtime;
@@ -320,7 +321,8 @@ int main(int argc, char** argv) {
       }
   std::printf("CPU: %s; kernel sets it runs:", cpu);
   for (auto s : kernel_sets()) std::printf(" %s", rt::to_string(s));
-  std::printf(" (best: %s); one thread\n", rt::to_string(rt::best_kernel_set()));
+  std::printf(" (best: %s); float layers on %s; one thread\n",
+              rt::to_string(rt::best_kernel_set()), rt::sgemm_library());
   if (layers) bench_layers(dir, quick);
   if (networks) bench_networks(dir, quick);
   if (!std::getenv("BENCH_KEEP"))
