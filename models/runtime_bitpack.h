@@ -9,14 +9,7 @@
 #include <vector>
 
 #include "models/runtime_graph.h"
-
-// Plain loops the compiler vectorises, compiled once per instruction set and chosen at load
-// time (GCC's target_clones), so they use the CPU's widest vectors.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define HYBRIDNET_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define HYBRIDNET_VECTOR_CLONES
-#endif
+#include "models/vector_clones.h"
 
 namespace hybridnet::models::runtime {
 

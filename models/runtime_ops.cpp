@@ -8,6 +8,7 @@
 
 #include "models/error.h"
 #include "models/runtime_sgemm.h"
+#include "models/vector_clones.h"
 
 namespace hybridnet::models::runtime {
 
@@ -534,6 +535,10 @@ std::vector<Tensor> run_op(const Node& node, const std::vector<const Tensor*>& i
     fail(node, "operator not supported by the runtime (it runs " + names + ")");
   }
   return {it->second(node, inputs)};
+}
+
+HYBRIDNET_VECTOR_CLONES void add_in_place(float* a, const float* b, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) a[i] += b[i];
 }
 
 }  // namespace hybridnet::models::runtime

@@ -16,4 +16,7 @@ const std::vector<std::string>& supported_ops();
 /// ConfigError naming the node for an unsupported operator, attribute or input type/shape.
 std::vector<Tensor> run_op(const Node& node, const std::vector<const Tensor*>& inputs);
 
+/// a[i] += b[i] for i < n (the Add of two equal shapes, in place).
+void add_in_place(float* a, const float* b, int64_t n);
+
 }  // namespace hybridnet::models::runtime

@@ -66,8 +66,18 @@ std::map<std::string, Tensor> Session::run(const Tensor& input,
       results.push_back(binary_conv(*args.at(0), binary_.at(n.name), set_));
     else if (n.op == "HybridnetKbitConv")
       results.push_back(kbit_conv(*args.at(0), kbit_.at(n.name), set_));
-    else
+    else if (n.op == "Add" && args.size() == 2 && n.inputs[0] != n.inputs[1] &&
+             values.count(n.inputs[0]) && !outputs.count(n.inputs[0]) &&
+             last_use_.at(n.inputs[0]) == k && args[0]->type == ElementType::kFloat &&
+             args[1]->type == ElementType::kFloat && args[0]->shape == args[1]->shape) {
+      // A residual Add whose first operand dies here: added into that operand's buffer (no
+      // allocation; the same float sums).
+      Tensor sum = std::move(values.at(n.inputs[0]));
+      add_in_place(sum.f.data(), args[1]->f.data(), int64_t(sum.f.size()));
+      results.push_back(std::move(sum));
+    } else {
       results = run_op(n, args);
+    }
     if (seconds_by_op)
       (*seconds_by_op)[n.op] +=
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -512,3 +512,39 @@ TEST_CASE("runtime: the input quantizer's codes are the graph's float operations
   CHECK(input_code(-0.0f, 1) == 1);   // the sign: sign(0) = +1
   CHECK(input_code(-1e-9f, 1) == 0);
 }
+
+TEST_CASE("runtime: a residual Add into a dying operand's buffer gives the float sums",
+          "[runtime]") {
+  // input -> Relu -> a; Add(a, input) -> y (a dies there: added in place);
+  // Add(input, a2) -> z where the first operand is the graph input (not a buffer to reuse).
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  m.add_opset_import()->set_version(17);
+  auto* g = m.mutable_graph();
+  auto* in = g->add_input();
+  in->set_name("input");
+  auto* tt = in->mutable_type()->mutable_tensor_type();
+  tt->set_elem_type(onnx::TensorProto::FLOAT);
+  tt->mutable_shape()->add_dim()->set_dim_param("N");
+  tt->mutable_shape()->add_dim()->set_dim_value(4);
+  g->add_output()->set_name("y");
+  g->add_output()->set_name("z");
+  auto add = [&](const std::string& op, std::vector<std::string> ins, const std::string& out) {
+    auto* n = g->add_node();
+    n->set_op_type(op);
+    n->set_name(out + "_node");
+    for (auto& i : ins) n->add_input(i);
+    n->add_output(out);
+  };
+  add("Relu", {"input"}, "a");
+  add("Relu", {"input"}, "a2");
+  add("Add", {"a", "input"}, "y");
+  add("Add", {"input", "a2"}, "z");
+  const Session session(parse_graph(m.SerializeAsString(), "add.onnx"));
+  const Tensor x = floats({2, 4}, {1.5f, -2, 0.25f, -0.125f, 3, -1, 0, 7});
+  const auto out = session.run(x);
+  const std::vector<float> expected = {3, -2, 0.5f, -0.125f, 6, -1, 0, 14};
+  CHECK(out.at("y").f == expected);
+  CHECK(out.at("z").f == expected);
+  CHECK(out.at("y").shape == std::vector<int64_t>{2, 4});
+}
