@@ -296,38 +296,45 @@ Tensor conv(const Node& n, const std::vector<const Tensor*>& inputs) {
   const int64_t ow = (wd + win.left + win.right - win.kw) / win.sw + 1;
   Tensor out = Tensor::floats({batch, o, oh, ow});
   const int64_t rows = c * win.kh * win.kw, cols = oh * ow;
-  // Every element is written below: no zero fill (7 MB for a 224x224 stem).
-  const std::unique_ptr<float[]> col(new float[static_cast<size_t>(rows * cols)]);
+  // im2col a band of output rows at a time, small enough to stay in cache while the matrix
+  // product reads it (about 256 KiB), the product writing straight into the output.
+  const int64_t band = std::clamp<int64_t>((256 << 10) / std::max<int64_t>(1, rows * ow * 4), 1, oh);
+  const int64_t width = band * ow;  // columns of a band
+  // Every element is written below: no zero fill.
+  const std::unique_ptr<float[]> col(new float[static_cast<size_t>(rows * width)]);
   for (int64_t b = 0; b < batch; ++b) {
     const float* image = x.f.data() + b * c * h * wd;
-    for (int64_t ch = 0; ch < c; ++ch)
-      for (int64_t ky = 0; ky < win.kh; ++ky)
-        for (int64_t kx = 0; kx < win.kw; ++kx) {
-          float* row = col.get() + ((ch * win.kh + ky) * win.kw + kx) * cols;
-          // Output columns whose input column is in bounds: xx * sw + kx - left in [0, wd).
-          const int64_t shift = kx - win.left;
-          const int64_t x0 = std::min(ow, shift >= 0 ? 0 : (-shift + win.sw - 1) / win.sw);
-          const int64_t x1 = std::max(x0, std::min(ow, wd - 1 - shift >= 0
-                                                           ? (wd - 1 - shift) / win.sw + 1
-                                                           : 0));
-          for (int64_t y = 0; y < oh; ++y) {
-            const int64_t iy = y * win.sh + ky - win.top;
-            float* dst = row + y * ow;
-            if (iy < 0 || iy >= h) {
-              std::fill(dst, dst + ow, 0.0f);
-              continue;
+    for (int64_t y0 = 0; y0 < oh; y0 += band) {
+      const int64_t y1 = std::min(oh, y0 + band);
+      for (int64_t ch = 0; ch < c; ++ch)
+        for (int64_t ky = 0; ky < win.kh; ++ky)
+          for (int64_t kx = 0; kx < win.kw; ++kx) {
+            float* row = col.get() + ((ch * win.kh + ky) * win.kw + kx) * width;
+            // Output columns whose input column is in bounds: xx * sw + kx - left in [0, wd).
+            const int64_t shift = kx - win.left;
+            const int64_t x0 = std::min(ow, shift >= 0 ? 0 : (-shift + win.sw - 1) / win.sw);
+            const int64_t x1 = std::max(
+                x0, std::min(ow, wd - 1 - shift >= 0 ? (wd - 1 - shift) / win.sw + 1 : 0));
+            for (int64_t y = y0; y < y1; ++y) {
+              const int64_t iy = y * win.sh + ky - win.top;
+              float* dst = row + (y - y0) * ow;
+              if (iy < 0 || iy >= h) {
+                std::fill(dst, dst + ow, 0.0f);
+                continue;
+              }
+              const float* src = image + (ch * h + iy) * wd + shift;
+              std::fill(dst, dst + x0, 0.0f);
+              if (win.sw == 1) {
+                std::copy(src + x0, src + x1, dst + x0);
+              } else {
+                for (int64_t xx = x0; xx < x1; ++xx) dst[xx] = src[xx * win.sw];
+              }
+              std::fill(dst + x1, dst + ow, 0.0f);
             }
-            const float* src = image + (ch * h + iy) * wd + shift;
-            std::fill(dst, dst + x0, 0.0f);
-            if (win.sw == 1) {
-              std::copy(src + x0, src + x1, dst + x0);
-            } else {
-              for (int64_t xx = x0; xx < x1; ++xx) dst[xx] = src[xx * win.sw];
-            }
-            std::fill(dst + x1, dst + ow, 0.0f);
           }
-        }
-    sgemm(o, cols, rows, w.f.data(), col.get(), false, out.f.data() + b * o * cols);
+      sgemm(o, (y1 - y0) * ow, rows, w.f.data(), rows, col.get(), width,
+            out.f.data() + b * o * cols + y0 * ow, cols);
+    }
   }
   return out;
 }

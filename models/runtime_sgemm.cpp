@@ -24,6 +24,14 @@ void sgemm(int64_t m, int64_t n, int64_t k, const float* a, const float* b, bool
               int(k), 1.0f, a, int(k), b, transpose_b ? int(k) : int(n), 0.0f, c, int(n));
 }
 
+void sgemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
+           int64_t ldb, float* c, int64_t ldc) {
+  if (m == 0 || n == 0) return;
+  single_threaded_blas();
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(m), int(n), int(k), 1.0f, a,
+              int(lda), b, int(ldb), 0.0f, c, int(ldc));
+}
+
 const char* sgemm_library() {
   static const std::string name = [] {
     const std::string config = openblas_get_config();  // "OpenBLAS 0.3.21 NO_LAPACKE ..."

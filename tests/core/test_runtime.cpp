@@ -548,3 +548,37 @@ TEST_CASE("runtime: a residual Add into a dying operand's buffer gives the float
   CHECK(out.at("z").f == expected);
   CHECK(out.at("y").shape == std::vector<int64_t>{2, 4});
 }
+
+TEST_CASE("runtime: a float Conv computed in bands of output rows equals the direct sum",
+          "[runtime]") {
+  // 576 rows of im2col x 120 columns per output row is over the 256 KiB band: one output row
+  // per band, the product written into the output at its offset.
+  std::mt19937 rng(8);
+  for (int64_t stride : {1, 2}) {
+    INFO("stride " << stride);
+    const Tensor x = random_floats({2, 64, 12, 120}, rng, false);
+    const Tensor w = random_floats({5, 64, 3, 3}, rng, false);
+    Node conv = node("Conv");
+    conv.int_lists["kernel_shape"] = {3, 3};
+    conv.int_lists["strides"] = {stride, stride};
+    conv.int_lists["pads"] = {1, 1, 1, 1};
+    const Tensor out = run1(conv, {&x, &w});
+    const int64_t oh = (12 + 2 - 3) / stride + 1, ow = (120 + 2 - 3) / stride + 1;
+    REQUIRE(out.shape == std::vector<int64_t>{2, 5, oh, ow});
+    for (int64_t b = 0; b < 2; ++b)
+      for (int64_t o = 0; o < 5; ++o)
+        for (int64_t y = 0; y < oh; ++y)
+          for (int64_t xx = 0; xx < ow; ++xx) {
+            double sum = 0;
+            for (int64_t c = 0; c < 64; ++c)
+              for (int64_t ky = 0; ky < 3; ++ky)
+                for (int64_t kx = 0; kx < 3; ++kx) {
+                  const int64_t iy = y * stride + ky - 1, ix = xx * stride + kx - 1;
+                  if (iy < 0 || iy >= 12 || ix < 0 || ix >= 120) continue;
+                  sum += double(x.f[((b * 64 + c) * 12 + iy) * 120 + ix]) *
+                         w.f[((o * 64 + c) * 3 + ky) * 3 + kx];
+                }
+            REQUIRE(out.f[((b * 5 + o) * oh + y) * ow + xx] == Approx(sum).margin(1e-3));
+          }
+  }
+}
