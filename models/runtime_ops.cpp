@@ -297,8 +297,10 @@ Tensor conv(const Node& n, const std::vector<const Tensor*>& inputs) {
   Tensor out = Tensor::floats({batch, o, oh, ow});
   const int64_t rows = c * win.kh * win.kw, cols = oh * ow;
   // im2col a band of output rows at a time, small enough to stay in cache while the matrix
-  // product reads it (about 256 KiB), the product writing straight into the output.
-  const int64_t band = std::clamp<int64_t>((256 << 10) / std::max<int64_t>(1, rows * ow * 4), 1, oh);
+  // product reads it (about 256 KiB) but at least 256 columns wide (narrower products run
+  // slowly), the product writing straight into the output.
+  const int64_t cache_rows = (256 << 10) / std::max<int64_t>(1, rows * ow * 4);
+  const int64_t band = std::clamp<int64_t>(std::max(cache_rows, (256 + ow - 1) / ow), 1, oh);
   const int64_t width = band * ow;  // columns of a band
   // Every element is written below: no zero fill.
   const std::unique_ptr<float[]> col(new float[static_cast<size_t>(rows * width)]);

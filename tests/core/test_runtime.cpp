@@ -551,8 +551,8 @@ TEST_CASE("runtime: a residual Add into a dying operand's buffer gives the float
 
 TEST_CASE("runtime: a float Conv computed in bands of output rows equals the direct sum",
           "[runtime]") {
-  // 576 rows of im2col x 120 columns per output row is over the 256 KiB band: one output row
-  // per band, the product written into the output at its offset.
+  // 576 rows of im2col x 120 columns per output row is over the 256 KiB band: bands of 3 rows
+  // (the 256-column minimum), the last one shorter, each product written at its offset.
   std::mt19937 rng(8);
   for (int64_t stride : {1, 2}) {
     INFO("stride " << stride);
