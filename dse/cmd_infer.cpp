@@ -57,6 +57,8 @@ double seconds_since(Clock::time_point start) {
 void run_infer(const InferOptions& o) {
   if (o.batch < 1) throw ConfigError("--batch must be at least 1");
   if (o.threads < 1) throw ConfigError("--threads must be at least 1");
+  if (o.synthetic && (!o.dataset.empty() || !o.data_dir.empty() || !o.logits.empty()))
+    throw ConfigError("--synthetic takes no --dataset, --data or --logits");
   const auto load_start = Clock::now();
   const rt::KernelSet set = rt::kernel_set_from_name(o.kernels);  // before the slow load
   const rt::Session session(rt::load_graph(o.model), /*binary_kernels=*/!o.reference, set);
@@ -70,8 +72,6 @@ void run_infer(const InferOptions& o) {
   torch::Tensor images, labels;
   std::string dataset;
   if (o.synthetic) {
-    if (!o.dataset.empty() || !o.data_dir.empty() || !o.logits.empty())
-      throw ConfigError("--synthetic takes no --dataset, --data or --logits");
     std::vector<int64_t> shape{o.count > 0 ? o.count
                                            : std::max<int64_t>(o.latency_images, o.batch)};
     shape.insert(shape.end(), g.input_shape.begin(), g.input_shape.end());
@@ -174,7 +174,8 @@ void setup_infer(CLI::App& app) {
   sub->add_option("--count", opt->count, "Use the first N test images (0 = all)")
       ->capture_default_str();
   sub->add_option("--batch", opt->batch, "Images per run")->capture_default_str();
-  sub->add_option("--threads", opt->threads, "Threads (batches run in parallel)")
+  sub->add_option("--threads", opt->threads,
+                  "Threads (batches, and each layer's pixel blocks, in parallel)")
       ->capture_default_str();
   sub->add_option("--latency-images", opt->latency_images,
                   "Images timed one at a time for the latency percentiles")
@@ -189,10 +190,16 @@ void setup_infer(CLI::App& app) {
                 "Time random images of the model's input shape instead of a dataset's (no "
                 "accuracy; --count of them, default max(--latency-images, --batch))");
   sub->add_flag("--reference", opt->reference,
-                "Run every layer with the reference float kernels (binary convolutions too)");
+                "Run every layer with the float kernels (binary and k-bit convolutions too)");
+  sub->add_option("--kernels", opt->kernels,
+                  "Popcount kernels of the binary and k-bit convolutions: auto (the best this "
+                  "CPU runs), avx512 (VPOPCNTDQ), avx2 (nibble lookup), popcnt, scalar "
+                  "(portable), reference (plain +-1 sums)")
+      ->capture_default_str();
   sub->footer(
-      "Binary convolutions (sign inputs, +-alpha weights) run as XNOR + popcount on "
-      "channel-packed 64-bit words; every other layer with reference float kernels.");
+      "Binary convolutions (sign inputs, +-alpha weights) run as XNOR + popcount on bit-packed "
+      "receptive fields, k-bit ones as bit-serial popcounts, with the best kernel set of this "
+      "CPU; every other layer with float kernels (OpenBLAS).");
   sub->callback([opt] { run_infer(*opt); });
 }
 
