@@ -39,7 +39,9 @@ Node node(const std::string& op) {
   return n;
 }
 
-Tensor run1(const Node& n, const std::vector<const Tensor*>& inputs) { return run_op(n, inputs)[0]; }
+Tensor run1(const Node& n, const std::vector<const Tensor*>& inputs) {
+  return run_op(n, inputs)[0];
+}
 
 const Tensor kImage = floats({1, 1, 3, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9});
 
@@ -113,12 +115,8 @@ TEST_CASE("runtime: per-channel broadcasting, Gemm, q_k nodes", "[runtime]") {
 
 namespace {
 
-// A model: input [N, 1, 3, 3] -> Conv with weights unpacked from one bit-plane -> output y.
-// With `binary`, the weights become +-1 (2 (bit - 1/2)) and the input goes through the
-// training sign (GreaterOrEqual + Where), as an exported binary layer; with `bn` too, after a
-// batch norm x * -2 + 1 (Mul, Add of [1, 1, 1] constants).
-std::string tiny_model(const std::string& extra_op = "", bool binary = false, bool bn = false) {
-  onnx::ModelProto m;
+// The graph of a new opset-17 model with one float input "input" [N, dims...].
+onnx::GraphProto* graph_with_input(onnx::ModelProto& m, std::vector<int64_t> dims) {
   m.set_ir_version(8);
   m.add_opset_import()->set_version(17);
   auto* g = m.mutable_graph();
@@ -127,7 +125,17 @@ std::string tiny_model(const std::string& extra_op = "", bool binary = false, bo
   auto* tt = in->mutable_type()->mutable_tensor_type();
   tt->set_elem_type(onnx::TensorProto::FLOAT);
   tt->mutable_shape()->add_dim()->set_dim_param("N");
-  for (int d : {1, 3, 3}) tt->mutable_shape()->add_dim()->set_dim_value(d);
+  for (int64_t d : dims) tt->mutable_shape()->add_dim()->set_dim_value(d);
+  return g;
+}
+
+// A model: input [N, 1, 3, 3] -> Conv with weights unpacked from one bit-plane -> output y.
+// With `binary`, the weights become +-1 (2 (bit - 1/2)) and the input goes through the
+// training sign (GreaterOrEqual + Where), as an exported binary layer; with `bn` too, after a
+// batch norm x * -2 + 1 (Mul, Add of [1, 1, 1] constants).
+std::string tiny_model(const std::string& extra_op = "", bool binary = false, bool bn = false) {
+  onnx::ModelProto m;
+  auto* g = graph_with_input(m, {1, 3, 3});
   g->add_output()->set_name("y");
   auto init = [&](const std::string& name, int type, std::vector<int64_t> dims, std::string raw) {
     auto* t = g->add_initializer();
@@ -267,10 +275,10 @@ TEST_CASE("runtime: XNOR + popcount convolution equals the float convolution of 
   struct Case {
     int64_t c, o, h, w, k, stride, pad;
   };
-  for (const Case& t : {Case{3, 5, 7, 6, 3, 1, 1}, Case{70, 9, 5, 5, 3, 2, 1},
-                        Case{64, 4, 4, 7, 1, 1, 0}, Case{129, 3, 6, 5, 3, 2, 1},
-                        Case{17, 8, 9, 9, 1, 2, 0}, Case{257, 20, 9, 10, 3, 1, 1},
-                        Case{33, 18, 8, 8, 5, 1, 2}, Case{512, 17, 3, 3, 3, 1, 1}}) {
+  for (const Case& t :
+       {Case{3, 5, 7, 6, 3, 1, 1}, Case{70, 9, 5, 5, 3, 2, 1}, Case{64, 4, 4, 7, 1, 1, 0},
+        Case{129, 3, 6, 5, 3, 2, 1}, Case{17, 8, 9, 9, 1, 2, 0}, Case{257, 20, 9, 10, 3, 1, 1},
+        Case{33, 18, 8, 8, 5, 1, 2}, Case{512, 17, 3, 3, 3, 1, 1}}) {
     INFO("C " << t.c << " O " << t.o << " " << t.h << "x" << t.w << " k " << t.k << " stride "
               << t.stride);
     const Tensor x = random_floats({2, t.c, t.h, t.w}, rng, true);
@@ -288,8 +296,8 @@ TEST_CASE("runtime: XNOR + popcount convolution equals the float convolution of 
     const Tensor reference = binary_conv(x, packed, KernelSet::kReference);
     CHECK(reference.shape == expected.shape);
     CHECK(reference.f == expected.f);
-    for (KernelSet set : {KernelSet::kScalar, KernelSet::kPopcnt, KernelSet::kAvx2,
-                          KernelSet::kAvx512}) {
+    for (KernelSet set :
+         {KernelSet::kScalar, KernelSet::kPopcnt, KernelSet::kAvx2, KernelSet::kAvx512}) {
       if (!cpu_supports(set)) {
         WARN("kernel set " << to_string(set) << " not tested: this CPU lacks it");
         continue;
@@ -317,8 +325,8 @@ TEST_CASE("runtime: every kernel set counts mismatches as a plain loop does", "[
           for (int64_t k = 0; k < words; ++k)
             for (int bit = 0; bit < 64; ++bit)
               expected[r * cols + c] += ((a[r * words + k] ^ b[k * cols + c]) >> bit) & 1;
-      for (KernelSet set : {KernelSet::kScalar, KernelSet::kPopcnt, KernelSet::kAvx2,
-                            KernelSet::kAvx512}) {
+      for (KernelSet set :
+           {KernelSet::kScalar, KernelSet::kPopcnt, KernelSet::kAvx2, KernelSet::kAvx512}) {
         if (!cpu_supports(set)) continue;
         INFO(to_string(set) << ", " << rows << " rows of " << words << " words");
         std::vector<int32_t> counts(expected.size(), -1);
@@ -363,9 +371,10 @@ TEST_CASE("runtime: an exported binary layer is fused into an XNOR + popcount co
   CHECK(plain.binary_convs() == 0);
   REQUIRE(fused.graph().nodes.size() == 1);  // the sign nodes went with the fusion
   CHECK(fused.graph().nodes[0].op == "HybridnetBinaryConv");
-  CHECK(fused.graph().constants.empty());     // the float weights too: only their bits stay
+  CHECK(fused.graph().constants.empty());  // the float weights too: only their bits stay
   CHECK(plain.graph().nodes.size() == 3);
-  const Tensor x = floats({2, 1, 3, 3}, {1, -2, 0, 4, -5, 6, -7, 8, -9, 0, 0, 0, -1, -1, -1, 2, 2, 2});
+  const Tensor x =
+      floats({2, 1, 3, 3}, {1, -2, 0, 4, -5, 6, -7, 8, -9, 0, 0, 0, -1, -1, -1, 2, 2, 2});
   // Weights + - + / - + - / + - +. Image 1, signs + - + / + - + / - + -: rows 3, -3, -3.
   // Image 2, signs + + + / - - - / + + + (sign(0) = +1): rows 1, 1, 1.
   CHECK(fused.run(x).at("y").f == std::vector<float>{-3, 3});
@@ -380,7 +389,8 @@ TEST_CASE("runtime: the batch norm before an exported binary layer's sign is fus
   CHECK(fused.binary_convs() == 1);
   REQUIRE(fused.graph().nodes.size() == 1);  // Mul and Add went with the sign
   CHECK(plain.graph().nodes.size() == 5);
-  const Tensor x = floats({2, 1, 3, 3}, {1, -2, 0, 4, -5, 6, -7, 8, -9, 0, 0, 0, -1, -1, -1, 2, 2, 2});
+  const Tensor x =
+      floats({2, 1, 3, 3}, {1, -2, 0, 4, -5, 6, -7, 8, -9, 0, 0, 0, -1, -1, -1, 2, 2, 2});
   // sign(-2 x + 1) is + where x <= 0.5. Image 1: - + + / - + - / + - + against weights
   // + - + / - + - / + - +: 5. Image 2: + + + / + + + / - - -: 1 - 1 - 1 = -1.
   CHECK(fused.run(x).at("y").f == std::vector<float>{5, -1});
@@ -417,8 +427,8 @@ Tensor kbit_weights(std::vector<int64_t> shape, int bits, std::mt19937& rng) {
 Tensor quantized_input(const Tensor& x, int bits) {
   Tensor q = x;
   const float n = float((1 << bits) - 1);
-  for (float& v : q.f) v = bits == 1 ? (v >= 0 ? 1.0f : -1.0f)
-                                     : 2.0f * (float(input_code(v, bits)) / n - 0.5f);
+  for (float& v : q.f)
+    v = bits == 1 ? (v >= 0 ? 1.0f : -1.0f) : 2.0f * (float(input_code(v, bits)) / n - 0.5f);
   return q;
 }
 
@@ -454,9 +464,10 @@ TEST_CASE("runtime: bit-serial k-bit convolution equals the float convolution of
     int64_t c, o, h, w, k, stride, pad;
     bool bn;
   };
-  for (const Case& t : {Case{2, 2, 3, 5, 7, 6, 3, 1, 1, false}, Case{1, 2, 70, 9, 5, 5, 3, 2, 1, true},
-                        Case{2, 1, 64, 4, 4, 7, 1, 1, 0, false}, Case{4, 3, 33, 18, 8, 8, 5, 1, 2, true},
-                        Case{3, 2, 129, 3, 6, 5, 3, 2, 1, false}, Case{2, 4, 17, 20, 9, 10, 3, 1, 1, true}}) {
+  for (const Case& t :
+       {Case{2, 2, 3, 5, 7, 6, 3, 1, 1, false}, Case{1, 2, 70, 9, 5, 5, 3, 2, 1, true},
+        Case{2, 1, 64, 4, 4, 7, 1, 1, 0, false}, Case{4, 3, 33, 18, 8, 8, 5, 1, 2, true},
+        Case{3, 2, 129, 3, 6, 5, 3, 2, 1, false}, Case{2, 4, 17, 20, 9, 10, 3, 1, 1, true}}) {
     INFO("x " << t.xbits << " bits, w " << t.wbits << " bits, C " << t.c << " O " << t.o << " k "
               << t.k << " stride " << t.stride << " bn " << t.bn);
     Tensor x = random_floats({2, t.c, t.h, t.w}, rng, true);
@@ -490,8 +501,8 @@ TEST_CASE("runtime: bit-serial k-bit convolution equals the float convolution of
     REQUIRE(reference.shape == expected.shape);
     for (size_t i = 0; i < expected.f.size(); ++i)
       REQUIRE(reference.f[i] == Approx(expected.f[i]).margin(1e-4));
-    for (KernelSet set : {KernelSet::kScalar, KernelSet::kPopcnt, KernelSet::kAvx2,
-                          KernelSet::kAvx512}) {
+    for (KernelSet set :
+         {KernelSet::kScalar, KernelSet::kPopcnt, KernelSet::kAvx2, KernelSet::kAvx512}) {
       if (!cpu_supports(set)) continue;
       INFO("kernel set " << to_string(set));
       CHECK(kbit_conv(x, packed, set).f == reference.f);
@@ -504,12 +515,12 @@ TEST_CASE("runtime: the input quantizer's codes are the graph's float operations
   // q_k of eq. 3 for 2 bits: floor(3 (clip(x) + 1) / 2 + 0.5).
   CHECK(input_code(-5.0f, 2) == 0);
   CHECK(input_code(-1.0f, 2) == 0);
-  CHECK(input_code(-0.5f, 2) == 1);   // 3 * 0.5 / 2 + 0.5 = 1.25
-  CHECK(input_code(0.0f, 2) == 2);    // 1.5 + 0.5 = 2
-  CHECK(input_code(0.5f, 2) == 2);    // 2.25 + 0.5 = 2.75
-  CHECK(input_code(0.7f, 2) == 3);    // 2.55 + 0.5 = 3.05
+  CHECK(input_code(-0.5f, 2) == 1);  // 3 * 0.5 / 2 + 0.5 = 1.25
+  CHECK(input_code(0.0f, 2) == 2);   // 1.5 + 0.5 = 2
+  CHECK(input_code(0.5f, 2) == 2);   // 2.25 + 0.5 = 2.75
+  CHECK(input_code(0.7f, 2) == 3);   // 2.55 + 0.5 = 3.05
   CHECK(input_code(9.0f, 2) == 3);
-  CHECK(input_code(-0.0f, 1) == 1);   // the sign: sign(0) = +1
+  CHECK(input_code(-0.0f, 1) == 1);  // the sign: sign(0) = +1
   CHECK(input_code(-1e-9f, 1) == 0);
 }
 
@@ -518,15 +529,7 @@ TEST_CASE("runtime: a residual Add into a dying operand's buffer gives the float
   // input -> Relu -> a; Add(a, input) -> y (a dies there: added in place);
   // Add(input, a2) -> z where the first operand is the graph input (not a buffer to reuse).
   onnx::ModelProto m;
-  m.set_ir_version(8);
-  m.add_opset_import()->set_version(17);
-  auto* g = m.mutable_graph();
-  auto* in = g->add_input();
-  in->set_name("input");
-  auto* tt = in->mutable_type()->mutable_tensor_type();
-  tt->set_elem_type(onnx::TensorProto::FLOAT);
-  tt->mutable_shape()->add_dim()->set_dim_param("N");
-  tt->mutable_shape()->add_dim()->set_dim_value(4);
+  auto* g = graph_with_input(m, {4});
   g->add_output()->set_name("y");
   g->add_output()->set_name("z");
   auto add = [&](const std::string& op, std::vector<std::string> ins, const std::string& out) {
