@@ -179,20 +179,16 @@ int fuse_binary_convs(Graph& g, std::map<std::string, BinaryConvWeights>& binary
   const PatternMatcher match(g);
   int fused = 0;
   for (auto& n : g.nodes) {
-    if (n.op != "Conv" || n.inputs.size() < 2 || (n.inputs.size() > 2 && !n.inputs[2].empty()))
-      continue;
+    if (!is_unbiased_conv(n)) continue;
     const std::string sign_of = match.sign_input(n.inputs[0]);
     auto weight = g.constants.find(n.inputs[1]);
     if (sign_of.empty() || weight == g.constants.end()) continue;
     BinaryConvWeights packed;
-    if (!pack_binary_weights(weight->second, packed) || !packed.set_window(n)) continue;
+    if (!packed.set_window(n) || !pack_binary_weights(weight->second, packed)) continue;
     const std::string source =
         match.batch_norm_input(sign_of, packed.in_channels, packed.bn_scale, packed.bn_shift);
     binary[n.name] = std::move(packed);
-    n.op = "HybridnetBinaryConv";
-    n.inputs = {source};
-    n.ints.clear();
-    n.int_lists.clear();
+    make_fused(n, "HybridnetBinaryConv", source);
     ++fused;
   }
   drop_unread(g);  // the signs, the batch norms, the float weights

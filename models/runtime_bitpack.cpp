@@ -76,11 +76,8 @@ BorderClasses border_classes(const BitConvShape& s, const ConvExtent& e) {
   return b;
 }
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("popcnt", "default")))
-#endif
-int32_t
-count_bits(const uint64_t* row, int64_t begin, int64_t end) {
+HYBRIDNET_POPCNT_CLONES
+int32_t count_bits(const uint64_t* row, int64_t begin, int64_t end) {
   int32_t count = 0;
   if (begin % 64 == 0 && end % 64 == 0) {  // whole words (channels a multiple of 64)
     for (int64_t k = begin / 64; k < end / 64; ++k) count += __builtin_popcountll(row[k]);

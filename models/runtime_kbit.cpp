@@ -153,11 +153,8 @@ HYBRIDNET_VECTOR_CLONES void plane_codes(const float* x, int64_t size, float sca
 }
 
 // ones[r] = the 1 bits of field column r (word-major fields [words][cols]).
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("popcnt", "default")))
-#endif
-void column_ones(const uint64_t* fields, int64_t words, int64_t cols, int64_t rows,
-                 int32_t* ones) {
+HYBRIDNET_POPCNT_CLONES
+void column_ones(const uint64_t* fields, int64_t words, int64_t cols, int64_t rows, int32_t* ones) {
   std::fill(ones, ones + rows, 0);
   for (int64_t k = 0; k < words; ++k)
     for (int64_t r = 0; r < rows; ++r) ones[r] += __builtin_popcountll(fields[k * cols + r]);
@@ -239,8 +236,8 @@ void kbit_pixels(const Planes& x, int64_t image, const KbitConvWeights& w, const
   std::vector<uint64_t> fields(static_cast<size_t>(kw * cols));
   std::vector<int32_t> counts(static_cast<size_t>(o_count * cols));
   std::vector<int64_t> product(static_cast<size_t>(o_count * cols), 0);  // sum c_x c_w
-  std::vector<int64_t> code_sum(static_cast<size_t>(cols), 0);          // sum c_x
-  std::vector<int32_t> ones(static_cast<size_t>(cols));                 // of one input plane
+  std::vector<int64_t> code_sum(static_cast<size_t>(cols), 0);           // sum c_x
+  std::vector<int32_t> ones(static_cast<size_t>(cols));                  // of one input plane
   for (int i = 0; i < w.input_bits; ++i) {
     std::fill(fields.begin(), fields.end(), 0);
     pack_fields(x.bits + i * x.plane + image * e.h * e.w * x.words, x.words, w, e, borders, first,
@@ -300,25 +297,21 @@ int fuse_kbit_convs(Graph& g, std::map<std::string, KbitConvWeights>& kbit) {
   const PatternMatcher match(g);
   int fused = 0;
   for (auto& n : g.nodes) {
-    if (n.op != "Conv" || n.inputs.size() < 2 || (n.inputs.size() > 2 && !n.inputs[2].empty()))
-      continue;
+    if (!is_unbiased_conv(n)) continue;
     int levels = 1;
     std::string quantized = match.kbit_input(n.inputs[0], levels);
     if (quantized.empty()) quantized = match.sign_input(n.inputs[0]);
     auto weight = g.constants.find(n.inputs[1]);
     if (quantized.empty() || weight == g.constants.end()) continue;
     KbitConvWeights packed;
-    if (!pack_kbit_weights(weight->second, packed) || !packed.set_window(n)) continue;
+    if (!packed.set_window(n) || !pack_kbit_weights(weight->second, packed)) continue;
     packed.input_bits = 0;
     while ((1 << packed.input_bits) - 1 < levels) ++packed.input_bits;
     if (packed.input_bits == 1 && packed.weight_bits == 1) continue;  // binary: its own kernels
     const std::string source =
         match.batch_norm_input(quantized, packed.in_channels, packed.bn_scale, packed.bn_shift);
     kbit[n.name] = std::move(packed);
-    n.op = "HybridnetKbitConv";
-    n.inputs = {source};
-    n.ints.clear();
-    n.int_lists.clear();
+    make_fused(n, "HybridnetKbitConv", source);
     ++fused;
   }
   drop_unread(g);

@@ -93,6 +93,18 @@ std::string PatternMatcher::batch_norm_input(const std::string& value, int64_t c
   return mul->inputs[0];
 }
 
+bool is_unbiased_conv(const Node& n) {
+  return n.op == "Conv" && n.inputs.size() >= 2 && (n.inputs.size() == 2 || n.inputs[2].empty());
+}
+
+void make_fused(Node& n, const std::string& op, const std::string& input) {
+  n.op = op;
+  n.inputs = {input};
+  n.ints.clear();
+  n.int_lists.clear();
+  n.strings.clear();
+}
+
 void drop_unread(Graph& g) {
   for (bool removed = true; removed;) {
     removed = false;

@@ -38,6 +38,12 @@ class PatternMatcher {
   std::map<std::string, size_t> producer_;  // value -> index of the node writing it
 };
 
+/// A Conv without a bias input: what the runtime's fusions replace.
+bool is_unbiased_conv(const Node& n);
+/// Turns `n` into the fused operator `op` reading `input` alone (its attributes dropped; its
+/// outputs and name kept, the fused weights being found by the name).
+void make_fused(Node& n, const std::string& op, const std::string& input);
+
 /// Drops the nodes and constants nothing reads any more (what a fusion left behind).
 void drop_unread(Graph& g);
 

@@ -10,7 +10,7 @@ namespace hybridnet::models::runtime {
 
 /// Which kernels compute the popcounts of binary convolutions.
 enum class KernelSet {
-  kReference,  ///< per tap, channel-packed words, portable popcount: the plain reference
+  kReference,  ///< the convolutions' plain reference: +-1 (or u v) products summed one by one
   kScalar,     ///< bit-packed receptive fields, portable (bit-twiddling) popcount
   kPopcnt,     ///< ... the x86 popcnt instruction, 64 bits at a time
   kAvx2,       ///< ... AVX2, 256 bits at a time, popcount by nibble lookup (vpshufb)

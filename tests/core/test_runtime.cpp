@@ -129,6 +129,17 @@ onnx::GraphProto* graph_with_input(onnx::ModelProto& m, std::vector<int64_t> dim
   return g;
 }
 
+// Appends node `op` (named OUT_node) reading `inputs` and writing `output`.
+onnx::NodeProto* add_node(onnx::GraphProto* g, const std::string& op,
+                          const std::vector<std::string>& inputs, const std::string& output) {
+  auto* n = g->add_node();
+  n->set_op_type(op);
+  n->set_name(output + "_node");
+  for (const auto& i : inputs) n->add_input(i);
+  n->add_output(output);
+  return n;
+}
+
 // A model: input [N, 1, 3, 3] -> Conv with weights unpacked from one bit-plane -> output y.
 // With `binary`, the weights become +-1 (2 (bit - 1/2)) and the input goes through the
 // training sign (GreaterOrEqual + Where), as an exported binary layer; with `bn` too, after a
@@ -158,12 +169,7 @@ std::string tiny_model(const std::string& extra_op = "", bool binary = false, bo
   const int64_t zero[] = {0};
   init("zero", onnx::TensorProto::INT64, {1}, std::string(reinterpret_cast<const char*>(zero), 8));
   auto add = [&](const std::string& op, std::vector<std::string> ins, const std::string& out) {
-    auto* n = g->add_node();
-    n->set_op_type(op);
-    n->set_name(out + "_node");
-    for (auto& i : ins) n->add_input(i);
-    n->add_output(out);
-    return n;
+    return add_node(g, op, ins, out);
   };
   auto* shift = add("BitShift", {"bits", "shifts"}, "shifted");
   auto* a = shift->add_attribute();
@@ -533,11 +539,7 @@ TEST_CASE("runtime: a residual Add into a dying operand's buffer gives the float
   g->add_output()->set_name("y");
   g->add_output()->set_name("z");
   auto add = [&](const std::string& op, std::vector<std::string> ins, const std::string& out) {
-    auto* n = g->add_node();
-    n->set_op_type(op);
-    n->set_name(out + "_node");
-    for (auto& i : ins) n->add_input(i);
-    n->add_output(out);
+    return add_node(g, op, ins, out);
   };
   add("Relu", {"input"}, "a");
   add("Relu", {"input"}, "a2");
