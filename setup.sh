@@ -11,11 +11,12 @@ case "$step" in build|test|run) ;; *) echo "usage: $0 [build|test|run]" >&2; exi
 
 packages=(build-essential cmake ccache pkg-config zlib1g-dev
   libtorch-dev libopenblas0-openmp libopenblas-openmp-dev libeigen3-dev libtbb-dev libsqlitecpp-dev libsqlite3-dev
-  nlohmann-json3-dev catch2 libcli11-dev libonnx-dev dataset-fashion-mnist)
+  nlohmann-json3-dev catch2 libcli11-dev libonnx-dev libpqxx-dev dataset-fashion-mnist)
 # The report test renders the HTML report in a real browser; the ONNX test runs exports in ONNX
-# Runtime under Node.js (a machine that has node already keeps its own).
+# Runtime under Node.js (a machine that has node already keeps its own); the PostgreSQL store's
+# tests start their own server (Debian's postgresql, as the postgres user).
 if [[ $step == test ]]; then
-  packages+=(chromium)
+  packages+=(chromium postgresql)
   command -v node > /dev/null && command -v npm > /dev/null || packages+=(nodejs npm)
 fi
 missing=()

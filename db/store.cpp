@@ -7,6 +7,9 @@
 #include <regex>
 
 #include "models/error.h"
+#ifdef HYBRIDNET_WITH_POSTGRES
+#include "db/postgres_store.h"
+#endif
 
 namespace hybridnet::db {
 
@@ -51,7 +54,15 @@ LeaseLost::LeaseLost(const Lease& l)
                          "): another worker took it over, or it was released or finished") {}
 
 std::unique_ptr<Store> open_store(const std::string& url, OpenMode mode) {
-  static const std::string kKnown = "this build reads SQLite stores: a file path or sqlite:PATH";
+#ifdef HYBRIDNET_WITH_POSTGRES
+  static const std::string kKnown =
+      "this build reads SQLite stores (a file path or sqlite:PATH) and PostgreSQL ones "
+      "(postgresql://USER@HOST:PORT/DBNAME)";
+#else
+  static const std::string kKnown =
+      "this build reads SQLite stores: a file path or sqlite:PATH (it was built without "
+      "libpqxx, so without PostgreSQL)";
+#endif
   if (url.empty()) throw ConfigError("--db: empty; " + kKnown);
   if (url.rfind("sqlite:", 0) == 0) {
     std::string path = url.substr(7);
@@ -59,6 +70,10 @@ std::unique_ptr<Store> open_store(const std::string& url, OpenMode mode) {
     if (path.empty()) throw ConfigError("--db " + url + ": no file after sqlite:; " + kKnown);
     return open_sqlite_store(path, mode);
   }
+#ifdef HYBRIDNET_WITH_POSTGRES
+  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0)
+    return open_postgres_store(url, mode);
+#endif
   // "scheme://..." (and the PostgreSQL spellings without slashes) name a server, not a file:
   // never create a directory named after the scheme.
   static const std::regex scheme(R"(^([A-Za-z][A-Za-z0-9+.\-]*)://)");
