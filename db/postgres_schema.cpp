@@ -1,4 +1,4 @@
-// Schema version 2 in PostgreSQL. Times are Unix seconds (double precision, the server's
+// Schema version 3 in PostgreSQL. Times are Unix seconds (double precision, the server's
 // clock): to_timestamp(started_at) in psql. JSON is kept as text, as in SQLite, so both
 // backends hand back exactly the text they were given.
 #include "db/postgres_schema.h"
@@ -100,6 +100,15 @@ CREATE TABLE trial_points(                -- one per exit-threshold setting of a
   exit_share_json    TEXT NOT NULL,
   exit_accuracy_json TEXT NOT NULL,
   PRIMARY KEY (trial_id, thresholds_json)
+);
+)sql"},
+      {2, 3, R"sql(
+CREATE TABLE checkpoints(                 -- the latest checkpoint of a trial
+  trial_id BIGINT PRIMARY KEY REFERENCES trials(id) ON DELETE CASCADE,
+  epochs   INTEGER NOT NULL,              -- finished epochs it holds
+  attempt  INTEGER NOT NULL,              -- the attempt that wrote it
+  bytes    BYTEA NOT NULL,                -- the run directory's files, one archive
+  saved_at DOUBLE PRECISION NOT NULL
 );
 )sql"},
   };

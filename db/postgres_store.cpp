@@ -80,6 +80,22 @@ std::vector<double> doubles(const pqxx::field& f) {
 double real_or_zero(const pqxx::field& f) { return f.is_null() ? 0.0 : f.as<double>(); }
 std::string text_or_empty(const pqxx::field& f) { return f.is_null() ? "" : f.c_str(); }
 
+// $XDG_CACHE_HOME/hybridnet/runs/<server and database> (or ~/.cache/...): where a worker of a
+// server store keeps its trials' local run files; the server holds the checkpoints that matter.
+std::string local_run_files_root(const std::string& shown_url) {
+  const char* cache = std::getenv("XDG_CACHE_HOME");
+  const char* home = std::getenv("HOME");
+  std::string base = cache && *cache ? cache : home && *home ? std::string(home) + "/.cache" : "";
+  if (base.empty()) return "";
+  std::string slug;
+  for (char c : shown_url.substr(shown_url.find("://") + 3)) {
+    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                       c == '.' || c == '-';
+    slug += plain ? c : '_';
+  }
+  return base + "/hybridnet/runs/" + slug.substr(0, 120);
+}
+
 class PostgresStore final : public Store {
  public:
   PostgresStore(const std::string& url, OpenMode mode)
@@ -174,15 +190,7 @@ class PostgresStore final : public Store {
   void add_epoch(const Lease& lease, const EpochRow& r) override {
     transact([&](pqxx::work& tx) {
       require(tx, lease);
-      tx.exec_params(
-          "INSERT INTO epochs(trial_id, epoch, lr, train_loss, train_accuracy, val_accuracy, "
-          "test_accuracy, test_top5, seconds) VALUES ($1, $2, $3::float8, $4::float8, $5::float8, "
-          "$6::float8, $7::float8, $8::float8, $9::float8) ON CONFLICT (trial_id, epoch) DO "
-          "UPDATE SET lr = EXCLUDED.lr, train_loss = EXCLUDED.train_loss, train_accuracy = "
-          "EXCLUDED.train_accuracy, val_accuracy = EXCLUDED.val_accuracy, test_accuracy = "
-          "EXCLUDED.test_accuracy, test_top5 = EXCLUDED.test_top5, seconds = EXCLUDED.seconds",
-          lease.trial_id, r.epoch, real(r.lr), real(r.train_loss), real(r.train_accuracy),
-          real(r.val_accuracy), real(r.test_accuracy), real(r.test_top5), real(r.seconds));
+      upsert_epoch(tx, lease.trial_id, r);
       return 0;
     });
   }
@@ -300,8 +308,87 @@ class PostgresStore final : public Store {
     });
   }
 
-  // A server has no directory of its own that every worker shares: run files need --runs.
-  std::string default_run_files_root() const override { return ""; }
+  void put_checkpoint(const Lease& lease, int epochs, const std::string& bytes) override {
+    transact([&](pqxx::work& tx) {
+      require(tx, lease);
+      upsert_checkpoint(tx, lease.trial_id, {epochs, lease.attempt, bytes});
+      return 0;
+    });
+  }
+
+  ImportOutcome import_trial(int64_t study, const TrialCopy& c) override {
+    return transact([&](pqxx::work& tx) {
+      const TrialRecord& r = c.record;
+      // A running copy's worker belongs to the other store: here it is interrupted.
+      const std::string state =
+          r.state == TrialState::kRunning ? "interrupted" : to_string(r.state);
+      const std::string progress = r.progress.is_null() ? "" : r.progress.dump();
+      ImportOutcome outcome = ImportOutcome::kUnchanged;
+      const auto ins = tx.exec_params(
+          "INSERT INTO trials(study_id, trial_key, family, params_json, plan_json, plan_hash, "
+          "config_json, priority, state, worker, attempts, created_at, started_at, finished_at, "
+          "heartbeat_at, progress_json, failure) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+          "NULLIF($10, ''), $11, $12::float8, NULLIF($13::float8, 0), NULLIF($14::float8, 0), "
+          "NULLIF($15::float8, 0), NULLIF($16, ''), NULLIF($17, '')) ON CONFLICT (study_id, "
+          "trial_key) DO NOTHING RETURNING id",
+          study, r.key, r.family, r.params.dump(), r.plan.dump(), r.plan_hash, r.config.dump(),
+          r.priority, state, r.worker, r.attempts, real(r.created_at), real(r.started_at),
+          real(r.finished_at), real(r.heartbeat_at), progress, r.failure);
+      int64_t id = 0;
+      if (!ins.empty()) {
+        id = ins[0][0].as<int64_t>();
+        insert_layers(tx, id, c.layers);
+        import_results(tx, id, c);
+        outcome = ImportOutcome::kAdded;
+      } else {
+        const auto found = tx.exec_params1(
+            "SELECT id, state FROM trials WHERE study_id = $1 AND trial_key = $2 FOR UPDATE", study,
+            r.key);
+        id = found[0].as<int64_t>();
+        if (std::string(found[1].c_str()) != "done" && r.state == TrialState::kDone) {
+          tx.exec_params(
+              "UPDATE trials SET state = 'done', worker = NULLIF($2, ''), attempts = "
+              "$3, started_at = NULLIF($4::float8, 0), finished_at = "
+              "NULLIF($5::float8, 0), heartbeat_at = NULLIF($6::float8, 0), "
+              "progress_json = NULLIF($7, ''), failure = NULL WHERE id = $1",
+              id, r.worker, r.attempts, real(r.started_at), real(r.finished_at),
+              real(r.heartbeat_at), progress);
+          tx.exec_params("DELETE FROM epochs WHERE trial_id = $1", id);
+          import_results(tx, id, c);
+          outcome = ImportOutcome::kUpdated;
+        }
+      }
+      for (const auto& setting : r.settings) add_setting(tx, id, setting.family, setting.params);
+      return outcome;
+    });
+  }
+
+  std::map<std::string, json> artifacts(int64_t study) override {
+    return transact([&](pqxx::work& tx) {
+      std::map<std::string, json> out;
+      for (const auto& r :
+           tx.exec_params("SELECT key, value_json FROM artifacts WHERE study_id = $1", study))
+        out[r[0].c_str()] = json_field(r[1]);
+      return out;
+    });
+  }
+
+  std::optional<StoredCheckpoint> checkpoint(int64_t id) override {
+    return transact([&](pqxx::work& tx) -> std::optional<StoredCheckpoint> {
+      const auto r =
+          tx.exec_params("SELECT epochs, attempt, bytes FROM checkpoints WHERE trial_id = $1", id);
+      if (r.empty()) return std::nullopt;
+      return StoredCheckpoint{r[0][0].as<int>(), r[0][1].as<int>(),
+                              pqxx::binarystring(r[0][2]).str()};
+    });
+  }
+
+  // Workers on many machines share no file system: checkpoints travel through the server.
+  bool keeps_checkpoints() const override { return true; }
+
+  // Local scratch for run files (checkpoints are in the server): a per-user cache directory,
+  // one per server and database (--runs chooses another, a node's local disk say).
+  std::string default_run_files_root() const override { return run_files_root_; }
 
   const std::string& location() const override { return shown_; }
 
@@ -414,6 +501,55 @@ class PostgresStore final : public Store {
     return static_cast<int>(r.affected_rows());
   }
 
+  static void upsert_checkpoint(pqxx::work& tx, int64_t id, const StoredCheckpoint& c) {
+    tx.exec_params(std::string("INSERT INTO checkpoints(trial_id, epochs, attempt, bytes, "
+                               "saved_at) VALUES ($1, $2, $3, $4, ") +
+                       kNowSql +
+                       ") ON CONFLICT (trial_id) DO UPDATE SET epochs = EXCLUDED.epochs, "
+                       "attempt = EXCLUDED.attempt, bytes = EXCLUDED.bytes, saved_at = "
+                       "EXCLUDED.saved_at",
+                   id, c.epochs, c.attempt, pqxx::binarystring(c.bytes));
+  }
+
+  static void upsert_epoch(pqxx::work& tx, int64_t id, const EpochRow& r) {
+    tx.exec_params(
+        "INSERT INTO epochs(trial_id, epoch, lr, train_loss, train_accuracy, val_accuracy, "
+        "test_accuracy, test_top5, seconds) VALUES ($1, $2, $3::float8, $4::float8, $5::float8, "
+        "$6::float8, $7::float8, $8::float8, $9::float8) ON CONFLICT (trial_id, epoch) DO "
+        "UPDATE SET lr = EXCLUDED.lr, train_loss = EXCLUDED.train_loss, train_accuracy = "
+        "EXCLUDED.train_accuracy, val_accuracy = EXCLUDED.val_accuracy, test_accuracy = "
+        "EXCLUDED.test_accuracy, test_top5 = EXCLUDED.test_top5, seconds = EXCLUDED.seconds",
+        id, r.epoch, real(r.lr), real(r.train_loss), real(r.train_accuracy), real(r.val_accuracy),
+        real(r.test_accuracy), real(r.test_top5), real(r.seconds));
+  }
+
+  static void insert_layers(pqxx::work& tx, int64_t id, const std::vector<LayerRow>& layers) {
+    for (const auto& l : layers)
+      tx.exec_params(
+          "INSERT INTO layer_precisions(trial_id, layer_index, name, role, "
+          "weight_bits, input_bits, fp_fraction) VALUES ($1, $2, $3, $4, $5, $6, "
+          "$7::float8)",
+          id, l.index, l.name, l.role, l.weight_bits, l.input_bits, real(l.fp_fraction));
+  }
+
+  // Records a setting against trial `id` unless it has it (the caller holds the trial's row).
+  static void add_setting(pqxx::work& tx, int64_t id, const std::string& family,
+                          const json& params) {
+    tx.exec_params(
+        "INSERT INTO trial_settings(trial_id, seq, family, params_json) SELECT $1, "
+        "coalesce(max(seq), 0) + 1, $2, $3 FROM trial_settings WHERE trial_id = $1 ON "
+        "CONFLICT (trial_id, family, params_json) DO NOTHING",
+        id, family, params.dump());
+  }
+
+  // A copied trial's objectives, epochs, points and checkpoint; inside import_trial.
+  static void import_results(pqxx::work& tx, int64_t id, const TrialCopy& c) {
+    upsert_objectives(tx, id, c.record.objectives);
+    for (const auto& e : c.epochs) upsert_epoch(tx, id, e);
+    insert_points(tx, id, c.record.points);
+    if (c.checkpoint) upsert_checkpoint(tx, id, *c.checkpoint);
+  }
+
   static void upsert_objectives(pqxx::work& tx, int64_t id,
                                 const std::map<std::string, double>& values) {
     for (const auto& [name, value] : values)
@@ -453,12 +589,7 @@ class PostgresStore final : public Store {
       id = ins[0][0].as<int64_t>();
       is_new = true;
       upsert_objectives(tx, id, t.objectives);
-      for (const auto& l : t.layers)
-        tx.exec_params(
-            "INSERT INTO layer_precisions(trial_id, layer_index, name, role, "
-            "weight_bits, input_bits, fp_fraction) VALUES ($1, $2, $3, $4, $5, $6, "
-            "$7::float8)",
-            id, l.index, l.name, l.role, l.weight_bits, l.input_bits, real(l.fp_fraction));
+      insert_layers(tx, id, t.layers);
     } else {
       // The row lock orders concurrent writers of this trial's settings (their seq numbers).
       id = tx.exec_params1(
@@ -472,11 +603,7 @@ class PostgresStore final : public Store {
           "state != 'done' AND priority < $2",
           id, t.priority);
     }
-    tx.exec_params(
-        "INSERT INTO trial_settings(trial_id, seq, family, params_json) SELECT $1, "
-        "coalesce(max(seq), 0) + 1, $2, $3 FROM trial_settings WHERE trial_id = $1 ON "
-        "CONFLICT (trial_id, family, params_json) DO NOTHING",
-        id, t.family, t.params.dump());
+    add_setting(tx, id, t.family, t.params);
     return {id, is_new};
   }
 
@@ -618,6 +745,7 @@ class PostgresStore final : public Store {
 
   std::string url_, shown_;
   OpenMode mode_;
+  std::string run_files_root_ = local_run_files_root(shown_);
   std::unique_ptr<pqxx::connection> conn_;
   std::mutex mutex_;
   bool in_doubt_ = false, warned_ = false;

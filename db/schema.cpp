@@ -1,4 +1,4 @@
-// Schema version 2. Times are Unix seconds (REAL): datetime(started_at, 'unixepoch') in sqlite3.
+// Schema version 3. Times are Unix seconds (REAL): datetime(started_at, 'unixepoch') in sqlite3.
 #include "db/schema.h"
 
 namespace hybridnet::db {
@@ -96,6 +96,17 @@ CREATE TABLE trial_points(                -- one per exit-threshold setting of a
   exit_share_json    TEXT NOT NULL,       -- share of samples leaving at each early exit
   exit_accuracy_json TEXT NOT NULL,       -- accuracy at each early exit, then the cloud
   PRIMARY KEY (trial_id, thresholds_json)
+);
+)sql",
+      // 2 -> 3: checkpoints kept in the store (a server's workers share no file system; a
+      // study copied from one keeps its trained networks).
+      R"sql(
+CREATE TABLE checkpoints(                 -- the latest checkpoint of a trial
+  trial_id INTEGER PRIMARY KEY REFERENCES trials(id) ON DELETE CASCADE,
+  epochs   INTEGER NOT NULL,              -- finished epochs it holds
+  attempt  INTEGER NOT NULL,              -- the attempt that wrote it
+  bytes    BLOB NOT NULL,                 -- the run directory's files, one archive
+  saved_at REAL NOT NULL
 );
 )sql",
   };

@@ -172,40 +172,174 @@ class SqliteStore final : public Store {
       ins.exec();
       id = db_->getLastInsertRowid();
       is_new = true;
-      SQLite::Statement obj(*db_,
-                            "INSERT INTO objectives(trial_id, name, value) VALUES (?, ?, ?)");
-      for (const auto& [name, value] : t.objectives) {
-        obj.bind(1, id);
-        obj.bind(2, name);
-        obj.bind(3, value);
-        obj.exec();
-        obj.reset();
-      }
-      SQLite::Statement lay(*db_,
-                            "INSERT INTO layer_precisions(trial_id, layer_index, name, role, "
-                            "weight_bits, input_bits, fp_fraction) VALUES (?,?,?,?,?,?,?)");
-      for (const auto& l : t.layers) {
-        lay.bind(1, id);
-        lay.bind(2, l.index);
-        lay.bind(3, l.name);
-        lay.bind(4, l.role);
-        lay.bind(5, l.weight_bits);
-        lay.bind(6, l.input_bits);
-        lay.bind(7, l.fp_fraction);
-        lay.exec();
-        lay.reset();
-      }
+      upsert_objectives(id, t.objectives);
+      insert_layers(id, t.layers);
     }
+    add_setting(id, t.family, t.params);
+    return std::make_pair(id, is_new);
+  }
+
+  // Records a setting against trial `id` unless it has it; inside a write transaction.
+  void add_setting(int64_t id, const std::string& family, const json& params) {
     SQLite::Statement set(*db_,
                           "INSERT OR IGNORE INTO trial_settings(trial_id, seq, family, "
                           "params_json) SELECT ?, coalesce(max(seq), 0) + 1, ?, ? FROM "
                           "trial_settings WHERE trial_id = ?");
     set.bind(1, id);
-    set.bind(2, t.family);
-    set.bind(3, t.params.dump());
+    set.bind(2, family);
+    set.bind(3, params.dump());
     set.bind(4, id);
     set.exec();
-    return std::make_pair(id, is_new);
+  }
+
+  ImportOutcome import_trial(int64_t study, const TrialCopy& c) override {
+    return write([&] {
+      const TrialRecord& r = c.record;
+      SQLite::Statement find(*db_,
+                             "SELECT id, state FROM trials WHERE study_id = ? AND trial_key = ?");
+      find.bind(1, study);
+      find.bind(2, r.key);
+      ImportOutcome outcome = ImportOutcome::kUnchanged;
+      int64_t id = 0;
+      // A running copy's worker belongs to the other store: here it is interrupted.
+      const std::string state =
+          r.state == TrialState::kRunning ? "interrupted" : to_string(r.state);
+      if (!find.executeStep()) {
+        SQLite::Statement ins(
+            *db_,
+            "INSERT INTO trials(study_id, trial_key, family, params_json, plan_json, plan_hash, "
+            "config_json, priority, state, worker, attempts, created_at, started_at, "
+            "finished_at, heartbeat_at, progress_json, failure) VALUES "
+            "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        ins.bind(1, study);
+        ins.bind(2, r.key);
+        ins.bind(3, r.family);
+        ins.bind(4, r.params.dump());
+        ins.bind(5, r.plan.dump());
+        ins.bind(6, r.plan_hash);
+        ins.bind(7, r.config.dump());
+        ins.bind(8, r.priority);
+        ins.bind(9, state);
+        bind_text_or_null(ins, 10, r.worker);
+        ins.bind(11, r.attempts);
+        ins.bind(12, r.created_at);
+        bind_time(ins, 13, r.started_at);
+        bind_time(ins, 14, r.finished_at);
+        bind_time(ins, 15, r.heartbeat_at);
+        bind_text_or_null(ins, 16, r.progress.is_null() ? "" : r.progress.dump());
+        bind_text_or_null(ins, 17, r.failure);
+        ins.exec();
+        id = db_->getLastInsertRowid();
+        insert_layers(id, c.layers);
+        import_results(id, c);
+        outcome = ImportOutcome::kAdded;
+      } else {
+        id = find.getColumn(0).getInt64();
+        if (find.getColumn(1).getString() != "done" && r.state == TrialState::kDone) {
+          SQLite::Statement up(*db_,
+                               "UPDATE trials SET state = 'done', worker = ?, attempts = ?, "
+                               "started_at = ?, finished_at = ?, heartbeat_at = ?, "
+                               "progress_json = ?, failure = NULL WHERE id = ?");
+          bind_text_or_null(up, 1, r.worker);
+          up.bind(2, r.attempts);
+          bind_time(up, 3, r.started_at);
+          bind_time(up, 4, r.finished_at);
+          bind_time(up, 5, r.heartbeat_at);
+          bind_text_or_null(up, 6, r.progress.is_null() ? "" : r.progress.dump());
+          up.bind(7, id);
+          up.exec();
+          SQLite::Statement drop(*db_, "DELETE FROM epochs WHERE trial_id = ?");
+          drop.bind(1, id);
+          drop.exec();
+          import_results(id, c);
+          outcome = ImportOutcome::kUpdated;
+        }
+      }
+      for (const auto& setting : r.settings) add_setting(id, setting.family, setting.params);
+      return outcome;
+    });
+  }
+
+  // A copied trial's objectives, epochs, points and checkpoint; inside import_trial.
+  void import_results(int64_t id, const TrialCopy& c) {
+    upsert_objectives(id, c.record.objectives);
+    for (const auto& e : c.epochs) upsert_epoch(id, e);
+    insert_points(id, c.record.points);
+    if (c.checkpoint) upsert_checkpoint(id, *c.checkpoint);
+  }
+
+  // Objective values of trial `id`, replacing those of the same names.
+  void upsert_objectives(int64_t id, const std::map<std::string, double>& values) {
+    SQLite::Statement obj(*db_,
+                          "INSERT OR REPLACE INTO objectives(trial_id, name, value) VALUES (?, ?, "
+                          "?)");
+    for (const auto& [name, value] : values) {
+      obj.bind(1, id);
+      obj.bind(2, name);
+      obj.bind(3, value);
+      obj.exec();
+      obj.reset();
+    }
+  }
+
+  // An epoch row of trial `id`, replacing one of the same epoch.
+  void upsert_epoch(int64_t id, const EpochRow& r) {
+    SQLite::Statement ins(*db_,
+                          "INSERT OR REPLACE INTO epochs(trial_id, epoch, lr, train_loss, "
+                          "train_accuracy, val_accuracy, test_accuracy, test_top5, seconds) "
+                          "VALUES (?,?,?,?,?,?,?,?,?)");
+    ins.bind(1, id);
+    ins.bind(2, r.epoch);
+    ins.bind(3, r.lr);
+    ins.bind(4, r.train_loss);
+    ins.bind(5, r.train_accuracy);
+    ins.bind(6, r.val_accuracy);
+    ins.bind(7, r.test_accuracy);
+    ins.bind(8, r.test_top5);
+    ins.bind(9, r.seconds);
+    ins.exec();
+  }
+
+  void insert_layers(int64_t id, const std::vector<LayerRow>& layers) {
+    SQLite::Statement lay(*db_,
+                          "INSERT INTO layer_precisions(trial_id, layer_index, name, role, "
+                          "weight_bits, input_bits, fp_fraction) VALUES (?,?,?,?,?,?,?)");
+    for (const auto& l : layers) {
+      lay.bind(1, id);
+      lay.bind(2, l.index);
+      lay.bind(3, l.name);
+      lay.bind(4, l.role);
+      lay.bind(5, l.weight_bits);
+      lay.bind(6, l.input_bits);
+      lay.bind(7, l.fp_fraction);
+      lay.exec();
+      lay.reset();
+    }
+  }
+
+  void upsert_checkpoint(int64_t id, const StoredCheckpoint& c) {
+    SQLite::Statement ins(*db_, std::string("INSERT OR REPLACE INTO checkpoints(trial_id, epochs, "
+                                            "attempt, bytes, saved_at) VALUES (?, ?, ?, ?, ") +
+                                    kNowSql + ")");
+    ins.bind(1, id);
+    ins.bind(2, c.epochs);
+    ins.bind(3, c.attempt);
+    ins.bind(4, c.bytes.data(), static_cast<int>(c.bytes.size()));
+    ins.exec();
+  }
+
+  static void bind_text_or_null(SQLite::Statement& q, int index, const std::string& text) {
+    if (text.empty())
+      q.bind(index);
+    else
+      q.bind(index, text);
+  }
+  // Times of 0 are the record's "never" (NULL in the table).
+  static void bind_time(SQLite::Statement& q, int index, double t) {
+    if (t == 0)
+      q.bind(index);
+    else
+      q.bind(index, t);
   }
 
   std::optional<TrialRecord> claim_trial(int64_t study, const std::string& worker,
@@ -260,20 +394,8 @@ class SqliteStore final : public Store {
   void add_epoch(const Lease& lease, const EpochRow& r) override {
     write([&] {
       require(lease);
-      SQLite::Statement ins(*db_,
-                            "INSERT OR REPLACE INTO epochs(trial_id, epoch, lr, train_loss, "
-                            "train_accuracy, val_accuracy, test_accuracy, test_top5, seconds) "
-                            "VALUES (?,?,?,?,?,?,?,?,?)");
-      ins.bind(1, lease.trial_id);
-      ins.bind(2, r.epoch);
-      ins.bind(3, r.lr);
-      ins.bind(4, r.train_loss);
-      ins.bind(5, r.train_accuracy);
-      ins.bind(6, r.val_accuracy);
-      ins.bind(7, r.test_accuracy);
-      ins.bind(8, r.test_top5);
-      ins.bind(9, r.seconds);
-      return ins.exec();
+      upsert_epoch(lease.trial_id, r);
+      return 0;
     });
   }
 
@@ -281,16 +403,7 @@ class SqliteStore final : public Store {
                     const std::vector<PointRow>& points) override {
     write([&] {
       require(lease);
-      SQLite::Statement obj(*db_,
-                            "INSERT OR REPLACE INTO objectives(trial_id, name, value) VALUES "
-                            "(?, ?, ?)");
-      for (const auto& [name, value] : objectives) {
-        obj.bind(1, lease.trial_id);
-        obj.bind(2, name);
-        obj.bind(3, value);
-        obj.exec();
-        obj.reset();
-      }
+      upsert_objectives(lease.trial_id, objectives);
       insert_points(lease.trial_id, points);
       set_state(lease, "done", "");
       return 0;
@@ -325,16 +438,7 @@ class SqliteStore final : public Store {
       state.bind(1, id);
       if (!state.executeStep() || state.getColumn(0).getString() != "done")
         throw ConfigError("trial #" + std::to_string(id) + " is not done: nothing measured");
-      SQLite::Statement obj(*db_,
-                            "INSERT OR REPLACE INTO objectives(trial_id, name, value) VALUES "
-                            "(?, ?, ?)");
-      for (const auto& [name, value] : values) {
-        obj.bind(1, id);
-        obj.bind(2, name);
-        obj.bind(3, value);
-        obj.exec();
-        obj.reset();
-      }
+      upsert_objectives(id, values);
       return 0;
     });
   }
@@ -401,6 +505,31 @@ class SqliteStore final : public Store {
     });
   }
 
+  void put_checkpoint(const Lease& lease, int epochs, const std::string& bytes) override {
+    write([&] {
+      require(lease);
+      upsert_checkpoint(lease.trial_id, {epochs, lease.attempt, bytes});
+      return 0;
+    });
+  }
+
+  std::optional<StoredCheckpoint> checkpoint(int64_t id) override {
+    if (version_ < 3) return std::nullopt;  // a file read as it is, from before checkpoints
+    return read([&]() -> std::optional<StoredCheckpoint> {
+      SQLite::Statement q(*db_,
+                          "SELECT epochs, attempt, bytes FROM checkpoints WHERE trial_id = ?");
+      q.bind(1, id);
+      if (!q.executeStep()) return std::nullopt;
+      const SQLite::Column bytes = q.getColumn(2);
+      return StoredCheckpoint{
+          q.getColumn(0).getInt(), q.getColumn(1).getInt(),
+          std::string(static_cast<const char*>(bytes.getBlob()), bytes.getBytes())};
+    });
+  }
+
+  // One machine: its workers share the run files beside the database.
+  bool keeps_checkpoints() const override { return false; }
+
   // Beside the database file: runs.sqlite -> runs.runs/ (the layout of every earlier version).
   std::string default_run_files_root() const override {
     fs::path root(path_);
@@ -409,6 +538,16 @@ class SqliteStore final : public Store {
   }
 
   const std::string& location() const override { return path_; }
+
+  std::map<std::string, json> artifacts(int64_t study) override {
+    return read([&] {
+      std::map<std::string, json> out;
+      SQLite::Statement q(*db_, "SELECT key, value_json FROM artifacts WHERE study_id = ?");
+      q.bind(1, study);
+      while (q.executeStep()) out[q.getColumn(0).getString()] = parse_json_column(q.getColumn(1));
+      return out;
+    });
+  }
 
   std::optional<json> artifact(int64_t study, const std::string& key) override {
     return read([&]() -> std::optional<json> {

@@ -1,7 +1,7 @@
 // The study store: studies, their trials (one per distinct network and training setting), the
 // per-epoch learning curves, objective values, per-layer precision, and analysis artefacts.
-// An interface, so that a server database could stand in for SQLite later; db/ never includes
-// torch and knows nothing of training: plans and settings are opaque JSON here.
+// An interface with two backends, SQLite (one machine) and PostgreSQL (many); db/ never includes
+// torch and knows nothing of training: plans, settings and checkpoints are opaque here.
 //
 // Contract (every implementation; tests/db/test_store_contract.cpp checks it for each backend):
 //  - Thread-safe: one Store may be used from several threads at once.
@@ -97,6 +97,14 @@ struct NewTrial {
   std::vector<LayerRow> layers;
 };
 
+/// A trial's checkpoint as the store keeps it: the files of its run directory after `epochs`
+/// finished epochs, packed into one archive (opaque to the store), written by attempt `attempt`.
+struct StoredCheckpoint {
+  int epochs = 0;
+  int attempt = 0;
+  std::string bytes;
+};
+
 /// A parameter setting that led to a trial; one trial may have several.
 struct Setting {
   std::string family;
@@ -128,6 +136,16 @@ struct TrialRecord {
   /// The lease of its current (or last) attempt: {id, worker, attempts}.
   Lease lease() const { return {id, worker, attempts}; }
 };
+
+/// A whole trial as a store holds it: what `hybridnet db copy` carries from one store to another.
+struct TrialCopy {
+  TrialRecord record;  ///< key, plan, settings, state, attempts, times, objectives, points, ...
+  std::vector<EpochRow> epochs;
+  std::vector<LayerRow> layers;
+  std::optional<StoredCheckpoint> checkpoint;
+};
+
+enum class ImportOutcome { kAdded, kUpdated, kUnchanged };
 
 class Store {
  public:
@@ -193,10 +211,31 @@ class Store {
   virtual std::vector<EpochRow> epochs(int64_t id) = 0;
   virtual std::vector<LayerRow> layers(int64_t id) = 0;
 
+  /// Replaces trial `lease.trial_id`'s stored checkpoint with the one after `epochs` epochs
+  /// (a write under a lease: LeaseLost, and nothing written, unless it holds).
+  virtual void put_checkpoint(const Lease& lease, int epochs, const std::string& bytes) = 0;
+  /// The trial's stored checkpoint, if it has one (a done trial's is its finished network).
+  virtual std::optional<StoredCheckpoint> checkpoint(int64_t id) = 0;
+  /// Whether workers keep trials' checkpoints in this store (put_checkpoint after every epoch)
+  /// so that a worker on another machine can resume a trial: a server store, whose workers
+  /// share no file system. A SQLite file's workers share the run files beside it instead.
+  virtual bool keeps_checkpoints() const = 0;
+
+  /// Writes a trial copied from another store into `study`, in one transaction, by its key:
+  ///  - a new key is added as the copy has it (a running copy as interrupted: its worker
+  ///    belongs to the other store), with its epochs, layers, points and checkpoint: kAdded;
+  ///  - a trial of that key that is not done, when the copy is done, takes the copy's state,
+  ///    objectives, epochs, points and checkpoint (its holder, if any, loses the lease): kUpdated;
+  ///  - otherwise it keeps its own (a done trial is immutable): kUnchanged.
+  /// In every case the copy's settings missing here are recorded against it.
+  virtual ImportOutcome import_trial(int64_t study, const TrialCopy& copy) = 0;
+
   /// Named JSON artefacts of a study (the analysis profile of a baseline, say); put is
   /// first-writer-wins, so that concurrent writers of the same deterministic artefact agree.
   virtual void put_artifact(int64_t study, const std::string& key, const nlohmann::json& value) = 0;
   virtual std::optional<nlohmann::json> artifact(int64_t study, const std::string& key) = 0;
+  /// Every artefact of a study, by key.
+  virtual std::map<std::string, nlohmann::json> artifacts(int64_t study) = 0;
 
   /// Where trials' run directories (checkpoints, metrics) live unless the user gives another
   /// root (--runs); empty when the backend has no natural place for them.
@@ -207,8 +246,9 @@ class Store {
 
 enum class OpenMode { kReadWrite, kReadOnly };
 
-/// Opens the store that `url` names: a SQLite file as a plain path or "sqlite:PATH". Any other
-/// scheme ("postgresql://...") is a ConfigError naming it and the schemes this build knows;
+/// Opens the store that `url` names: a SQLite file as a plain path or "sqlite:PATH", a
+/// PostgreSQL database as "postgresql://..." or "postgres://..." (db/postgres_store.h; builds
+/// with libpqxx). Any other scheme is a ConfigError naming it and the schemes this build knows;
 /// nothing is created for it.
 std::unique_ptr<Store> open_store(const std::string& url, OpenMode mode);
 
@@ -218,7 +258,7 @@ std::unique_ptr<Store> open_store(const std::string& url, OpenMode mode);
 std::unique_ptr<Store> open_sqlite_store(const std::string& path, OpenMode mode);
 
 /// Schema version this build writes.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 /// A family name as the store returns it: today's spelling of a name that earlier versions wrote
 /// (edge_cloud is now edge-cloud; search/family_registry.h reads the same old spellings in space

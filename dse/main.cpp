@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   hybridnet::dse::setup_export(app);
   hybridnet::dse::setup_infer(app);
   hybridnet::dse::setup_report(app);
+  hybridnet::dse::setup_db(app);
   using hybridnet::message_line;
   namespace exit = hybridnet::dse;
   try {

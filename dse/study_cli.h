@@ -15,15 +15,19 @@ class App;
 
 namespace hybridnet::dse {
 
-/// Opens --db (a SQLite path or sqlite:PATH) read-only (queries) or read-write (sweeps).
+/// Opens --db (a SQLite path or sqlite:PATH, or postgresql://...) read-only (queries) or
+/// read-write (sweeps).
 std::unique_ptr<db::Store> open_store(const std::string& url, bool read_only);
 
 /// Help text of every command's --db option.
-inline constexpr const char* kDbHelp = "Store: a SQLite file (PATH or sqlite:PATH)";
+inline constexpr const char* kDbHelp =
+    "Store: a SQLite file (PATH or sqlite:PATH), or a PostgreSQL database "
+    "(postgresql://USER@HOST:PORT/DBNAME; its password from ~/.pgpass or PGPASSFILE)";
 /// Help text of the --runs option of the commands that read or write run directories.
 inline constexpr const char* kRunsHelp =
     "Root of the trials' run directories (checkpoints); default: beside a SQLite store, "
-    "<db without extension>.runs/";
+    "<db without extension>.runs/; for PostgreSQL, whose server keeps the checkpoints, "
+    "~/.cache/hybridnet/runs/<server and database>";
 /// The study named `name`; with `name` empty, the only study of the store. ConfigError listing
 /// the store's studies otherwise.
 db::StudyRecord require_study(db::Store& store, const std::string& name, const std::string& db);

@@ -24,5 +24,6 @@ void setup_pareto(CLI::App& app);
 void setup_show(CLI::App& app);
 void setup_export(CLI::App& app);
 void setup_report(CLI::App& app);
+void setup_db(CLI::App& app);
 
 }  // namespace hybridnet::dse

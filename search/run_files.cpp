@@ -11,6 +11,7 @@
 #include "models/atomic_file.h"
 #include "models/error.h"
 #include "models/hybrid_plan.h"
+#include "search/checkpoint_archive.h"
 
 namespace hybridnet::search {
 
@@ -18,41 +19,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Finished epochs of the checkpoint in `dir` (state.json), or -1 when it holds none.
-int epochs_done(const fs::path& dir) {
-  std::ifstream in(dir / "state.json");
-  if (!in || !fs::exists(dir / "model.pt")) return -1;
-  const auto j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_object() || !j.contains("epochs_done") || !j["epochs_done"].is_number_integer())
-    return -1;
-  return j["epochs_done"].get<int>();
-}
-
-// The regular files of a checkpoint directory (no temporaries of an interrupted save).
-std::map<std::string, ino_t> checkpoint_files(const fs::path& dir) {
-  std::map<std::string, ino_t> files;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    const std::string name = e.path().filename().string();
-    if (!e.is_regular_file() || name.size() > 4 && name.substr(name.size() - 4) == ".tmp") continue;
-    struct stat st {};
-    if (::stat(e.path().c_str(), &st) == 0) files[name] = st.st_ino;
-  }
-  return files;
-}
-
-// Copies the checkpoint in `from` into `to`, each file through a temporary and a rename. The
-// trainer replaces checkpoint files by renames, so a file whose inode changed during the copy
-// was rewritten by a holder still running there: copy again, so that weights, optimizer state
-// and history come from one epoch.
+// Copies the checkpoint in `from` into `to`: one consistent reading of its files.
 void copy_checkpoint(const fs::path& from, const fs::path& to) {
-  for (int tries = 0; tries < 5; ++tries) {
-    const auto before = checkpoint_files(from);
-    for (const auto& [name, inode] : before)
-      copy_file_atomic((from / name).string(), (to / name).string());
-    if (checkpoint_files(from) == before) return;
-  }
-  throw DataError(from.string() + ": its checkpoint kept changing while it was copied to " +
-                  to.string());
+  unpack_checkpoint(pack_checkpoint(from.string()), to.string(), from.string());
 }
 
 bool plain_name_char(char c) {
@@ -88,15 +57,15 @@ std::string study_dir_name(const std::string& study) {
   return (slug.empty() ? "study" : slug) + "-" + models::text_hash(study);
 }
 
-RunFiles::RunFiles(std::string root) : root_(std::move(root)) {}
+RunFiles::RunFiles(std::string root, db::Store* store) : root_(std::move(root)), store_(store) {}
 
-RunFiles RunFiles::for_store(const db::Store& store, const std::string& user_root) {
-  if (!user_root.empty()) return RunFiles(user_root);
+RunFiles RunFiles::for_store(db::Store& store, const std::string& user_root) {
+  if (!user_root.empty()) return RunFiles(user_root, &store);
   const std::string root = store.default_run_files_root();
   if (root.empty())
     throw ConfigError("--db " + store.location() +
                       ": this store has no place for run files; give --runs DIR");
-  return RunFiles(root);
+  return RunFiles(root, &store);
 }
 
 std::string RunFiles::trial_dir(const std::string& study, int64_t id) const {
@@ -112,28 +81,45 @@ std::string RunFiles::attempt_dir(const std::string& study, int64_t id, int atte
 std::string RunFiles::begin_attempt(const std::string& study, const db::TrialRecord& t) const {
   const fs::path dir = attempt_dir(study, t.id, t.attempts);
   fs::create_directories(dir);
-  if (epochs_done(dir) >= 0) return dir.string();  // this attempt's own checkpoint
+  if (checkpoint_epochs(dir.string()) >= 0) return dir.string();  // this attempt's own checkpoint
   fs::path newest;
   int most = -1;
   // Attempt 0 is the trial directory itself: the layout before attempts had directories.
   for (int a = 0; a < t.attempts; ++a) {
     const fs::path earlier =
         a == 0 ? fs::path(trial_dir(study, t.id)) : fs::path(attempt_dir(study, t.id, a));
-    const int n = epochs_done(earlier);
+    const int n = checkpoint_epochs(earlier.string());
     if (n >= 0 && n >= most) {
       most = n;
       newest = earlier;
     }
   }
+  // The store's checkpoint when it is further on (written on another machine).
+  if (auto stored = store_ ? store_->checkpoint(t.id) : std::nullopt;
+      stored && stored->epochs > most) {
+    unpack_checkpoint(stored->bytes, dir.string(),
+                      store_->location() + ": trial #" + std::to_string(t.id) + "'s checkpoint");
+    return dir.string();
+  }
   if (most >= 0) copy_checkpoint(newest, dir);
   return dir.string();
 }
 
+void RunFiles::save_to_store(const db::Lease& lease, const std::string& dir) const {
+  if (!store_ || !store_->keeps_checkpoints()) return;
+  store_->put_checkpoint(lease, checkpoint_epochs(dir), pack_checkpoint(dir));
+}
+
 std::string RunFiles::finished_run(const std::string& study, const db::TrialRecord& t) const {
   const std::string last = attempt_dir(study, t.id, t.attempts);
-  if (fs::exists(last)) return last;
+  if (fs::exists(fs::path(last) / "metrics.json")) return last;
   const std::string trial = trial_dir(study, t.id);
-  if (fs::exists(fs::path(trial) / "model.pt")) return trial;
+  if (!fs::exists(last) && fs::exists(fs::path(trial) / "model.pt")) return trial;
+  // Trained on another machine (or copied from another store): the store has its network.
+  if (store_ && t.state == db::TrialState::kDone)
+    if (auto stored = store_->checkpoint(t.id))
+      unpack_checkpoint(stored->bytes, last,
+                        store_->location() + ": trial #" + std::to_string(t.id) + "'s checkpoint");
   return last;  // missing: the reader's error names where it should be
 }
 

@@ -2,7 +2,8 @@
 //   <root>/<study dir>/trial-<id>/attempt-<n>/   (checkpoints, run.json, metrics.json)
 // The study's directory is its name when that is a plain file name, else a sanitised slug plus
 // a hash of the name (study_dir_name): whatever the name, run files stay under the root.
-// The root is the user's --runs DIR, or the store's default (beside a SQLite file). Every
+// The root is the user's --runs DIR, or the store's default (beside a SQLite file, a cache
+// directory for a server, whose checkpoints travel through the store). Every
 // attempt of a trial (every claim of it) trains in a directory of its own, seeded with the
 // newest checkpoint of the earlier ones: a worker that stalled, lost its lease and woke up
 // can only write into its own attempt, never into the new holder's checkpoint.
@@ -30,9 +31,11 @@ std::string study_dir_name(const std::string& study);
 
 class RunFiles {
  public:
-  explicit RunFiles(std::string root);
+  /// Run files under `root`; with a `store`, trials' checkpoints also travel through it (see
+  /// begin_attempt, finished_run and save_to_store).
+  explicit RunFiles(std::string root, db::Store* store = nullptr);
   /// The user's root if given, else the store's default; a ConfigError when neither exists.
-  static RunFiles for_store(const db::Store& store, const std::string& user_root);
+  static RunFiles for_store(db::Store& store, const std::string& user_root);
 
   const std::string& root() const { return root_; }
   std::string trial_dir(const std::string& study, int64_t trial_id) const;
@@ -40,12 +43,20 @@ class RunFiles {
 
   /// Creates the directory of trial `t`'s current attempt (t.attempts) and, when it holds no
   /// checkpoint yet, copies in the newest one of the earlier attempts (the one with the most
-  /// finished epochs; a trial directory of the layout before attempts counts as attempt 0).
-  /// Returns the attempt's directory.
+  /// finished epochs; a trial directory of the layout before attempts counts as attempt 0), or
+  /// the store's checkpoint of the trial when that has more epochs (an attempt that ran on
+  /// another machine). Returns the attempt's directory.
   std::string begin_attempt(const std::string& study, const db::TrialRecord& t) const;
 
+  /// After an epoch (and after the finish) of the attempt in `dir`: its checkpoint into the
+  /// store, when the store keeps checkpoints (db::Store::keeps_checkpoints); LeaseLost when the
+  /// lease no longer holds.
+  void save_to_store(const db::Lease& lease, const std::string& dir) const;
+
   /// The run directory of a done trial: its last attempt's, or for a trial finished before
-  /// attempts had directories, the trial directory itself.
+  /// attempts had directories, the trial directory itself. When neither is here and the store
+  /// has the trial's checkpoint (trained on another machine, or a copied study), it is
+  /// unpacked into the last attempt's directory first.
   std::string finished_run(const std::string& study, const db::TrialRecord& t) const;
 
   /// After trial `t` finished: removes the directories of its earlier attempts (their
@@ -54,6 +65,7 @@ class RunFiles {
 
  private:
   std::string root_;
+  db::Store* store_ = nullptr;
 };
 
 }  // namespace hybridnet::search

@@ -160,6 +160,7 @@ void SweepTrialRunner::train(const db::TrialRecord& t, const std::string& label,
   cb.epoch = [&](const models::EpochRecord& e) {
     store_.add_epoch(lease, {e.epoch, e.lr, e.train_loss, e.train_accuracy, e.val_accuracy,
                              e.test_accuracy, e.test_top5, e.seconds});
+    files_.save_to_store(lease, dir);  // a server store: resumable on any machine
     if (!console_.live())
       console_.log("  " + label + " epoch " + std::to_string(e.epoch) + "/" +
                    std::to_string(epochs) + ": loss " + std::to_string(e.train_loss) +
@@ -181,6 +182,7 @@ void SweepTrialRunner::train(const db::TrialRecord& t, const std::string& label,
       console_.log("warning: " + label + ": " + e.what() + " (recorded without a latency)");
     }
   }
+  files_.save_to_store(lease, dir);  // the finished network (metrics.json now beside it)
   store_.finish_trial(lease, objectives, points);
   files_.prune_earlier_attempts(o_.study, t);
   char buf[96];

@@ -130,7 +130,7 @@ TEST_CASE("postgres store: sixteen workers starting together create the schema o
   for (auto& t : workers) t.join();
   for (int w = 0; w < 16; ++w) {
     INFO("worker " << w);
-    CHECK(errors[w].empty());
+    CHECK(errors[w] == "");  // the message, if any, in the report
     CHECK(ids[w] == ids[0]);
   }
   auto store = open_store(url, OpenMode::kReadOnly);
@@ -174,7 +174,12 @@ TEST_CASE("postgres store: a read-only connection reads and never writes", "[db]
   CHECK_THAT(message_of([&] { reader->open_study("t", json::object()); }),
              Catch::Contains("read-only"));
   CHECK(reader->trials(study).empty());
-  CHECK(reader->default_run_files_root().empty());  // run files need --runs on a server
+  // Local run files go to the user's cache, one directory per server and database.
+  CHECK_THAT(reader->default_run_files_root(),
+             Catch::EndsWith("/hybridnet/runs/hybridnet_127.0.0.1_" +
+                             url.substr(url.rfind(':') + 1, url.rfind('/') - url.rfind(':') - 1) +
+                             "_pg_read_only"));
+  CHECK(reader->keeps_checkpoints());
 }
 
 TEST_CASE("postgres store: numbers read back exactly", "[db][postgres]") {

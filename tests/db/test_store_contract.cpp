@@ -351,6 +351,42 @@ TEST_CASE("store contract: measurements join a done trial's objectives, and only
   CHECK(store->trials(study).front().objective("latency_ms") == Approx(1.25));
 }
 
+TEST_CASE("store contract: a checkpoint is kept per trial, replaced under the lease only",
+          "[db][contract]") {
+  const auto backend = GENERATE(from_range(test::store_backends()));
+  const auto s = test::fresh_store(backend, "checkpoints");
+  auto one = s.connect(), two = s.connect();
+  const int64_t study = one->open_study("s", json::object());
+  const int64_t id = one->add_trial(study, make_trial("k1", "xnor", {})).first;
+  REQUIRE_FALSE(one->checkpoint(id));
+  const auto held = one->claim_trial(study, "w1", 60);
+  // Bytes of every value, NULs included, and a size past one page.
+  std::string bytes(70000, '\0');
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 7 % 256);
+  one->put_checkpoint(held->lease(), 1, bytes);
+  auto c = two->checkpoint(id);
+  REQUIRE(c);
+  CHECK(c->epochs == 1);
+  CHECK(c->attempt == 1);
+  CHECK(c->bytes == bytes);
+  one->put_checkpoint(held->lease(), 2, "epoch two");
+  CHECK(two->checkpoint(id)->bytes == "epoch two");
+  // Taken over: the old holder's checkpoint write is refused, the new holder's kept.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto taken = two->claim_trial(study, "w2", 0.1);
+  REQUIRE(taken);
+  REQUIRE_THROWS_AS(one->put_checkpoint(held->lease(), 3, "stale"), LeaseLost);
+  two->put_checkpoint(taken->lease(), 3, "epoch three");
+  two->finish_trial(taken->lease(), {{"accuracy", 0.5}});
+  c = one->checkpoint(id);
+  CHECK(c->bytes == "epoch three");
+  CHECK(c->epochs == 3);
+  CHECK(c->attempt == 2);
+  REQUIRE_THROWS_AS(two->put_checkpoint(taken->lease(), 4, "after done"), LeaseLost);
+  CHECK_FALSE(one->checkpoint(id + 1000));
+  CHECK(one->keeps_checkpoints() == (backend != "sqlite"));
+}
+
 TEST_CASE("open_store: SQLite by path or sqlite:PATH, an unknown scheme is refused, nothing made",
           "[db]") {
   namespace fs = std::filesystem;

@@ -8,6 +8,9 @@
 #include <sstream>
 #include <vector>
 
+#include "db/store.h"
+#include "models/error.h"
+#include "search/checkpoint_archive.h"
 #include "search/run_files.h"
 #include "tests/support.h"
 
@@ -85,14 +88,83 @@ TEST_CASE("run files: a finished trial is found where it finished, earlier attem
   CHECK(files.finished_run("s", trial(2, 1)) == files.trial_dir("s", 2));
 }
 
+TEST_CASE("checkpoint archive: a run directory packs and unpacks byte for byte", "[search][runs]") {
+  const fs::path root = test::fresh_temp_dir("checkpoint_archive");
+  write_checkpoint(root / "from", 5, std::string("w\0\n5\n", 5) + std::string(3000, '\xff'));
+  std::ofstream(root / "from" / "model.pt.tmp") << "half-written";
+  const std::string packed = search::pack_checkpoint((root / "from").string());
+  search::unpack_checkpoint(packed, (root / "to").string(), "test");
+  CHECK(search::checkpoint_epochs((root / "to").string()) == 5);
+  CHECK(read(root / "to" / "model.pt") == read(root / "from" / "model.pt"));
+  CHECK(read(root / "to" / "optimizer.pt") == read(root / "from" / "optimizer.pt"));
+  CHECK_FALSE(fs::exists(root / "to" / "model.pt.tmp"));
+  CHECK(search::checkpoint_epochs((root / "nowhere").string()) == -1);
+
+  // Bad archives: refused, naming what they came from, nothing written.
+  const std::string magic = "hybridnet-checkpoint 1\n";
+  for (const auto& [bytes, why] : std::vector<std::pair<std::string, std::string>>{
+           {"PK\x03\x04", "not a hybridnet checkpoint archive"},
+           {magic + "../escape\n1\nx", "outside its directory"},
+           {magic + "a/b\n1\nx", "outside its directory"},
+           {magic + "model.pt\n10\nshort", "truncated in 'model.pt'"},
+           {magic + "model.pt\n-1\nx", "bad size"},
+           {magic + "model.pt", "truncated at byte"}}) {
+    INFO(why);
+    CHECK_THROWS_WITH(search::unpack_checkpoint(bytes, (root / "bad").string(), "db: trial #7"),
+                      Catch::StartsWith("db: trial #7: ") && Catch::Contains(why));
+  }
+  CHECK_FALSE(fs::exists(root / "bad"));
+  CHECK_FALSE(fs::exists(root / "escape"));
+}
+
+TEST_CASE("run files: checkpoints in the store seed attempts and stand in for missing runs",
+          "[search][runs]") {
+  const fs::path root = test::fresh_temp_dir("run_files_store");
+  auto store = db::open_store((root / "db.sqlite").string(), db::OpenMode::kReadWrite);
+  const int64_t study = store->open_study("s", nlohmann::json::object());
+  db::NewTrial nt;
+  nt.key = "k";
+  nt.family = "xnor";
+  nt.params = nt.plan = nt.config = nlohmann::json::object();
+  const int64_t id = store->add_trial(study, nt).first;
+  const auto first = store->claim_trial(study, "elsewhere", 60);
+  // Attempt 1 ran on another machine: its epoch-4 checkpoint is in the store only.
+  write_checkpoint(root / "other-machine", 4, "w4");
+  store->put_checkpoint(first->lease(), 4,
+                        search::pack_checkpoint((root / "other-machine").string()));
+  REQUIRE(store->release_trial(id, "elsewhere"));
+  const search::RunFiles files((root / "runs").string(), store.get());
+  write_checkpoint(files.attempt_dir("s", id, 1), 2, "w2-local");  // an older local attempt
+  const auto second = store->claim_trial(study, "here", 60);
+  const fs::path dir = files.begin_attempt("s", *second);
+  CHECK(read(dir / "model.pt") == "w4");
+  CHECK(search::checkpoint_epochs(dir.string()) == 4);
+  // A SQLite store's workers share the run files: nothing is uploaded.
+  write_checkpoint(dir, 5, "w5");
+  files.save_to_store(second->lease(), dir.string());
+  CHECK(store->checkpoint(id)->epochs == 4);
+
+  // A done trial whose run directory is not here (pulled from a cluster's store) is unpacked.
+  write_checkpoint(root / "other-machine", 6, "final");
+  std::ofstream(root / "other-machine" / "metrics.json") << "{}";
+  store->put_checkpoint(second->lease(), 6,
+                        search::pack_checkpoint((root / "other-machine").string()));
+  store->finish_trial(second->lease(), {{"accuracy", 0.5}});
+  const search::RunFiles elsewhere((root / "offline").string(), store.get());
+  const fs::path run = elsewhere.finished_run("s", *store->trial(id));
+  CHECK(run == fs::path(elsewhere.attempt_dir("s", id, 2)));
+  CHECK(read(run / "model.pt") == "final");
+  CHECK(fs::exists(run / "metrics.json"));
+}
+
 TEST_CASE("run files: every study name stays under the root, plain names keep their directory",
           "[search][runs]") {
   const fs::path root = test::fresh_temp_dir("run_files_names");
   const RunFiles files((root / "runs").string());
   // Names that were paths: a parent, an absolute path, "..", a NUL, 300 characters.
-  const std::vector<std::string> hostile = {"../../escaped", "/tmp/abs", "..", ".",
-                                            std::string("a\0b", 3), std::string(300, 'x'),
-                                            "with space/and slash", ".hidden"};
+  const std::vector<std::string> hostile = {
+      "../../escaped",        "/tmp/abs", "..", ".", std::string("a\0b", 3), std::string(300, 'x'),
+      "with space/and slash", ".hidden"};
   std::set<std::string> dirs;
   for (const auto& name : hostile) {
     const fs::path dir = files.trial_dir(name, 7);
@@ -116,7 +188,8 @@ TEST_CASE("run files: every study name stays under the root, plain names keep th
 TEST_CASE("run files: study names are checked for length and control characters",
           "[search][runs]") {
   CHECK_NOTHROW(check_study_name("../a name with spaces", "s.json: study"));
-  CHECK_THROWS_WITH(check_study_name("", "s.json: study"), "s.json: study: the study name is empty");
+  CHECK_THROWS_WITH(check_study_name("", "s.json: study"),
+                    "s.json: study: the study name is empty");
   CHECK_THROWS_WITH(check_study_name(std::string(201, 'x'), "s.json: study"),
                     "s.json: study: the study name has 201 characters; at most 200");
   CHECK_THROWS_WITH(check_study_name(std::string("a\0b", 3), "s.json: study"),
