@@ -14,9 +14,10 @@ packages=(build-essential cmake ccache pkg-config zlib1g-dev
   nlohmann-json3-dev catch2 libcli11-dev libonnx-dev libpqxx-dev dataset-fashion-mnist)
 # The report test renders the HTML report in a real browser; the ONNX test runs exports in ONNX
 # Runtime under Node.js (a machine that has node already keeps its own); the PostgreSQL store's
-# tests start their own server (Debian's postgresql, as the postgres user).
+# tests start their own server (Debian's postgresql, as the postgres user), and the cluster test
+# a one-node Slurm (slurm-wlm, munge).
 if [[ $step == test ]]; then
-  packages+=(chromium postgresql)
+  packages+=(chromium postgresql slurm-wlm munge)
   command -v node > /dev/null && command -v npm > /dev/null || packages+=(nodejs npm)
 fi
 missing=()
