@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The PostgreSQL store under load (loopback only, bounded in time): 32 worker processes
+# (store_load_worker: simulated trials, sleeps for training) on one study of 384 trials; 4 of
+# them (over 10%) SIGKILLed at random moments, and the server restarted once. Checks: every
+# trial done, each finished exactly once (one accepted finish per trial), every trial of a
+# killed worker reclaimed within 2x the staleness limit; prints the share of the workers'
+# trial time spent in store calls and what the restart cost.
+# Usage: store_load.sh STORE_LOAD_WORKER WORKDIR PG_ENV_FILE
+set -euo pipefail
+WORKER=$1; WORK=$2; PG_ENV=$3
+rm -rf "$WORK"; mkdir -p "$WORK"; cd "$WORK"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+[[ -f $PG_ENV ]] || fail "$PG_ENV: no test PostgreSQL server (the postgres.start fixture)"
+set -a; . "$PG_ENV"; set +a
+psql=$HYBRIDNET_TEST_PG_BIN/psql
+"$psql" -X -q -v ON_ERROR_STOP=1 "$HYBRIDNET_TEST_PG_ADMIN" -c "SET client_min_messages = warning" \
+  -c "DROP DATABASE IF EXISTS store_load WITH (FORCE)" -c "CREATE DATABASE store_load OWNER hybridnet"
+DB=$HYBRIDNET_TEST_PG_URL/store_load
+sql() { "$psql" -X -Atq "$DB" -c "$1"; }
+now() { date +%s.%N; }
+calc() { awk "BEGIN {print $1}"; }
+holds() { awk "BEGIN {exit !($1)}"; }
+TRIALS=384 WORKERS=32 STALE=1 KILLS=4
+export HYBRIDNET_PG_RECONNECT_SECONDS=60
+
+restart_server() {
+  local ctl=("$HYBRIDNET_TEST_PG_BIN/pg_ctl" -D "$HYBRIDNET_TEST_PG_DATA" -m fast -w restart)
+  if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "${ctl[@]}" > /dev/null; else "${ctl[@]}" > /dev/null; fi
+}
+
+"$WORKER" --db "$DB" --setup $TRIALS || fail "setup"
+declare -a pids
+for i in $(seq 1 $WORKERS); do
+  "$WORKER" --db "$DB" --name "w$i" --stale $STALE --trial-ms 1200 --epochs 3 > "w$i.out" 2> "w$i.err" &
+  pids[$i]=$!
+done
+start=$(now)
+# Kill KILLS workers at random moments in the first 8 s; restart the server once, at 4 s.
+mapfile -t victims < <(shuf -i 1-$WORKERS -n $KILLS)
+mapfile -t moments < <(for _ in $(seq 1 $KILLS); do shuf -i 500-8000 -n 1; done | sort -n)
+restarted=0
+for k in $(seq 0 $((KILLS - 1))); do
+  while holds "($(now) - $start) * 1000 < ${moments[$k]}"; do
+    if (( ! restarted )) && holds "$(now) - $start > 4"; then
+      t0=$(now)
+      restart_server
+      echo "server restarted at $(calc "$t0 - $start") s (took $(calc "$(now) - $t0") s)"
+      restarted=1
+    fi
+    sleep 0.05
+  done
+  v=${victims[$k]}
+  kill -9 "${pids[$v]}" 2> /dev/null || true
+  echo "$v $(now)" >> killed.txt
+  echo "killed worker w$v at $(calc "$(now) - $start") s"
+done
+(( restarted )) || { restart_server; echo "server restarted after the kills"; }
+for i in $(seq 1 $WORKERS); do
+  grep -q "^$i " killed.txt && continue
+  timeout 180 tail --pid="${pids[$i]}" -f /dev/null || fail "worker w$i still running after 3 minutes"
+  wait "${pids[$i]}" || { cat "w$i.err"; fail "worker w$i failed"; }
+done
+wait 2> /dev/null || true
+echo "all workers ended after $(calc "$(now) - $start") s"
+
+[[ $(sql "SELECT count(*) FROM trials WHERE state = 'done'") -eq $TRIALS ]] ||
+  fail "$(sql "SELECT count(*) FROM trials WHERE state = 'done'") of $TRIALS trials done"
+finishes=$(cat w*.out | grep -c "^finish " || true)
+distinct=$(cat w*.out | grep "^finish " | sort -u | wc -l)
+[[ $finishes -eq $TRIALS && $distinct -eq $TRIALS ]] ||
+  fail "$finishes finishes accepted ($distinct distinct trials) for $TRIALS trials"
+for id in $(sql "SELECT id FROM trials WHERE (SELECT count(*) FROM epochs e WHERE e.trial_id = trials.id) <> 3"); do
+  fail "trial $id does not have 3 epoch rows"
+done
+
+# Each killed worker's trial in hand: reclaimed by another within 2x the staleness limit.
+while read -r v at; do
+  trial=$(awk '$1 == "claim" {t = $2} $1 == "finish" && $2 == t {t = ""} END {print t}' "w$v.out")
+  [[ -n $trial ]] || { echo "w$v held no trial when killed"; continue; }
+  next=$(cat w*.out | awk -v t="$trial" -v at="$at" '$1 == "claim" && $2 == t && $4 > at {print $4}' | sort -n | head -1)
+  [[ -n $next ]] || fail "trial $trial of killed worker w$v was never claimed again"
+  delay=$(calc "$next - $at")
+  echo "trial $trial of killed worker w$v reclaimed after $delay s (limit $((2 * STALE)) s)"
+  holds "$delay <= 2 * $STALE" || fail "trial $trial reclaimed after $delay s"
+done < killed.txt
+
+reclaims=$(sql "SELECT coalesce(sum(attempts - 1), 0) FROM trials")
+lost=$(cat w*.out | awk '$1 == "summary" {s += $6} END {print s + 0}')
+reconnected=$(grep -l "reconnected" w*.err | wc -l)
+share=$(cat w*.out | awk '$1 == "summary" {s += $8; t += $10} END {printf "%.2f", 100 * s / t}')
+per_call=$(cat w*.out | awk '$1 == "summary" {s += $8; n += $12} END {printf "%.2f", 1000 * s / n}')
+echo "trials: $TRIALS done once each; $reclaims reclaimed ($KILLS kills, $lost dropped by workers that lost their lease in the restart)"
+echo "server restart: $reconnected of $WORKERS workers reconnected"
+echo "store calls: $share% of the workers' trial time (target < 1%), $per_call ms per call"
+echo "PASS store load"
