@@ -392,6 +392,11 @@ class PostgresStore final : public Store {
 
   const std::string& location() const override { return shown_; }
 
+  double now() override {
+    return transact(
+        [&](pqxx::work& tx) { return tx.exec1(std::string("SELECT ") + kNowSql)[0].as<double>(); });
+  }
+
  private:
   // The lease condition of every write under a lease: parameters $1..$3.
   static constexpr const char* kHeldBy =

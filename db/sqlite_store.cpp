@@ -3,12 +3,15 @@
 // read-to-write upgrade and a busy database is waited for (busy timeout) rather than failed.
 // Identity: PRAGMA application_id marks our files; PRAGMA user_version is the schema version.
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
+#include <thread>
 
 #include "db/schema.h"
 #include "db/store.h"
@@ -82,9 +85,12 @@ class SqliteStore final : public Store {
                       path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, kBusyTimeoutMs);
       db_->exec("PRAGMA foreign_keys = ON");
       if (mode == OpenMode::kReadWrite) {
-        db_->exec("PRAGMA journal_mode = WAL");
+        // Two processes creating a database at once: switching it to WAL while the other
+        // holds a lock is SQLITE_BUSY at once, without the busy timeout (SQLite's deadlock
+        // avoidance): wait and try again, as the timeout would.
+        retry_busy([&] { db_->exec("PRAGMA journal_mode = WAL"); });
         db_->exec("PRAGMA synchronous = NORMAL");
-        migrate();
+        retry_busy([&] { migrate(); });
       }
     } catch (const SQLite::Exception& e) {
       throw StorageError(path + ": " + e.what());
@@ -539,6 +545,10 @@ class SqliteStore final : public Store {
 
   const std::string& location() const override { return path_; }
 
+  double now() override {
+    return read([&] { return store_now(); });
+  }
+
   std::map<std::string, json> artifacts(int64_t study) override {
     return read([&] {
       std::map<std::string, json> out;
@@ -588,6 +598,25 @@ class SqliteStore final : public Store {
       throw StorageError(path_ + ": schema version " + std::to_string(version) +
                          " needs an upgrade; run a sweep on it (read-write) first");
     version_ = static_cast<int>(version);
+  }
+
+  // Runs f again while the database is busy, up to the busy timeout.
+  template <class F>
+  static void retry_busy(F&& f) {
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+    for (auto wait = std::chrono::milliseconds(5);;
+         wait = std::min(wait * 2, std::chrono::milliseconds(200))) {
+      try {
+        f();
+        return;
+      } catch (const SQLite::Exception& e) {
+        if ((e.getErrorCode() & 0xff) != SQLITE_BUSY ||
+            std::chrono::steady_clock::now() + wait > deadline)
+          throw;
+      }
+      std::this_thread::sleep_for(wait);
+    }
   }
 
   // Brings the schema to kSchemaVersion, one migration per version, in one transaction.

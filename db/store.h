@@ -237,6 +237,10 @@ class Store {
   /// Every artefact of a study, by key.
   virtual std::map<std::string, nlohmann::json> artifacts(int64_t study) = 0;
 
+  /// The store's clock (Unix seconds): the one heartbeats are measured on, so that a
+  /// heartbeat's age is right whatever the reader's own clock says.
+  virtual double now() = 0;
+
   /// Where trials' run directories (checkpoints, metrics) live unless the user gives another
   /// root (--runs); empty when the backend has no natural place for them.
   virtual std::string default_run_files_root() const = 0;

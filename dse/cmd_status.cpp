@@ -26,8 +26,7 @@ void run_status(const StatusOptions& o) {
     studies = store->studies();
   else
     studies.push_back(require_study(*store, o.study, o.db));
-  const double now =
-      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const double now = store->now();  // heartbeats are on the store's clock
   nlohmann::json out = nlohmann::json::array();
   for (const auto& s : studies) {
     const auto trials = store->trials(s.id);

@@ -24,7 +24,9 @@ std::map<std::string, ino_t> checkpoint_files(const fs::path& dir) {
   std::map<std::string, ino_t> files;
   for (const auto& e : fs::directory_iterator(dir)) {
     const std::string name = e.path().filename().string();
-    if (!e.is_regular_file() || (name.size() > 4 && name.substr(name.size() - 4) == ".tmp"))
+    // claim.json names the attempt that wrote a directory (run_files.cpp), not the checkpoint.
+    if (!e.is_regular_file() || (name.size() > 4 && name.substr(name.size() - 4) == ".tmp") ||
+        name == "claim.json")
       continue;
     struct stat st {};
     if (::stat(e.path().c_str(), &st) == 0) files[name] = st.st_ino;

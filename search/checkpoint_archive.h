@@ -12,7 +12,8 @@ namespace hybridnet::search {
 /// -1 when it holds none.
 int checkpoint_epochs(const std::string& dir);
 
-/// The regular files of `dir` (not the temporaries of an interrupted save) as one archive. The
+/// The regular files of `dir` (not the temporaries of an interrupted save, nor the attempt's
+/// claim.json) as one archive. The
 /// trainer replaces checkpoint files by renames; a file replaced while it was read (a holder
 /// still training there) makes it read again, so that weights, optimizer state and history
 /// come from one epoch. DataError when they keep changing.

@@ -78,9 +78,37 @@ std::string RunFiles::attempt_dir(const std::string& study, int64_t id, int atte
   return (fs::path(trial_dir(study, id)) / ("attempt-" + std::to_string(attempt))).string();
 }
 
+namespace {
+
+// The claim an attempt directory belongs to: claim.json, written when the attempt begins. A
+// directory of attempt N that another claim wrote (a store deleted and made again with the same
+// study, a scratch directory reused by a later job) is a leftover: moved aside, never resumed.
+void claim_directory(const fs::path& dir, const db::TrialRecord& t) {
+  const nlohmann::json claim = {
+      {"trial", t.id}, {"key", t.key}, {"attempt", t.attempts}, {"worker", t.worker}};
+  const fs::path marker = dir / "claim.json";
+  if (fs::exists(dir) && fs::exists(marker)) {
+    std::ifstream in(marker);
+    const auto found = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (found == claim) return;  // this claim's own directory
+    fs::path aside;
+    for (int n = 1; fs::exists(aside = dir.string() + ".leftover-" + std::to_string(n)); ++n) {
+    }
+    fs::rename(dir, aside);
+    std::fprintf(stderr,
+                 "hybridnet: %s held another claim's files (a store made again, or reused "
+                 "scratch); moved them to %s\n",
+                 dir.c_str(), aside.c_str());
+  }
+  fs::create_directories(dir);
+  write_file_atomic(marker.string(), claim.dump() + "\n");
+}
+
+}  // namespace
+
 std::string RunFiles::begin_attempt(const std::string& study, const db::TrialRecord& t) const {
   const fs::path dir = attempt_dir(study, t.id, t.attempts);
-  fs::create_directories(dir);
+  claim_directory(dir, t);
   if (checkpoint_epochs(dir.string()) >= 0) return dir.string();  // this attempt's own checkpoint
   fs::path newest;
   int most = -1;

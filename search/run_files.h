@@ -41,7 +41,9 @@ class RunFiles {
   std::string trial_dir(const std::string& study, int64_t trial_id) const;
   std::string attempt_dir(const std::string& study, int64_t trial_id, int attempt) const;
 
-  /// Creates the directory of trial `t`'s current attempt (t.attempts) and, when it holds no
+  /// Creates the directory of trial `t`'s current attempt (t.attempts), marked with the claim
+  /// (claim.json; a directory that another claim marked is a leftover of another store or an
+  /// earlier one of the same name, and is moved aside to attempt-N.leftover-M), and, when it holds no
   /// checkpoint yet, copies in the newest one of the earlier attempts (the one with the most
   /// finished epochs; a trial directory of the layout before attempts counts as attempt 0), or
   /// the store's checkpoint of the trial when that has more epochs (an attempt that ran on

@@ -138,8 +138,7 @@ TEST_CASE("postgres store: sixteen workers starting together create the schema o
   CHECK(store->trials(ids[0]).size() == 2);
 }
 
-TEST_CASE("postgres store: a worker's calls survive a server restart",
-          "[db][postgres][restart]") {
+TEST_CASE("postgres store: a worker's calls survive a server restart", "[db][postgres][restart]") {
   const std::string url = test::fresh_postgres_database("pg_restart");
   auto store = open_store(url, OpenMode::kReadWrite);
   const int64_t study = store->open_study("s", json::object());

@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <thread>
+#include <vector>
 
 #include "db/schema.h"
 #include "db/store.h"
@@ -17,9 +19,7 @@ using nlohmann::json;
 using Approx = Catch::Detail::Approx;
 using test::file_bytes;
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("store: a newer schema version is refused and left untouched", "[db]") {
   const auto dir = test::fresh_temp_dir("store_newer");
@@ -104,4 +104,28 @@ TEST_CASE("store: a corrupt file is refused and left untouched", "[db]") {
   REQUIRE(file_bytes(path) == before);
   REQUIRE_THROWS_WITH(open_sqlite_store((dir / "missing.sqlite").string(), OpenMode::kReadOnly),
                       Catch::Contains("no such database"));
+}
+
+TEST_CASE("store: eight workers creating one SQLite file at once all open it", "[db]") {
+  // Switching a new file to WAL while another connection holds a lock is SQLITE_BUSY at once
+  // (no busy timeout): the store waits and tries again. Twenty fresh files, eight at a time.
+  const auto dir = test::fresh_temp_dir("store_first_open");
+  for (int round = 0; round < 20; ++round) {
+    const std::string path = (dir / ("db" + std::to_string(round) + ".sqlite")).string();
+    std::vector<std::thread> workers;
+    std::vector<std::string> errors(8);
+    for (int w = 0; w < 8; ++w)
+      workers.emplace_back([&, w] {
+        try {
+          open_sqlite_store(path, OpenMode::kReadWrite)->open_study("s", json::object());
+        } catch (const std::exception& e) {
+          errors[w] = e.what();
+        }
+      });
+    for (auto& t : workers) t.join();
+    for (int w = 0; w < 8; ++w) {
+      INFO("round " << round << ", worker " << w);
+      CHECK(errors[w] == "");
+    }
+  }
 }

@@ -3,6 +3,8 @@
 // the store's clock, immutability of finished trials, and fenced leases: a worker that lost its
 // trial writes nothing more about it.
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <set>
 #include <thread>
@@ -166,6 +168,13 @@ TEST_CASE("store contract: interrupted and stale trials are claimed again, live 
   const auto first = store->claim_trial(study, "w1", 60);
   REQUIRE(first->id == a);
   REQUIRE_FALSE(store->claim_trial(study, "w2", 60));  // heartbeat fresh
+  // The store's clock is the one heartbeats are on (here: this machine's).
+  const double now = store->now();
+  CHECK(store->trial(a)->heartbeat_at <= now);
+  CHECK(now - store->trial(a)->heartbeat_at < 5);
+  CHECK(std::abs(now -
+                 std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+                     .count()) < 5);
   // A heartbeat moves the trial's time on the store's clock: 0.3 s later it is not stale at 0.25.
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   store->heartbeat(first->lease(), json::object());

@@ -67,6 +67,20 @@ TEST_CASE("run files: an attempt starts from the newest earlier checkpoint", "[s
     files.begin_attempt("s", trial(3, 3));
     CHECK(read(dir / "model.pt") == "w3");
   }
+  SECTION("another claim's directory (a store made again) is moved aside, not resumed") {
+    db::TrialRecord earlier = trial(3, 1);
+    earlier.worker = "host:1:100";
+    write_checkpoint(files.begin_attempt("s", earlier), 3, "other store's");
+    db::TrialRecord now = trial(3, 1);
+    now.worker = "host:2:200";
+    const fs::path dir = files.begin_attempt("s", now);
+    CHECK_FALSE(fs::exists(dir / "model.pt"));
+    CHECK(fs::exists(dir / "claim.json"));
+    CHECK(read(fs::path(dir.string() + ".leftover-1") / "model.pt") == "other store's");
+    // The same claim finds its own directory again.
+    write_checkpoint(dir, 1, "mine");
+    CHECK(read(fs::path(files.begin_attempt("s", now)) / "model.pt") == "mine");
+  }
   SECTION("a trial directory of the layout before attempts counts as attempt 0") {
     write_checkpoint(files.trial_dir("s", 3), 4, "legacy");
     const fs::path dir = files.begin_attempt("s", trial(3, 2));

@@ -17,7 +17,9 @@ set -a; . "$PG_ENV"; . "$SLURM_ENV"; set +a
 psql=$HYBRIDNET_TEST_PG_BIN/psql
 "$psql" -X -q -v ON_ERROR_STOP=1 "$HYBRIDNET_TEST_PG_ADMIN" -c "SET client_min_messages = warning" \
   -c "DROP DATABASE IF EXISTS slurm_sweep WITH (FORCE)" -c "CREATE DATABASE slurm_sweep OWNER hybridnet"
-export HYBRIDNET_DB=$HYBRIDNET_TEST_PG_URL/slurm_sweep HYBRIDNET=$HN
+# Run files in this test's own scratch (the example's default is $TMPDIR/hybridnet-runs-JOBID).
+export HYBRIDNET_DB=$HYBRIDNET_TEST_PG_URL/slurm_sweep HYBRIDNET=$HN TMPDIR=$WORK/tmp
+mkdir -p "$TMPDIR"
 sql() { "$psql" -X -Atq "$HYBRIDNET_DB" -c "$1"; }
 
 cat > space.json <<JSON
