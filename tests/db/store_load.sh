@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The PostgreSQL store under load (loopback only, bounded in time): 32 worker processes
-# (store_load_worker: simulated trials, sleeps for training) on one study of 384 trials; 4 of
+# (store_load_worker: simulated trials of 1.2-3.6 s, sleeps for training) on one study of 256 trials; 4 of
 # them (over 10%) SIGKILLed at random moments, and the server restarted once. Checks: every
 # trial done, each finished exactly once (one accepted finish per trial), every trial of a
 # killed worker reclaimed within 2x the staleness limit; prints the share of the workers'
@@ -20,7 +20,7 @@ sql() { "$psql" -X -Atq "$DB" -c "$1"; }
 now() { date +%s.%N; }
 calc() { awk "BEGIN {print $1}"; }
 holds() { awk "BEGIN {exit !($1)}"; }
-TRIALS=384 WORKERS=32 STALE=1 KILLS=4
+TRIALS=256 WORKERS=32 STALE=1 KILLS=4
 export HYBRIDNET_PG_RECONNECT_SECONDS=60
 
 restart_server() {
@@ -31,7 +31,7 @@ restart_server() {
 "$WORKER" --db "$DB" --setup $TRIALS || fail "setup"
 declare -a pids
 for i in $(seq 1 $WORKERS); do
-  "$WORKER" --db "$DB" --name "w$i" --stale $STALE --trial-ms 1200 --epochs 3 > "w$i.out" 2> "w$i.err" &
+  "$WORKER" --db "$DB" --name "w$i" --stale $STALE --trial-ms 2400 --epochs 3 > "w$i.out" 2> "w$i.err" &
   pids[$i]=$!
 done
 start=$(now)

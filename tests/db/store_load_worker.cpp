@@ -5,6 +5,7 @@
 // heartbeats.
 //   store_load_worker --db URL --setup N            a study "load" with N pending trials
 //   store_load_worker --db URL --name W [--stale S] [--trial-ms T] [--epochs E]
+// (trials last T ms on average, from T/2 to 3T/2)
 // Prints, one line each: "claim TRIAL ATTEMPT UNIX_SECONDS" when it takes a trial, "finish
 // TRIAL" when its finish was accepted, and at the end "summary W finished F lost L
 // store_seconds X trial_seconds Y".
@@ -14,6 +15,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <random>
 #include <string>
 #include <thread>
 
@@ -64,6 +66,8 @@ int main(int argc, char** argv) {
     const int trial_ms = std::atoi(arg(argc, argv, "--trial-ms", "600").c_str());
     const int epochs = std::atoi(arg(argc, argv, "--epochs", "3").c_str());
     const auto beat = std::chrono::duration<double>(stale / 4);
+    std::mt19937 rng(static_cast<unsigned>(::getpid()));
+    std::uniform_real_distribution<double> length(0.5, 1.5);
     const int64_t study = store->open_study("load", nlohmann::json::object());
     double store_seconds = 0, trial_seconds = 0;
     int finished = 0, lost = 0, calls = 0;
@@ -93,6 +97,9 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
       const auto trial_start = Clock::now();
       const Lease lease = t->lease();
+      // Trials of different lengths (0.5x to 1.5x --trial-ms), as a study's are: workers do
+      // not finish in step, so someone is always about to look for work.
+      const int epoch_ms = static_cast<int>(trial_ms * length(rng) / epochs);
       // Heartbeats from a thread of their own, as a sweep's monitor sends them: they keep the
       // lease without stopping the training (they are not counted as the trial's store time).
       std::atomic<bool> running{true}, lease_lost{false};
@@ -117,7 +124,7 @@ int main(int argc, char** argv) {
                               ? static_cast<int>(timed([&] { return store->epochs(t->id); }).size())
                               : 0;
         for (int e = first + 1; e <= epochs; ++e) {
-          std::this_thread::sleep_for(std::chrono::milliseconds(trial_ms / epochs));  // training
+          std::this_thread::sleep_for(std::chrono::milliseconds(epoch_ms));  // training
           if (lease_lost) throw LeaseLost(lease);
           EpochRow row;
           row.epoch = e;

@@ -50,6 +50,11 @@ task=$(tr '\0' '\n' < "/proc/$pid/environ" | sed -n 's/^SLURM_ARRAY_TASK_ID=//p'
 epoch1=$(sql "SELECT seconds FROM epochs WHERE trial_id = $victim AND epoch = 1")
 scancel "${job}_${task}"
 echo "cancelled task $task (worker $worker) in trial #$victim after epoch 1 ($epoch1 s)"
+# The query commands on the server while the other tasks train.
+"$HN" status --db "$HYBRIDNET_DB" > status-live.out || fail "status while the array runs"
+"$HN" pareto --db "$HYBRIDNET_DB" > pareto-live.out || fail "pareto while the array runs"
+"$HN" trials --db "$HYBRIDNET_DB" --csv > trials-live.csv || fail "trials while the array runs"
+grep -q "^study slurm: " status-live.out || fail "status shows no study"
 
 for _ in $(seq 1 2400); do  # until every task of the array has ended (4 minutes at most)
   [[ -z $(squeue -h -j "$job" 2> /dev/null) ]] && break
