@@ -422,7 +422,7 @@ class PostgresStore final : public Store {
     conn_.reset();
     if (!warned_) {
       std::cerr << "hybridnet: lost the connection to " << shown_ << " (" << why
-                << "); reconnecting for up to " << reconnect_seconds() << " s\n";
+                << "); reconnecting for up to " << reconnect_limit_ << " s\n";
       warned_ = true;
     }
     auto wait = std::chrono::milliseconds(200);
@@ -435,7 +435,7 @@ class PostgresStore final : public Store {
       } catch (const StorageError& e) {
         if (std::chrono::steady_clock::now() + wait > deadline)
           throw StorageError(std::string(e.what()) + " (gave up reconnecting after " +
-                             std::to_string(reconnect_seconds()) + " s)");
+                             std::to_string(reconnect_limit_) + " s)");
       }
       std::this_thread::sleep_for(wait);
       wait = std::min(wait * 2, std::chrono::milliseconds(5000));
@@ -447,8 +447,7 @@ class PostgresStore final : public Store {
   template <class F>
   auto transact(F&& f) -> decltype(f(std::declval<pqxx::work&>())) {
     std::lock_guard<std::mutex> lock(mutex_);
-    const auto deadline =
-        std::chrono::steady_clock::now() + std::chrono::seconds(reconnect_seconds());
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(reconnect_limit_);
     for (int rollbacks = 0;;) {
       std::string lost;
       try {
@@ -751,6 +750,7 @@ class PostgresStore final : public Store {
   std::string url_, shown_;
   OpenMode mode_;
   std::string run_files_root_ = local_run_files_root(shown_);
+  const int reconnect_limit_ = reconnect_seconds();
   std::unique_ptr<pqxx::connection> conn_;
   std::mutex mutex_;
   bool in_doubt_ = false, warned_ = false;

@@ -43,9 +43,13 @@ void setup_db(CLI::App& app) {
       "Copy studies from one store to another (a cluster's PostgreSQL study into a local SQLite "
       "file for pareto, report and export offline; a local study up to a server). Trials keep "
       "their state, curves and checkpoints; running again copies only what changed.");
-  copy->add_option("--from", opt->from, "Store to read (read-only): " + std::string(kDbHelp))
+  copy->add_option("--from", opt->from,
+                   "Store to copy from, opened read-only: a SQLite file (PATH or sqlite:PATH) "
+                   "or postgresql://USER@HOST:PORT/DBNAME")
       ->required();
-  copy->add_option("--to", opt->to, "Store to write (created if missing): " + std::string(kDbHelp))
+  copy->add_option("--to", opt->to,
+                   "Store to copy into, created if missing: a SQLite file or "
+                   "postgresql://USER@HOST:PORT/DBNAME (passwords from ~/.pgpass or PGPASSFILE)")
       ->required();
   copy->add_option("--study", opt->study, "Copy only this study (default: every study)");
   copy->callback([opt] { run_db_copy(*opt); });

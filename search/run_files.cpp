@@ -1,10 +1,8 @@
 #include "search/run_files.h"
 
-#include <sys/stat.h>
-
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <system_error>
 
