@@ -7,6 +7,7 @@
 #include "dse/study_cli.h"
 #include "dse/subcommands.h"
 #include "models/error.h"
+#include "search/front_hypervolume.h"
 #include "search/latency.h"
 #include "search/results.h"
 
@@ -27,6 +28,7 @@ void run_pareto(const ParetoOptions& o) {
   const auto objs = objectives.empty() ? search::study_objectives(study) : objectives;
   const auto trials = store->trials(study.id);
   const auto front = search::pareto_trials(trials, objs);
+  const auto hv = search::front_hypervolume(front, objs);
   // How well the cost model's predicted energy ranks the measured latency (latency objective).
   struct {
     double rho = 0;
@@ -47,6 +49,12 @@ void run_pareto(const ParetoOptions& o) {
                           {"front", nlohmann::json::array()}};
     if (rank.trials >= 2)
       out["energy_latency_spearman"] = {{"rho", rank.rho}, {"trials", rank.trials}};
+    if (hv) {
+      nlohmann::json reference;
+      for (size_t j = 0; j < objs.size(); ++j) reference[objs[j].name] = hv->reference[j];
+      out["hypervolume"] = {
+          {"normalized", hv->normalized}, {"value", hv->value}, {"reference", reference}};
+    }
     for (const auto& t : front) out["front"].push_back(search::trial_summary(t));
     std::cout << out.dump(2) << "\n";
   } else if (o.csv) {
@@ -58,6 +66,17 @@ void run_pareto(const ParetoOptions& o) {
                 search::to_string(objs).c_str(),
                 search::front_count(front, done, "finished trials").c_str(),
                 trial_table(front).c_str());
+    if (hv) {
+      std::string reference;
+      for (size_t j = 0; j < objs.size(); ++j) {
+        char buf[96];
+        std::snprintf(buf, sizeof buf, "%s%s %.4g %s", j ? ", " : "", objs[j].name.c_str(),
+                      hv->reference[j], objs[j].unit().c_str());
+        reference += buf;
+      }
+      std::printf("Hypervolume %.4f of the box from the reference point (%s) to the ideal one\n",
+                  hv->normalized, reference.c_str());
+    }
     if (rank.trials >= 2)
       std::printf(
           "Predicted energy ranks measured latency with Spearman rho %.3f over %d "

@@ -81,6 +81,10 @@ queries)
   done
   "$HN" pareto --db db.sqlite --objectives accuracy:max,memory:min | tee pareto.out
   grep -q "accuracy:max,memory:min" pareto.out || fail "pareto ignores --objectives"
+  # The front's hypervolume against chance accuracy and 1.1x the FP network's memory.
+  grep -q "^Hypervolume 0\.[0-9]* of the box from the reference point (accuracy 0.1 fraction, memory" pareto.out ||
+    fail "pareto prints no hypervolume"
+  "$HN" pareto --db db.sqlite --json | grep -q '"normalized"' || fail "pareto --json has no hypervolume"
   "$HN" show --db db.sqlite --trial 1 | tee show.out
   grep -q "learning curve" show.out || fail "show has no learning curve"
   "$HN" status --db db.sqlite | grep -q "study q: .* done, 0 running, 1 failed" || fail "status"

@@ -3,7 +3,9 @@
 #include <catch2/catch.hpp>
 #include <random>
 
+#include "search/front_hypervolume.h"
 #include "search/hypervolume.h"
+#include "search/trial_config.h"
 
 using namespace hybridnet::search;
 using Approx = Catch::Detail::Approx;
@@ -81,4 +83,29 @@ TEST_CASE("hypervolume: a candidate's contribution to a front", "[search][hyperv
   CHECK(hypervolume_contribution(front, {0.85, 1.5}, {0.1, 3}, {kMax, kMin}) == Approx(0.025));
   CHECK(hypervolume_contribution(front, {0.7, 2.5}, {0.1, 3}, {kMax, kMin}) == 0);  // dominated
   CHECK(hypervolume_contribution({}, {0.6, 1}, {0.1, 3}, {kMax, kMin}) == Approx(1.0));
+}
+
+TEST_CASE("hypervolume of a study's front: chance accuracy and 1.1x the FP network's costs",
+          "[search][hypervolume]") {
+  auto trial = [](double acc, double energy, double ee_fp, double memory, double mc_fp) {
+    hybridnet::db::TrialRecord t;
+    t.config = nlohmann::json(TrialConfig{});  // Fashion-MNIST: 10 classes
+    t.objectives = {{"accuracy", acc},
+                    {"energy_pj", energy},
+                    {"ee_fp", ee_fp},
+                    {"memory_bits", memory},
+                    {"mc_fp", mc_fp}};
+    return t;
+  };
+  // Both networks' FP one costs 1000 pJ and 1000 bits: the reference is (0.1, 1100, 1100).
+  const std::vector<hybridnet::db::TrialRecord> front = {trial(0.9, 100, 10, 50, 20),
+                                                         trial(0.8, 50, 20, 40, 25)};
+  const auto hv = front_hypervolume(front, default_objectives());
+  REQUIRE(hv);
+  CHECK(hv->reference == std::vector<double>{0.1, 1100, 1100});
+  // Boxes 0.8 x 1000 x 1050 and 0.7 x 1050 x 1060, overlapping in 0.7 x 1000 x 1050.
+  CHECK(hv->value == Approx(840000 + 779100 - 735000));
+  CHECK(hv->normalized == Approx(884100.0 / (0.9 * 1100 * 1100)));
+  CHECK_FALSE(front_hypervolume({}, default_objectives()));
+  CHECK_FALSE(front_hypervolume(front, {Objective{"accuracy", false}}));  // against its sense
 }
