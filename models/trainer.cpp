@@ -11,10 +11,10 @@
 #include <sstream>
 #include <thread>
 
+#include "models/atomic_file.h"
 #include "models/batch_norm_recalibration.h"
 #include "models/error.h"
 #include "models/json_input.h"
-#include "models/atomic_file.h"
 
 namespace hybridnet::models {
 
@@ -176,7 +176,7 @@ Evaluation evaluate(HybridNet& net, const Dataset& data, int batch_size, torch::
 }
 
 TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::string& dir_name,
-                      const TrainCallbacks& callbacks) {
+                      const TrainCallbacks& callbacks, int until_epoch) {
   const TrainConfig& cfg = spec.train;
   validate(cfg);
   const torch::Device device = resolve_device(cfg.device);
@@ -222,7 +222,8 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
     try {
       for (const auto& e : state.at("history")) result.history.push_back(epoch_from_json(e));
     } catch (const json::exception& e) {
-      throw DataError((dir / "state.json").string() + ": malformed: " + without_json_prefix(e.what()));
+      throw DataError((dir / "state.json").string() +
+                      ": malformed: " + without_json_prefix(e.what()));
     }
     start_epoch = static_cast<int>(result.history.size());
     if (start_epoch > epochs)
@@ -251,7 +252,8 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
   const int64_t n = data.train.size();
   const int64_t full_steps = (n + cfg.batch_size - 1) / cfg.batch_size;
   const int64_t steps = cfg.max_steps > 0 ? std::min(cfg.max_steps, full_steps) : full_steps;
-  for (int epoch = start_epoch; epoch < epochs; ++epoch) {
+  const int stop = until_epoch > 0 ? std::min(until_epoch, epochs) : epochs;
+  for (int epoch = start_epoch; epoch < stop; ++epoch) {
     const auto t0 = std::chrono::steady_clock::now();
     const bool exit_phase = separate && epoch >= cfg.epochs;
     const double lr =
@@ -345,6 +347,10 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
   }
 
   result.test = evaluate(net, data.test, cfg.eval_batch_size, device);
+  if (std::max(stop, start_epoch) < epochs) {  // stopped at a rung: no metrics.json yet
+    result.complete = false;
+    return result;
+  }
   json history = json::array();
   double train_seconds = 0;
   for (const auto& e : result.history) {

@@ -52,6 +52,9 @@ struct TrainResult {
   std::vector<EpochRecord> history;
   Evaluation test;
   int resumed_from_epoch = 0;  ///< epochs found finished in the run directory
+  /// false when the run stopped at `until_epoch` before its last epoch (no metrics.json; `test`
+  /// is the network's accuracy there).
+  bool complete = true;
 };
 
 /// The loss of a network's outputs (early exits, then the final classifier): sum_k w_k CE_k
@@ -75,8 +78,12 @@ Evaluation evaluate(HybridNet& net, const Dataset& data, int batch_size, torch::
 /// holds the same run (a larger epoch count continues it, with the schedule of the new total); a
 /// different run there is a ConfigError. NaN/inf loss is a TrainingError (the last finished
 /// epoch's checkpoint stays). Writes metrics.json on completion.
+/// `until_epoch` > 0 stops after that many finished epochs (a rung of a multi-fidelity search)
+/// with the learning-rate schedule of the full run, so that continuing later (a larger
+/// `until_epoch`, or 0) is identical to never having stopped; a directory already that far
+/// only evaluates.
 TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::string& dir,
-                      const TrainCallbacks& callbacks = {});
+                      const TrainCallbacks& callbacks = {}, int until_epoch = 0);
 
 /// Loads a finished or partial run directory: its spec and its network with trained weights.
 struct LoadedRun {

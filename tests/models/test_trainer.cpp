@@ -93,6 +93,42 @@ TEST_CASE("synthetic: the same seed gives the same result, resume equals an unin
   for (const auto& d : {a_dir, b_dir, c_dir}) fs::remove_all(d);
 }
 
+TEST_CASE("synthetic: a run stopped at a rung and continued equals the full run",
+          "[models][train]") {
+  DataOptions o;
+  const auto data = synthetic(o);
+  auto cfg = quick(3);
+  cfg.schedule = LrSchedule::kCosine;  // the rung must not see the schedule of a 1-epoch run
+  const auto spec = spec_for(data, "xnor", cfg);
+  const auto full_dir = fresh_dir("rung_full"), rung_dir = fresh_dir("rung_cont");
+  const auto full = train_run(spec, data, full_dir.string());
+  const auto rung = train_run(spec, data, rung_dir.string(), {}, 1);
+  CHECK_FALSE(rung.complete);
+  REQUIRE(rung.history.size() == 1);
+  CHECK_FALSE(fs::exists(rung_dir / "metrics.json"));
+  CHECK(rung.history[0].lr == full.history[0].lr);
+  CHECK(rung.history[0].train_loss == full.history[0].train_loss);
+  CHECK(rung.test.top1 == full.history[0].test_accuracy);
+  // Asked again for the same rung: nothing more trains.
+  CHECK(train_run(spec, data, rung_dir.string(), {}, 1).history.size() == 1);
+  const auto promoted = train_run(spec, data, rung_dir.string(), {}, 2);
+  CHECK_FALSE(promoted.complete);
+  const auto last = train_run(spec, data, rung_dir.string());
+  CHECK(last.complete);
+  CHECK(last.resumed_from_epoch == 2);
+  REQUIRE(last.history.size() == 3);
+  for (int e = 0; e < 3; ++e) {
+    INFO("epoch " << e + 1);
+    CHECK(last.history[e].lr == full.history[e].lr);
+    CHECK(last.history[e].train_loss == full.history[e].train_loss);
+    CHECK(last.history[e].test_accuracy == full.history[e].test_accuracy);
+  }
+  CHECK(last.test.top1 == full.test.top1);
+  CHECK(last.test.loss == full.test.loss);
+  CHECK(fs::exists(rung_dir / "metrics.json"));
+  for (const auto& d : {full_dir, rung_dir}) fs::remove_all(d);
+}
+
 TEST_CASE("synthetic: a diverging run stops with a TrainingError and keeps no metrics",
           "[models][train]") {
   DataOptions o;
