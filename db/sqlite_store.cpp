@@ -575,11 +575,20 @@ class SqliteStore final : public Store {
     int64_t app = 0, version = 0, tables = 0;
     std::string check;
     try {
-      const auto ro = open_for_reading(path_, kBusyTimeoutMs);
-      app = ro->execAndGet("PRAGMA application_id").getInt64();
-      version = ro->execAndGet("PRAGMA user_version").getInt64();
-      tables = ro->execAndGet("SELECT count(*) FROM sqlite_master").getInt64();
-      check = ro->execAndGet("PRAGMA quick_check").getString();
+      // A query opens the file without locks or side files (open_for_reading). A sweep may
+      // find another one creating the file at this moment: it reads under the file's locks,
+      // in one snapshot, so that it sees the schema committed or not at all, never half.
+      retry_busy([&] {
+        const auto ro =
+            mode == OpenMode::kReadOnly
+                ? open_for_reading(path_, kBusyTimeoutMs)
+                : std::make_unique<SQLite::Database>(path_, SQLite::OPEN_READONLY, kBusyTimeoutMs);
+        SQLite::Transaction snapshot(*ro);
+        app = ro->execAndGet("PRAGMA application_id").getInt64();
+        version = ro->execAndGet("PRAGMA user_version").getInt64();
+        tables = ro->execAndGet("SELECT count(*) FROM sqlite_master").getInt64();
+        check = ro->execAndGet("PRAGMA quick_check").getString();
+      });
     } catch (const SQLite::Exception& e) {
       throw StorageError(path_ + ": not a SQLite database, or corrupt (" + e.what() + ")");
     }

@@ -8,9 +8,14 @@ namespace hybridnet::search {
 using nlohmann::json;
 
 json to_json(const TrialProgress& p) {
-  return {{"epoch", p.epoch},   {"epochs", p.epochs},   {"step", p.step},
-          {"steps", p.steps},   {"loss", p.loss},       {"accuracy", p.accuracy},
-          {"eta_seconds", p.eta_seconds}, {"images_per_second", p.images_per_second}};
+  return {{"epoch", p.epoch},
+          {"epochs", p.epochs},
+          {"step", p.step},
+          {"steps", p.steps},
+          {"loss", p.loss},
+          {"accuracy", p.accuracy},
+          {"eta_seconds", p.eta_seconds},
+          {"images_per_second", p.images_per_second}};
 }
 
 TrialProgress progress_from_json(const json& j) {
@@ -59,6 +64,11 @@ std::string setting_label(const std::string& family, const json& params) {
 
 std::string format_trial_line(const db::TrialRecord& t, const TrialProgress& p) {
   char buf[256];
+  if (p.epochs == 0 && p.steps == 0) {  // claimed, no progress reported yet (loading, profiling)
+    std::snprintf(buf, sizeof buf, "  #%-4lld %-28s starting", (long long)t.id,
+                  setting_label(t.family, t.params).substr(0, 28).c_str());
+    return buf;
+  }
   std::snprintf(buf, sizeof buf,
                 "  #%-4lld %-28s epoch %d/%d  step %lld/%lld  loss %.4f  acc %.4f  ETA %s",
                 (long long)t.id, setting_label(t.family, t.params).substr(0, 28).c_str(), p.epoch,
@@ -74,10 +84,18 @@ StudyStatus study_status(const std::vector<db::TrialRecord>& trials, int paralle
   for (const auto& t : trials) {
     ++s.total;
     switch (t.state) {
-      case db::TrialState::kPending: ++s.pending; break;
-      case db::TrialState::kRunning: ++s.running; break;
-      case db::TrialState::kFailed: ++s.failed; break;
-      case db::TrialState::kInterrupted: ++s.interrupted; break;
+      case db::TrialState::kPending:
+        ++s.pending;
+        break;
+      case db::TrialState::kRunning:
+        ++s.running;
+        break;
+      case db::TrialState::kFailed:
+        ++s.failed;
+        break;
+      case db::TrialState::kInterrupted:
+        ++s.interrupted;
+        break;
       case db::TrialState::kDone:
         ++s.done;
         if (t.finished_at > t.started_at && t.started_at > 0) {

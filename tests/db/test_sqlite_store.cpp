@@ -108,9 +108,10 @@ TEST_CASE("store: a corrupt file is refused and left untouched", "[db]") {
 
 TEST_CASE("store: eight workers creating one SQLite file at once all open it", "[db]") {
   // Switching a new file to WAL while another connection holds a lock is SQLITE_BUSY at once
-  // (no busy timeout): the store waits and tries again. Twenty fresh files, eight at a time.
+  // (no busy timeout): the store waits and tries again; and a worker that finds the file
+  // half-made by another reads it under its locks. Forty fresh files, eight workers each.
   const auto dir = test::fresh_temp_dir("store_first_open");
-  for (int round = 0; round < 20; ++round) {
+  for (int round = 0; round < 40; ++round) {
     const std::string path = (dir / ("db" + std::to_string(round) + ".sqlite")).string();
     std::vector<std::thread> workers;
     std::vector<std::string> errors(8);

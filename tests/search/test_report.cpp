@@ -3,6 +3,7 @@
 // resource. Rendering in a real browser is tested by tests/cli/report_chromium.sh.
 #include <catch2/catch.hpp>
 
+#include "search/progress.h"
 #include "search/report.h"
 #include "search/xy_plot.h"
 
@@ -14,7 +15,8 @@ namespace {
 
 size_t count(const std::string& text, const std::string& what) {
   size_t n = 0;
-  for (size_t p = text.find(what); p != std::string::npos; p = text.find(what, p + what.size())) ++n;
+  for (size_t p = text.find(what); p != std::string::npos; p = text.find(what, p + what.size()))
+    ++n;
   return n;
 }
 
@@ -42,7 +44,8 @@ ReportTrial trial(int64_t id, const std::string& family, db::TrialState state, d
   r.trial.objectives["memory_bits"] = memory_bits;
   for (size_t i = 0; i < bits.size(); ++i)
     r.layers.push_back({int(i), "layer" + std::to_string(i), "conv", bits[i], bits[i], 0.0});
-  for (int e = 1; e <= 2; ++e) r.epochs.push_back({e, 0.01, 1.0 / e, 0.5, -1, accuracy * e / 2, 0, 3});
+  for (int e = 1; e <= 2; ++e)
+    r.epochs.push_back({e, 0.01, 1.0 / e, 0.5, -1, accuracy * e / 2, 0, 3});
   return r;
 }
 
@@ -66,7 +69,9 @@ TEST_CASE("plot: rings, skipped points and escaped text", "[search]") {
   PlotSeries s;
   s.label = "fp";
   s.color = "#123456";
-  s.points = {{1, 50, "one", true}, {10, 60, "two", false}, {0, 70, "zero on a log axis", true},
+  s.points = {{1, 50, "one", true},
+              {10, 60, "two", false},
+              {0, 70, "zero on a log axis", true},
               {100, std::nan(""), "nan", false}};
   p.series = {s};
   p.ring_label = "front";
@@ -130,4 +135,20 @@ TEST_CASE("report: a study without finished trials still renders", "[search]") {
   REQUIRE(r.front == 0);
   REQUIRE(r.html.find("No finished trial yet") != std::string::npos);
   REQUIRE(r.html.find("</html>") != std::string::npos);
+}
+
+TEST_CASE("live lines: a trial with no progress yet says it is starting", "[search]") {
+  hybridnet::db::TrialRecord t;
+  t.id = 7;
+  t.family = "xnor";
+  t.params = nlohmann::json::object();
+  using hybridnet::search::format_trial_line;
+  CHECK(format_trial_line(t, {}) == "  #7    xnor                         starting");
+  hybridnet::search::TrialProgress p;
+  p.epoch = 2;
+  p.epochs = 3;
+  p.step = 5;
+  p.steps = 24;
+  CHECK_THAT(format_trial_line(t, p),
+             Catch::StartsWith("  #7    xnor                         epoch 2/3  step 5/24"));
 }
