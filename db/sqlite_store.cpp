@@ -575,14 +575,11 @@ class SqliteStore final : public Store {
     int64_t app = 0, version = 0, tables = 0;
     std::string check;
     try {
-      // A query opens the file without locks or side files (open_for_reading). A sweep may
-      // find another one creating the file at this moment: it reads under the file's locks,
-      // in one snapshot, so that it sees the schema committed or not at all, never half.
+      // One snapshot: a sweep may find another one creating the file at this moment (its
+      // writes are in the -wal, so this read goes through the locks) and must see the schema
+      // committed or not at all, never the tables without the application id.
       retry_busy([&] {
-        const auto ro =
-            mode == OpenMode::kReadOnly
-                ? open_for_reading(path_, kBusyTimeoutMs)
-                : std::make_unique<SQLite::Database>(path_, SQLite::OPEN_READONLY, kBusyTimeoutMs);
+        const auto ro = open_for_reading(path_, kBusyTimeoutMs);
         SQLite::Transaction snapshot(*ro);
         app = ro->execAndGet("PRAGMA application_id").getInt64();
         version = ro->execAndGet("PRAGMA user_version").getInt64();
