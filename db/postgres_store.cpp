@@ -104,8 +104,10 @@ class PostgresStore final : public Store {
     try {
       if (mode == OpenMode::kReadWrite)
         migrate();
-      else
-        inspect(pqxx::read_transaction(*conn_), /*migrating=*/false);
+      else {
+        pqxx::read_transaction tx(*conn_);
+        inspect(tx, /*migrating=*/false);
+      }
     } catch (const pqxx::failure& e) {
       throw StorageError(shown_ + ": " + one_line(e.what()));
     }
@@ -685,7 +687,6 @@ class PostgresStore final : public Store {
   }
 
   // The database as found: ours (its schema version), empty (0), or refused before any write.
-  int inspect(pqxx::transaction_base&& tx, bool migrating) { return inspect(tx, migrating); }
   int inspect(pqxx::transaction_base& tx, bool migrating) {
     const auto found = tx.exec1(
         "SELECT to_regclass('hybridnet_meta') IS NOT NULL, (SELECT count(*) FROM "

@@ -11,15 +11,10 @@
 # Usage: postgres_sweep.sh HYBRIDNET WORKDIR PG_ENV_FILE
 set -euo pipefail
 HN=$1; WORK=$2; ENV_FILE=$3
+. "$(dirname "$0")/../db/pg_test_database.sh"
 rm -rf "$WORK"; mkdir -p "$WORK"; cd "$WORK"
 fail() { echo "FAIL: $*" >&2; exit 1; }
-[[ -f $ENV_FILE ]] || fail "$ENV_FILE: no test server (the postgres.start fixture)"
-set -a; . "$ENV_FILE"; set +a
-psql=$HYBRIDNET_TEST_PG_BIN/psql
-"$psql" -X -q "$HYBRIDNET_TEST_PG_ADMIN" -v ON_ERROR_STOP=1 -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS cli_sweep WITH (FORCE)" \
-  -c "CREATE DATABASE cli_sweep OWNER hybridnet"
-DB=$HYBRIDNET_TEST_PG_URL/cli_sweep
-sql() { "$psql" -X -Atq "$DB" -c "$1"; }
+pg_test_database "$ENV_FILE" cli_sweep
 
 cat > space.json <<JSON
 {"study": "cluster", "arch": "resnet8",

@@ -8,15 +8,10 @@
 # Usage: store_load.sh STORE_LOAD_WORKER WORKDIR PG_ENV_FILE
 set -euo pipefail
 WORKER=$1; WORK=$2; PG_ENV=$3
+. "$(dirname "$0")/pg_test_database.sh"
 rm -rf "$WORK"; mkdir -p "$WORK"; cd "$WORK"
 fail() { echo "FAIL: $*" >&2; exit 1; }
-[[ -f $PG_ENV ]] || fail "$PG_ENV: no test PostgreSQL server (the postgres.start fixture)"
-set -a; . "$PG_ENV"; set +a
-psql=$HYBRIDNET_TEST_PG_BIN/psql
-"$psql" -X -q -v ON_ERROR_STOP=1 "$HYBRIDNET_TEST_PG_ADMIN" -c "SET client_min_messages = warning" \
-  -c "DROP DATABASE IF EXISTS store_load WITH (FORCE)" -c "CREATE DATABASE store_load OWNER hybridnet"
-DB=$HYBRIDNET_TEST_PG_URL/store_load
-sql() { "$psql" -X -Atq "$DB" -c "$1"; }
+pg_test_database "$PG_ENV" store_load
 now() { date +%s.%N; }
 calc() { awk "BEGIN {print $1}"; }
 holds() { awk "BEGIN {exit !($1)}"; }

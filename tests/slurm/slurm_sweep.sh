@@ -9,18 +9,15 @@
 set -euo pipefail
 HN=$1; WORK=$2; PG_ENV=$3; SLURM_ENV=$4
 SBATCH_SCRIPT=$(cd "$(dirname "$0")/../../examples/slurm" && pwd)/sweep.sbatch
+. "$(dirname "$0")/../db/pg_test_database.sh"
 rm -rf "$WORK"; mkdir -p "$WORK"; cd "$WORK"
 fail() { echo "FAIL: $*" >&2; exit 1; }
-[[ -f $PG_ENV ]] || fail "$PG_ENV: no test PostgreSQL server (the postgres.start fixture)"
 [[ -f $SLURM_ENV ]] || fail "$SLURM_ENV: no test Slurm cluster (the slurm.start fixture)"
-set -a; . "$PG_ENV"; . "$SLURM_ENV"; set +a
-psql=$HYBRIDNET_TEST_PG_BIN/psql
-"$psql" -X -q -v ON_ERROR_STOP=1 "$HYBRIDNET_TEST_PG_ADMIN" -c "SET client_min_messages = warning" \
-  -c "DROP DATABASE IF EXISTS slurm_sweep WITH (FORCE)" -c "CREATE DATABASE slurm_sweep OWNER hybridnet"
+set -a; . "$SLURM_ENV"; set +a
+pg_test_database "$PG_ENV" slurm_sweep
 # Run files in this test's own scratch (the example's default is $TMPDIR/hybridnet-runs-JOBID).
-export HYBRIDNET_DB=$HYBRIDNET_TEST_PG_URL/slurm_sweep HYBRIDNET=$HN TMPDIR=$WORK/tmp
+export HYBRIDNET_DB=$DB HYBRIDNET=$HN TMPDIR=$WORK/tmp
 mkdir -p "$TMPDIR"
-sql() { "$psql" -X -Atq "$HYBRIDNET_DB" -c "$1"; }
 
 cat > space.json <<JSON
 {"study": "slurm", "arch": "resnet8",
