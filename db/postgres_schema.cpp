@@ -111,6 +111,22 @@ CREATE TABLE checkpoints(                 -- the latest checkpoint of a trial
   saved_at DOUBLE PRECISION NOT NULL
 );
 )sql"},
+      // 3 -> 4: successive halving (issue 18): state 'stopped', a trial's rung, the rungs table.
+      {3, 4, R"sql(
+ALTER TABLE trials DROP CONSTRAINT trials_state_check;
+ALTER TABLE trials ADD CONSTRAINT trials_state_check
+  CHECK (state IN ('pending', 'running', 'done', 'failed', 'interrupted', 'stopped'));
+ALTER TABLE trials ADD COLUMN rung INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE rungs(                       -- a trial's accuracy on reaching each rung it stopped at
+  trial_id    BIGINT NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+  rung        INTEGER NOT NULL,
+  epochs      INTEGER NOT NULL,           -- finished epochs at the rung
+  accuracy    DOUBLE PRECISION NOT NULL,  -- what promotion ranks: validation top-1 (fraction)
+  reached_at  DOUBLE PRECISION NOT NULL,
+  promoted_at DOUBLE PRECISION,           -- when it was sent on to the next rung
+  PRIMARY KEY (trial_id, rung)
+);
+)sql"},
   };
   return steps;
 }

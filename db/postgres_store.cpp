@@ -106,7 +106,7 @@ class PostgresStore final : public Store {
         migrate();
       else {
         pqxx::read_transaction tx(*conn_);
-        inspect(tx, /*migrating=*/false);
+        version_ = inspect(tx, /*migrating=*/false);
       }
     } catch (const pqxx::failure& e) {
       throw StorageError(shown_ + ": " + one_line(e.what()));
@@ -160,7 +160,7 @@ class PostgresStore final : public Store {
           "= coalesce(started_at, $3::float8), heartbeat_at = $3::float8, progress_json = NULL, "
           "failure = NULL WHERE id = (SELECT id FROM trials WHERE study_id = $1 AND (state IN "
           "('pending', 'interrupted') OR (state = 'running' AND heartbeat_at < $4::float8)) "
-          "ORDER BY priority DESC, id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id",
+          "ORDER BY priority DESC, rung DESC, id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id",
           study, worker, real(now), real(now - stale_seconds));
       if (r.empty()) return std::nullopt;
       return r[0][0].as<int64_t>();
@@ -219,6 +219,52 @@ class PostgresStore final : public Store {
     transact([&](pqxx::work& tx) {
       if (settled(tx, lease, "interrupted")) return 0;
       return set_state(tx, lease, "interrupted", "");
+    });
+  }
+
+  void stop_at_rung(const Lease& lease, int epochs, double accuracy) override {
+    transact([&](pqxx::work& tx) {
+      if (settled(tx, lease, "stopped")) return 0;  // our own stop, committed in doubt
+      require(tx, lease);
+      tx.exec_params(std::string("INSERT INTO rungs(trial_id, rung, epochs, accuracy, "
+                                 "reached_at) SELECT id, rung, $2, $3::float8, ") +
+                         kNowSql +
+                         " FROM trials WHERE id = $1 ON CONFLICT (trial_id, rung) DO UPDATE SET "
+                         "epochs = EXCLUDED.epochs, accuracy = EXCLUDED.accuracy, reached_at = "
+                         "EXCLUDED.reached_at, promoted_at = NULL",
+                     lease.trial_id, epochs, real(accuracy));
+      return set_state(tx, lease, "stopped", "");
+    });
+  }
+
+  bool promote_trial(int64_t id, int rung) override {
+    return transact([&](pqxx::work& tx) {
+      // A retry after a commit in doubt may find its own promotion done and answer false: the
+      // trial is pending either way, and the caller only counts.
+      const auto r = tx.exec_params(
+          "UPDATE trials SET state = 'pending', rung = rung + 1, finished_at = NULL WHERE id = "
+          "$1 AND state = 'stopped' AND rung = $2",
+          id, rung);
+      if (r.affected_rows() == 0) return false;
+      tx.exec_params(std::string("UPDATE rungs SET promoted_at = ") + kNowSql +
+                         " WHERE trial_id = $1 AND rung = $2",
+                     id, rung);
+      return true;
+    });
+  }
+
+  std::vector<RungRow> rungs(int64_t study) override {
+    if (version_ < 4) return {};  // read as it is, from before successive halving
+    return transact([&](pqxx::work& tx) {
+      std::vector<RungRow> out;
+      for (const auto& r : tx.exec_params(
+               "SELECT r.trial_id, r.rung, r.epochs, r.accuracy, r.reached_at, r.promoted_at IS "
+               "NOT NULL FROM rungs r JOIN trials t ON t.id = r.trial_id WHERE t.study_id = $1 "
+               "ORDER BY r.trial_id, r.rung",
+               study))
+        out.push_back({r[0].as<int64_t>(), r[1].as<int>(), r[2].as<int>(), r[3].as<double>(),
+                       r[4].as<double>(), r[5].as<bool>()});
+      return out;
     });
   }
 
@@ -329,13 +375,13 @@ class PostgresStore final : public Store {
       const auto ins = tx.exec_params(
           "INSERT INTO trials(study_id, trial_key, family, params_json, plan_json, plan_hash, "
           "config_json, priority, state, worker, attempts, created_at, started_at, finished_at, "
-          "heartbeat_at, progress_json, failure) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-          "NULLIF($10, ''), $11, $12::float8, NULLIF($13::float8, 0), NULLIF($14::float8, 0), "
-          "NULLIF($15::float8, 0), NULLIF($16, ''), NULLIF($17, '')) ON CONFLICT (study_id, "
-          "trial_key) DO NOTHING RETURNING id",
+          "heartbeat_at, progress_json, failure, rung) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+          "$9, NULLIF($10, ''), $11, $12::float8, NULLIF($13::float8, 0), NULLIF($14::float8, "
+          "0), NULLIF($15::float8, 0), NULLIF($16, ''), NULLIF($17, ''), $18) ON CONFLICT "
+          "(study_id, trial_key) DO NOTHING RETURNING id",
           study, r.key, r.family, r.params.dump(), r.plan.dump(), r.plan_hash, r.config.dump(),
           r.priority, state, r.worker, r.attempts, real(r.created_at), real(r.started_at),
-          real(r.finished_at), real(r.heartbeat_at), progress, r.failure);
+          real(r.finished_at), real(r.heartbeat_at), progress, r.failure, r.rung);
       int64_t id = 0;
       if (!ins.empty()) {
         id = ins[0][0].as<int64_t>();
@@ -352,9 +398,9 @@ class PostgresStore final : public Store {
               "UPDATE trials SET state = 'done', worker = NULLIF($2, ''), attempts = "
               "$3, started_at = NULLIF($4::float8, 0), finished_at = "
               "NULLIF($5::float8, 0), heartbeat_at = NULLIF($6::float8, 0), "
-              "progress_json = NULLIF($7, ''), failure = NULL WHERE id = $1",
+              "progress_json = NULLIF($7, ''), failure = NULL, rung = $8 WHERE id = $1",
               id, r.worker, r.attempts, real(r.started_at), real(r.finished_at),
-              real(r.heartbeat_at), progress);
+              real(r.heartbeat_at), progress, r.rung);
           tx.exec_params("DELETE FROM epochs WHERE trial_id = $1", id);
           import_results(tx, id, c);
           outcome = ImportOutcome::kUpdated;
@@ -376,6 +422,7 @@ class PostgresStore final : public Store {
   }
 
   std::optional<StoredCheckpoint> checkpoint(int64_t id) override {
+    if (version_ < 3) return std::nullopt;  // read as it is, from before checkpoints
     return transact([&](pqxx::work& tx) -> std::optional<StoredCheckpoint> {
       const auto r =
           tx.exec_params("SELECT epochs, attempt, bytes FROM checkpoints WHERE trial_id = $1", id);
@@ -554,6 +601,14 @@ class PostgresStore final : public Store {
     for (const auto& e : c.epochs) upsert_epoch(tx, id, e);
     insert_points(tx, id, c.record.points);
     if (c.checkpoint) upsert_checkpoint(tx, id, *c.checkpoint);
+    for (const auto& r : c.rungs)  // the source's promotion time is not carried
+      tx.exec_params(
+          "INSERT INTO rungs(trial_id, rung, epochs, accuracy, reached_at, promoted_at) VALUES "
+          "($1, $2, $3, $4::float8, $5::float8, CASE WHEN $6 THEN $5::float8 END) ON CONFLICT "
+          "(trial_id, rung) DO UPDATE SET epochs = EXCLUDED.epochs, accuracy = "
+          "EXCLUDED.accuracy, reached_at = EXCLUDED.reached_at, promoted_at = "
+          "EXCLUDED.promoted_at",
+          id, r.rung, r.epochs, real(r.accuracy), real(r.reached_at), r.promoted);
   }
 
   static void upsert_objectives(pqxx::work& tx, int64_t id,
@@ -620,7 +675,10 @@ class PostgresStore final : public Store {
              "SELECT t.id, t.study_id, t.trial_key, t.family, t.params_json, t.plan_json, "
              "t.plan_hash, t.config_json, t.priority, t.state, t.worker, t.attempts, "
              "t.created_at, t.started_at, t.finished_at, t.heartbeat_at, t.progress_json, "
-             "t.failure FROM trials t WHERE " +
+             "t.failure, " +
+                 std::string(version_ >= 4 ? "t.rung" : "0") +
+                 ", (SELECT max(e.epoch) FROM epochs e WHERE e.trial_id = t.id) FROM trials t "
+                 "WHERE " +
                  where + " ORDER BY t.id",
              arg)) {
       TrialRecord r;
@@ -642,6 +700,8 @@ class PostgresStore final : public Store {
       r.heartbeat_at = real_or_zero(q[15]);
       r.progress = json_field(q[16]);
       r.failure = text_or_empty(q[17]);
+      r.rung = q[18].as<int>();
+      r.epochs_done = q[19].is_null() ? 0 : q[19].as<int>();
       index[r.id] = out.size();
       out.push_back(std::move(r));
     }
@@ -755,6 +815,7 @@ class PostgresStore final : public Store {
   std::unique_ptr<pqxx::connection> conn_;
   std::mutex mutex_;
   bool in_doubt_ = false, warned_ = false;
+  int version_ = kSchemaVersion;  // of the database as read; read-write opens migrate it
 };
 
 }  // namespace

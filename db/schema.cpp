@@ -1,4 +1,4 @@
-// Schema version 3. Times are Unix seconds (REAL): datetime(started_at, 'unixepoch') in sqlite3.
+// Schema version 4. Times are Unix seconds (REAL): datetime(started_at, 'unixepoch') in sqlite3.
 #include "db/schema.h"
 
 namespace hybridnet::db {
@@ -107,6 +107,56 @@ CREATE TABLE checkpoints(                 -- the latest checkpoint of a trial
   attempt  INTEGER NOT NULL,              -- the attempt that wrote it
   bytes    BLOB NOT NULL,                 -- the run directory's files, one archive
   saved_at REAL NOT NULL
+);
+)sql",
+      // 3 -> 4: successive halving (issue 18). A trial trains up to a rung and may stop there
+      // ('stopped'); `rung` is the rung it trains towards (0 for a grid sweep's trials). SQLite
+      // cannot change a CHECK, so trials is rebuilt (the store runs this with foreign keys off,
+      // as SQLite's ALTER TABLE documentation prescribes).
+      R"sql(
+CREATE TABLE trials_v4(
+  id            INTEGER PRIMARY KEY,
+  study_id      INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+  trial_key     TEXT NOT NULL,            -- hash of plan + training + data + seed
+  family        TEXT NOT NULL,            -- family of the first setting that produced it
+  params_json   TEXT NOT NULL,            -- that setting's parameters
+  plan_json     TEXT NOT NULL,            -- canonical HybridPlan
+  plan_hash     TEXT NOT NULL,
+  config_json   TEXT NOT NULL,            -- {"train", "data", "seed", "energy_table", ...}
+  priority      INTEGER NOT NULL DEFAULT 0,
+  state         TEXT NOT NULL DEFAULT 'pending'
+                CHECK (state IN ('pending', 'running', 'done', 'failed', 'interrupted',
+                                 'stopped')),
+  worker        TEXT,                     -- host:pid:start of the process running it
+  attempts      INTEGER NOT NULL DEFAULT 0,
+  created_at    REAL NOT NULL,
+  started_at    REAL,
+  finished_at   REAL,
+  heartbeat_at  REAL,
+  progress_json TEXT,                     -- live progress while running
+  failure       TEXT,                     -- why it failed
+  rung          INTEGER NOT NULL DEFAULT 0, -- successive halving: the rung it trains towards
+  UNIQUE (study_id, trial_key)
+);
+INSERT INTO trials_v4(id, study_id, trial_key, family, params_json, plan_json, plan_hash,
+                      config_json, priority, state, worker, attempts, created_at, started_at,
+                      finished_at, heartbeat_at, progress_json, failure)
+  SELECT id, study_id, trial_key, family, params_json, plan_json, plan_hash, config_json,
+         priority, state, worker, attempts, created_at, started_at, finished_at, heartbeat_at,
+         progress_json, failure FROM trials;
+DROP TABLE trials;
+ALTER TABLE trials_v4 RENAME TO trials;
+CREATE INDEX trials_by_state ON trials(study_id, state, priority DESC, id);
+CREATE TRIGGER trials_done_immutable BEFORE UPDATE ON trials WHEN OLD.state = 'done'
+BEGIN SELECT RAISE(ABORT, 'finished trials are immutable'); END;
+CREATE TABLE rungs(                       -- a trial's accuracy on reaching each rung it stopped at
+  trial_id    INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+  rung        INTEGER NOT NULL,
+  epochs      INTEGER NOT NULL,           -- finished epochs at the rung
+  accuracy    REAL NOT NULL,              -- what promotion ranks: validation top-1 (fraction)
+  reached_at  REAL NOT NULL,
+  promoted_at REAL,                       -- when it was sent on to the next rung
+  PRIMARY KEY (trial_id, rung)
 );
 )sql",
   };

@@ -215,8 +215,8 @@ class SqliteStore final : public Store {
             *db_,
             "INSERT INTO trials(study_id, trial_key, family, params_json, plan_json, plan_hash, "
             "config_json, priority, state, worker, attempts, created_at, started_at, "
-            "finished_at, heartbeat_at, progress_json, failure) VALUES "
-            "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+            "finished_at, heartbeat_at, progress_json, failure, rung) VALUES "
+            "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
         ins.bind(1, study);
         ins.bind(2, r.key);
         ins.bind(3, r.family);
@@ -234,6 +234,7 @@ class SqliteStore final : public Store {
         bind_time(ins, 15, r.heartbeat_at);
         bind_text_or_null(ins, 16, r.progress.is_null() ? "" : r.progress.dump());
         bind_text_or_null(ins, 17, r.failure);
+        ins.bind(18, r.rung);
         ins.exec();
         id = db_->getLastInsertRowid();
         insert_layers(id, c.layers);
@@ -245,14 +246,15 @@ class SqliteStore final : public Store {
           SQLite::Statement up(*db_,
                                "UPDATE trials SET state = 'done', worker = ?, attempts = ?, "
                                "started_at = ?, finished_at = ?, heartbeat_at = ?, "
-                               "progress_json = ?, failure = NULL WHERE id = ?");
+                               "progress_json = ?, failure = NULL, rung = ? WHERE id = ?");
           bind_text_or_null(up, 1, r.worker);
           up.bind(2, r.attempts);
           bind_time(up, 3, r.started_at);
           bind_time(up, 4, r.finished_at);
           bind_time(up, 5, r.heartbeat_at);
           bind_text_or_null(up, 6, r.progress.is_null() ? "" : r.progress.dump());
-          up.bind(7, id);
+          up.bind(7, r.rung);
+          up.bind(8, id);
           up.exec();
           SQLite::Statement drop(*db_, "DELETE FROM epochs WHERE trial_id = ?");
           drop.bind(1, id);
@@ -272,6 +274,22 @@ class SqliteStore final : public Store {
     for (const auto& e : c.epochs) upsert_epoch(id, e);
     insert_points(id, c.record.points);
     if (c.checkpoint) upsert_checkpoint(id, *c.checkpoint);
+    SQLite::Statement rung(*db_,
+                           "INSERT OR REPLACE INTO rungs(trial_id, rung, epochs, accuracy, "
+                           "reached_at, promoted_at) VALUES (?, ?, ?, ?, ?, ?)");
+    for (const auto& r : c.rungs) {
+      rung.bind(1, id);
+      rung.bind(2, r.rung);
+      rung.bind(3, r.epochs);
+      rung.bind(4, r.accuracy);
+      rung.bind(5, r.reached_at);
+      if (r.promoted)
+        rung.bind(6, r.reached_at);  // the source's promotion time is not carried
+      else
+        rung.bind(6);
+      rung.exec();
+      rung.reset();
+    }
   }
 
   // Objective values of trial `id`, replacing those of the same names.
@@ -355,7 +373,7 @@ class SqliteStore final : public Store {
       SQLite::Statement q(*db_,
                           "SELECT id FROM trials WHERE study_id = ? AND (state IN ('pending', "
                           "'interrupted') OR (state = 'running' AND heartbeat_at < ?)) "
-                          "ORDER BY priority DESC, id LIMIT 1");
+                          "ORDER BY priority DESC, rung DESC, id LIMIT 1");
       q.bind(1, study);
       q.bind(2, now - stale_seconds);
       if (!q.executeStep()) return std::nullopt;
@@ -422,6 +440,55 @@ class SqliteStore final : public Store {
 
   void interrupt_trial(const Lease& lease) override {
     write([&] { return set_state(lease, "interrupted", ""); });
+  }
+
+  void stop_at_rung(const Lease& lease, int epochs, double accuracy) override {
+    write([&] {
+      require(lease);
+      SQLite::Statement ins(*db_, std::string("INSERT OR REPLACE INTO rungs(trial_id, rung, "
+                                              "epochs, accuracy, reached_at, promoted_at) "
+                                              "SELECT id, rung, ?, ?, ") +
+                                      kNowSql + ", NULL FROM trials WHERE id = ?");
+      ins.bind(1, epochs);
+      ins.bind(2, accuracy);
+      ins.bind(3, lease.trial_id);
+      ins.exec();
+      return set_state(lease, "stopped", "");
+    });
+  }
+
+  bool promote_trial(int64_t id, int rung) override {
+    return write([&] {
+      SQLite::Statement up(*db_,
+                           "UPDATE trials SET state = 'pending', rung = rung + 1, finished_at = "
+                           "NULL WHERE id = ? AND state = 'stopped' AND rung = ?");
+      up.bind(1, id);
+      up.bind(2, rung);
+      if (up.exec() == 0) return false;
+      SQLite::Statement mark(*db_, std::string("UPDATE rungs SET promoted_at = ") + kNowSql +
+                                       " WHERE trial_id = ? AND rung = ?");
+      mark.bind(1, id);
+      mark.bind(2, rung);
+      mark.exec();
+      return true;
+    });
+  }
+
+  std::vector<RungRow> rungs(int64_t study) override {
+    if (version_ < 4) return {};  // a file read as it is, from before successive halving
+    return read([&] {
+      std::vector<RungRow> out;
+      SQLite::Statement q(*db_,
+                          "SELECT r.trial_id, r.rung, r.epochs, r.accuracy, r.reached_at, "
+                          "r.promoted_at IS NOT NULL FROM rungs r JOIN trials t ON t.id = "
+                          "r.trial_id WHERE t.study_id = ? ORDER BY r.trial_id, r.rung");
+      q.bind(1, study);
+      while (q.executeStep())
+        out.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getInt(), q.getColumn(2).getInt(),
+                       q.getColumn(3).getDouble(), q.getColumn(4).getDouble(),
+                       q.getColumn(5).getInt() != 0});
+      return out;
+    });
   }
 
   int retry_failed(int64_t study) override {
@@ -625,12 +692,25 @@ class SqliteStore final : public Store {
     }
   }
 
-  // Brings the schema to kSchemaVersion, one migration per version, in one transaction.
+  // Brings the schema to kSchemaVersion, one migration per version, in one transaction. Foreign
+  // keys are off meanwhile (a pragma that has no effect inside a transaction): migration 3 -> 4
+  // rebuilds the trials table, and dropping the old one must not cascade to its children. The
+  // references are checked before the commit.
   void migrate() {
+    db_->exec("PRAGMA foreign_keys = OFF");
+    struct KeysBackOn {
+      SQLite::Database& db;
+      ~KeysBackOn() { db.exec("PRAGMA foreign_keys = ON"); }
+    } back_on{*db_};
     SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
     int version = db_->execAndGet("PRAGMA user_version").getInt();
+    if (version == kSchemaVersion) return;  // another process migrated it first
     const auto& steps = schema_migrations();
     for (; version < kSchemaVersion; ++version) db_->exec(steps.at(version));
+    SQLite::Statement check(*db_, "PRAGMA foreign_key_check");
+    if (check.executeStep())
+      throw StorageError(path_ + ": migration broke a reference in table " +
+                         check.getColumn(0).getString() + "; the file is left as it was");
     db_->exec("PRAGMA application_id = " + std::to_string(kApplicationId));
     db_->exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
     tx.commit();
@@ -700,7 +780,10 @@ class SqliteStore final : public Store {
                         "SELECT t.id, t.study_id, t.trial_key, t.family, t.params_json, "
                         "t.plan_json, t.plan_hash, t.config_json, t.priority, t.state, t.worker, "
                         "t.attempts, t.created_at, t.started_at, t.finished_at, t.heartbeat_at, "
-                        "t.progress_json, t.failure FROM trials t WHERE " +
+                        "t.progress_json, t.failure, " +
+                            std::string(version_ >= 4 ? "t.rung" : "0") +
+                            ", (SELECT max(e.epoch) FROM epochs e WHERE e.trial_id = t.id) "
+                            "FROM trials t WHERE " +
                             where + " ORDER BY t.id");
     q.bind(1, arg);
     while (q.executeStep()) {
@@ -723,6 +806,8 @@ class SqliteStore final : public Store {
       r.heartbeat_at = real_or_zero(q.getColumn(15));
       r.progress = parse_json_column(q.getColumn(16));
       r.failure = q.getColumn(17).isNull() ? "" : q.getColumn(17).getString();
+      r.rung = q.getColumn(18).getInt();
+      r.epochs_done = q.getColumn(19).isNull() ? 0 : q.getColumn(19).getInt();
       index[r.id] = out.size();
       out.push_back(std::move(r));
     }

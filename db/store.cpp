@@ -25,16 +25,18 @@ const char* to_string(TrialState s) {
       return "failed";
     case TrialState::kInterrupted:
       return "interrupted";
+    case TrialState::kStopped:
+      return "stopped";
   }
   return "?";
 }
 
 TrialState parse_state(const std::string& t) {
   for (auto s : {TrialState::kPending, TrialState::kRunning, TrialState::kDone, TrialState::kFailed,
-                 TrialState::kInterrupted})
+                 TrialState::kInterrupted, TrialState::kStopped})
     if (t == to_string(s)) return s;
   throw StorageError("unknown trial state '" + t +
-                     "' (pending, running, done, failed, interrupted)");
+                     "' (pending, running, done, failed, interrupted, stopped)");
 }
 
 std::string current_family_name(const std::string& stored) {

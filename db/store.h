@@ -31,9 +31,11 @@
 
 namespace hybridnet::db {
 
-enum class TrialState { kPending, kRunning, kDone, kFailed, kInterrupted };
+/// kStopped: trained up to a rung of a successive-halving search and not (yet) promoted to the
+/// next; its curve and checkpoint stay, and a promotion makes it pending again.
+enum class TrialState { kPending, kRunning, kDone, kFailed, kInterrupted, kStopped };
 const char* to_string(TrialState state);
-/// "pending", "running", "done", "failed", "interrupted"; StorageError otherwise.
+/// "pending", "running", "done", "failed", "interrupted", "stopped"; StorageError otherwise.
 TrialState parse_state(const std::string& text);
 
 /// A worker's hold on one attempt of a running trial (see the contract above).
@@ -127,6 +129,10 @@ struct TrialRecord {
   std::string failure;
   std::map<std::string, double> objectives;
   std::vector<PointRow> points;  ///< operating points (networks with early exits), by thresholds
+  /// Successive halving: the rung (index into the search's rung list) it trains towards, or
+  /// stopped at; 0 for a grid sweep's trials.
+  int rung = 0;
+  int epochs_done = 0;  ///< epochs recorded in its curve (the highest epoch row)
   /// Set by the search's views only (search/results.h): >= 0 when this record stands for
   /// points[point] alone, its objectives being that point's.
   int point = -1;
@@ -137,12 +143,23 @@ struct TrialRecord {
   Lease lease() const { return {id, worker, attempts}; }
 };
 
+/// A trial's stop at a rung of a successive-halving search: what promotion ranks it by.
+struct RungRow {
+  int64_t trial_id = 0;
+  int rung = 0;
+  int epochs = 0;         ///< finished epochs at the rung
+  double accuracy = 0;    ///< validation top-1 there (a fraction)
+  double reached_at = 0;  ///< Unix seconds, store clock
+  bool promoted = false;  ///< sent on to the next rung
+};
+
 /// A whole trial as a store holds it: what `hybridnet db copy` carries from one store to another.
 struct TrialCopy {
   TrialRecord record;  ///< key, plan, settings, state, attempts, times, objectives, points, ...
   std::vector<EpochRow> epochs;
   std::vector<LayerRow> layers;
   std::optional<StoredCheckpoint> checkpoint;
+  std::vector<RungRow> rungs;  ///< its stops at rungs (trial_id is the source store's)
 };
 
 enum class ImportOutcome { kAdded, kUpdated, kUnchanged };
@@ -169,7 +186,8 @@ class Store {
 
   /// Atomically hands the next runnable trial of `study` to `worker`: pending or interrupted
   /// ones, and running ones whose heartbeat is older than `stale_seconds` on the store's clock;
-  /// highest priority first, then oldest. The trial becomes running with a fresh heartbeat and
+  /// highest priority first, then the highest rung (promoted trials before new ones), then
+  /// oldest. The trial becomes running with a fresh heartbeat and
   /// one more attempt; its lease() is the new holder's. Nothing runnable: nullopt.
   virtual std::optional<TrialRecord> claim_trial(int64_t study, const std::string& worker,
                                                  double stale_seconds) = 0;
@@ -192,6 +210,17 @@ class Store {
   virtual void fail_trial(const Lease& lease, const std::string& reason) = 0;
   /// Running -> interrupted (resumed by a later claim from its last checkpoint).
   virtual void interrupt_trial(const Lease& lease) = 0;
+  /// Running -> stopped at its rung (successive halving), recording the rung's row with the
+  /// accuracy promotion ranks it by; one transaction.
+  virtual void stop_at_rung(const Lease& lease, int epochs, double accuracy) = 0;
+
+  /// Stopped trial `id` at rung `rung` -> pending towards rung + 1 (claimed before new trials
+  /// of its priority; it resumes from its rung checkpoint). Atomic compare-and-set: true for
+  /// exactly one caller however many processes promote at once; false, and no change, when the
+  /// trial is not stopped at that rung (already promoted, say). Not under a lease.
+  virtual bool promote_trial(int64_t id, int rung) = 0;
+  /// Every rung row of `study`'s trials, by trial then rung.
+  virtual std::vector<RungRow> rungs(int64_t study) = 0;
 
   /// Failed trials of `study` back to interrupted (claimable again; they resume from their last
   /// checkpoint), their failure cleared; returns how many. For failures outside the network (a
@@ -262,7 +291,7 @@ std::unique_ptr<Store> open_store(const std::string& url, OpenMode mode);
 std::unique_ptr<Store> open_sqlite_store(const std::string& path, OpenMode mode);
 
 /// Schema version this build writes.
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 /// A family name as the store returns it: today's spelling of a name that earlier versions wrote
 /// (edge_cloud is now edge-cloud; search/family_registry.h reads the same old spellings in space

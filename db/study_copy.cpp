@@ -1,5 +1,7 @@
 #include "db/study_copy.h"
 
+#include <map>
+
 #include "models/error.h"
 
 namespace hybridnet::db {
@@ -26,9 +28,11 @@ CopyReport copy_studies(Store& from, Store& to, const std::string& study,
       ++report.artifacts;
     }
     const auto trials = from.trials(s.id);
+    std::map<int64_t, std::vector<RungRow>> rungs;
+    for (auto& r : from.rungs(s.id)) rungs[r.trial_id].push_back(r);
     int done = 0;
     for (const auto& t : trials) {
-      TrialCopy copy{t, from.epochs(t.id), from.layers(t.id), from.checkpoint(t.id)};
+      TrialCopy copy{t, from.epochs(t.id), from.layers(t.id), from.checkpoint(t.id), rungs[t.id]};
       switch (to.import_trial(target, copy)) {
         case ImportOutcome::kAdded:
           ++report.added;

@@ -16,6 +16,7 @@ namespace hybridnet::dse {
 struct ParetoOptions {
   std::string db, study, objectives;
   bool json = false, csv = false;
+  bool include_stopped = false;
 };
 
 void run_pareto(const ParetoOptions& o) {
@@ -26,8 +27,9 @@ void run_pareto(const ParetoOptions& o) {
   auto store = open_store(o.db, /*read_only=*/true);
   const auto study = require_study(*store, o.study, o.db);
   const auto objs = objectives.empty() ? search::study_objectives(study) : objectives;
-  const auto trials = store->trials(study.id);
-  const auto front = search::pareto_trials(trials, objs);
+  auto trials = store->trials(study.id);
+  search::with_rung_accuracy(trials, store->rungs(study.id));
+  const auto front = search::pareto_trials(trials, objs, o.include_stopped);
   const auto hv = search::front_hypervolume(front, objs);
   // How well the cost model's predicted energy ranks the measured latency (latency objective).
   struct {
@@ -61,10 +63,15 @@ void run_pareto(const ParetoOptions& o) {
     std::cout << search::trials_csv(front);
   } else {
     int done = 0;
-    for (const auto& t : trials) done += t.state == db::TrialState::kDone;
+    for (const auto& t : trials)
+      done += t.state == db::TrialState::kDone ||
+              (o.include_stopped && t.state == db::TrialState::kStopped);
     std::printf("Pareto front of study %s (%s): %s\n%s", study.name.c_str(),
                 search::to_string(objs).c_str(),
-                search::front_count(front, done, "finished trials").c_str(),
+                search::front_count(front, done,
+                                    o.include_stopped ? "finished or stopped trials"
+                                                      : "finished trials")
+                    .c_str(),
                 trial_table(front).c_str());
     if (hv) {
       std::string reference;
@@ -93,6 +100,9 @@ void setup_pareto(CLI::App& app) {
       "per exit threshold)");
   sub->add_option("--db", opt->db, kDbHelp)->required();
   sub->add_option("--study", opt->study, "Study (default: the store's only study)");
+  sub->add_flag("--include-stopped", opt->include_stopped,
+                "Successive halving: also the trials stopped at a rung, at the (validation) "
+                "accuracy they had there");
   std::string names;
   for (const auto& n : search::objective_names()) names += (names.empty() ? "" : ", ") + n;
   sub->add_option("--objectives", opt->objectives,

@@ -33,6 +33,9 @@ void run_show(const ShowOptions& o) {
       models::plan_cost(plan, shape.channels, shape.height, shape.width, shape.num_classes,
                         models::load_energy_table(config.energy_table));
   const auto epochs = store->epochs(t.id);
+  std::vector<db::RungRow> rungs;  // successive halving: where it stopped, and how it did
+  for (const auto& r : store->rungs(t.study_id))
+    if (r.trial_id == t.id) rungs.push_back(r);
   if (o.json) {
     nlohmann::json curve = nlohmann::json::array();
     for (const auto& e : epochs)
@@ -52,13 +55,26 @@ void run_show(const ShowOptions& o) {
     for (const auto& p : t.points) points.push_back(search::point_json(p));
     out["points"] = points;
     out["attempts"] = t.attempts;
+    nlohmann::json rung_rows = nlohmann::json::array();
+    for (const auto& r : rungs)
+      rung_rows.push_back({{"rung", r.rung},
+                           {"epochs", r.epochs},
+                           {"accuracy", r.accuracy},
+                           {"promoted", r.promoted}});
+    out["rungs"] = rung_rows;
     std::cout << out.dump(2) << "\n";
     return;
   }
   std::printf("trial %lld: %s, %s, plan %s, state %s%s\n", (long long)t.id,
               search::setting_label(t.family, t.params).c_str(), plan.arch.c_str(),
-              t.plan_hash.c_str(), db::to_string(t.state),
+              t.plan_hash.c_str(), search::state_label(t).c_str(),
               t.failure.empty() ? "" : (" (" + t.failure + ")").c_str());
+  for (const auto& r : rungs)
+    std::printf("  rung %d: validation accuracy %.4f after %d epoch(s)%s\n", r.rung, r.accuracy,
+                r.epochs, r.promoted ? ", promoted" : "");
+  if (t.objectives.count("val_accuracy") && t.objectives.count("test_accuracy"))
+    std::printf("  accuracy %.4f on validation (what the search chose on), %.4f on test\n",
+                t.objectives.at("val_accuracy"), t.objectives.at("test_accuracy"));
   for (size_t i = 1; i < t.settings.size(); ++i)
     std::printf("  also the network of %s\n",
                 search::setting_label(t.settings[i].family, t.settings[i].params).c_str());
@@ -113,11 +129,19 @@ void run_show(const ShowOptions& o) {
                   fp_pj / p.energy_pj);
     }
   }
-  std::printf("\nlearning curve:\n%5s %10s %10s %10s %10s %8s\n", "epoch", "lr", "train loss",
-              "train acc", "test acc", "seconds");
+  // Accuracies not measured at an epoch (-1: no validation split; the test set of a run with
+  // one, before its last epoch) show as "-".
+  const auto cell = [](double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.4f", v);
+    return v < 0 ? std::string("-") : std::string(buf);
+  };
+  std::printf("\nlearning curve:\n%5s %10s %10s %10s %10s %10s %8s\n", "epoch", "lr",
+              "train loss", "train acc", "val acc", "test acc", "seconds");
   for (const auto& e : epochs)
-    std::printf("%5d %10.5f %10.4f %10.4f %10.4f %8.1f\n", e.epoch, e.lr, e.train_loss,
-                e.train_accuracy, e.test_accuracy, e.seconds);
+    std::printf("%5d %10.5f %10.4f %10.4f %10s %10s %8.1f\n", e.epoch, e.lr, e.train_loss,
+                e.train_accuracy, cell(e.val_accuracy).c_str(), cell(e.test_accuracy).c_str(),
+                e.seconds);
   if (epochs.empty()) std::printf("  (no finished epoch yet)\n");
 }
 

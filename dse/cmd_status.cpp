@@ -40,6 +40,9 @@ void run_status(const StatusOptions& o) {
                          {"pending", st.pending},
                          {"failed", st.failed},
                          {"interrupted", st.interrupted},
+                         {"stopped", st.stopped},
+                         {"epochs_spent", st.epochs_spent},
+                         {"epochs_exhaustive", st.epochs_exhaustive},
                          {"eta_seconds", st.eta_seconds},
                          {"running_trials", nlohmann::json::array()}};
     if (!o.json) std::printf("%s\n", search::format_study_line(s.name, st).c_str());

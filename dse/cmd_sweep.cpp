@@ -59,11 +59,17 @@ void run_sweep_command(const SweepCliOptions& o) {
 
   const auto trials = store->trials(summary.study_id);
   const auto front = search::pareto_trials(trials, space.objectives);
+  std::string extra;
+  if (summary.stopped_at_rung > 0)
+    extra += ", " + std::to_string(summary.stopped_at_rung) + " stopped at a rung";
+  if (summary.lost > 0)
+    extra += ", " + std::to_string(summary.lost) + " taken over by another worker";
   std::fprintf(stderr, "this run: %d trial(s) started, %d done, %d failed, %d interrupted%s\n",
-               summary.started, summary.done, summary.failed, summary.interrupted,
-               summary.lost > 0
-                   ? (", " + std::to_string(summary.lost) + " taken over by another worker").c_str()
-                   : "");
+               summary.started, summary.done, summary.failed, summary.interrupted, extra.c_str());
+  if (space.search.multi_fidelity())
+    std::fprintf(stderr, "study %s: %lld of the %lld epochs an exhaustive sweep would train\n",
+                 space.study.c_str(), (long long)summary.epochs_spent,
+                 (long long)summary.epochs_exhaustive);
   std::printf("Pareto front of study %s (%s), %s:\n%s", space.study.c_str(),
               search::to_string(space.objectives).c_str(),
               search::front_count(front, trials.size(), "trials").c_str(),

@@ -67,11 +67,12 @@ void run_train(TrainOptions o) {
     }
   };
   callbacks.epoch = [&](const models::EpochRecord& e) {
-    std::string val;
+    // With a validation split the test set is measured after the last epoch only.
+    std::string val, test;
     if (e.val_accuracy >= 0) val = "  val acc " + std::to_string(e.val_accuracy).substr(0, 6);
-    std::fprintf(stderr, "epoch %d/%d: loss %.4f  train acc %.4f%s  test acc %.4f  (%.1f s)\n",
-                 e.epoch, epochs, e.train_loss, e.train_accuracy, val.c_str(), e.test_accuracy,
-                 e.seconds);
+    if (e.test_accuracy >= 0) test = "  test acc " + std::to_string(e.test_accuracy).substr(0, 6);
+    std::fprintf(stderr, "epoch %d/%d: loss %.4f  train acc %.4f%s%s  (%.1f s)\n", e.epoch, epochs,
+                 e.train_loss, e.train_accuracy, val.c_str(), test.c_str(), e.seconds);
   };
   const auto result = models::train_run(spec, data, o.out, callbacks);
   if (result.resumed_from_epoch > 0)

@@ -22,6 +22,7 @@ void run_trials(const TrialsOptions& o) {
   auto store = open_store(o.db, /*read_only=*/true);
   const auto study = require_study(*store, o.study, o.db);
   auto trials = store->trials(study.id);
+  search::with_rung_accuracy(trials, store->rungs(study.id));  // stopped: accuracy at the rung
   if (!o.state.empty()) {
     const auto state = db::parse_state(o.state);
     trials.erase(std::remove_if(trials.begin(), trials.end(),
@@ -56,7 +57,7 @@ void setup_trials(CLI::App& app) {
   sub->add_option("--db", opt->db, kDbHelp)->required();
   sub->add_option("--study", opt->study, "Study (default: the store's only study)");
   sub->add_option("--state", opt->state, "Only trials in this state: pending, running, done, "
-                                         "failed, interrupted");
+                                         "failed, interrupted, stopped (at a rung)");
   sub->add_option("--sort", opt->sort,
                   "Sort by an objective, best first: accuracy, energy, memory, ee_fp, ... "
                   "(name:min or name:max to choose the direction)");

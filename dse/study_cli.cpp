@@ -72,7 +72,12 @@ std::string trial_table(const std::vector<db::TrialRecord>& trials,
   std::snprintf(buf, sizeof buf, "%2s %4s  %-13s %-*s %-9s %-8s %-11s %8s %11s %11s %7s %7s", "",
                 "id", "family", width, "params", "exit", "arch", "state", "accuracy", "energy uJ",
                 "memory KiB", "EE(FP)", "MC(FP)");
-  out += buf + std::string(latency ? " latency ms\n" : "\n");
+  // Chosen on validation, reported on test: trials with a validation split show their test
+  // accuracy beside the (validation) accuracy the front uses.
+  const bool test = std::any_of(trials.begin(), trials.end(), [](const db::TrialRecord& t) {
+    return t.objectives.count("val_accuracy") > 0;
+  });
+  out += buf + std::string(test ? "     test" : "") + std::string(latency ? " latency ms\n" : "\n");
   auto num = [](double v, const char* f) {
     char b[32];
     if (!std::isfinite(v)) return std::string("-");
@@ -90,12 +95,13 @@ std::string trial_table(const std::vector<db::TrialRecord>& trials,
     std::snprintf(buf, sizeof buf, "%2s %4lld  %-13s %-*s %-9s %-8s %-11s %8s %11s %11s %7s %7s",
                   i < marks.size() ? marks[i].c_str() : "", (long long)t.id, t.family.c_str(),
                   width, params_of(t).substr(0, width).c_str(), exit.c_str(), arch.c_str(),
-                  db::to_string(t.state), num(t.objective("accuracy"), "%.4f").c_str(),
+                  search::state_label(t).c_str(), num(t.objective("accuracy"), "%.4f").c_str(),
                   num(t.objective("energy_pj") / 1e6, "%.2f").c_str(),
                   num(t.objective("memory_bits") / 8192, "%.1f").c_str(),
                   num(t.objective("ee_fp"), "%.2f").c_str(),
                   num(t.objective("mc_fp"), "%.2f").c_str());
     out += buf;
+    if (test) out += " " + num(t.objective("test_accuracy"), "%8.4f");
     if (latency) out += " " + num(t.objective("latency_ms"), "%10.3f");
     out += "\n";
   }

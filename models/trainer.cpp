@@ -8,6 +8,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <numeric>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -253,6 +254,7 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
   const int64_t full_steps = (n + cfg.batch_size - 1) / cfg.batch_size;
   const int64_t steps = cfg.max_steps > 0 ? std::min(cfg.max_steps, full_steps) : full_steps;
   const int stop = until_epoch > 0 ? std::min(until_epoch, epochs) : epochs;
+  std::optional<Evaluation> final_test;  // the last epoch's test evaluation, when it ran
   for (int epoch = start_epoch; epoch < stop; ++epoch) {
     const auto t0 = std::chrono::steady_clock::now();
     const bool exit_phase = separate && epoch >= cfg.epochs;
@@ -328,11 +330,17 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
       if (data.augment) x = augment_batch(x, rng);
       recalibrate_batch_norm(net, x, images, device);
     }
-    if (data.val.size() > 0)
-      rec.val_accuracy = evaluate(net, data.val, cfg.eval_batch_size, device).top1;
-    const Evaluation test = evaluate(net, data.test, cfg.eval_batch_size, device);
-    rec.test_accuracy = test.top1;
-    rec.test_top5 = test.top5;
+    // With a validation split, epochs are judged on it and the test set is measured once, after
+    // the last epoch: a search that chooses on validation never sees the test set before.
+    const bool validated = data.val.size() > 0;
+    if (validated) rec.val_accuracy = evaluate(net, data.val, cfg.eval_batch_size, device).top1;
+    if (!validated || rec.epoch == epochs) {
+      final_test = evaluate(net, data.test, cfg.eval_batch_size, device);
+      rec.test_accuracy = final_test->top1;
+      rec.test_top5 = final_test->top5;
+    } else {
+      rec.test_accuracy = rec.test_top5 = -1;
+    }
     rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     result.history.push_back(rec);
 
@@ -346,11 +354,15 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
     if (callbacks.epoch) callbacks.epoch(rec);
   }
 
-  result.test = evaluate(net, data.test, cfg.eval_batch_size, device);
   if (std::max(stop, start_epoch) < epochs) {  // stopped at a rung: no metrics.json yet
     result.complete = false;
+    if (data.val.size() == 0)
+      result.test = evaluate(net, data.test, cfg.eval_batch_size, device);
+    else
+      result.test.top1 = result.test.top5 = -1;
     return result;
   }
+  result.test = final_test ? *final_test : evaluate(net, data.test, cfg.eval_batch_size, device);
   json history = json::array();
   double train_seconds = 0;
   for (const auto& e : result.history) {

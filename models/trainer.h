@@ -29,6 +29,8 @@ struct EpochRecord {
   int epoch = 0;  ///< 1-based
   double lr = 0, train_loss = 0, train_accuracy = 0;
   double val_accuracy = -1;  ///< -1 without a validation split
+  /// -1 when not measured: with a validation split, the test set is measured after the last
+  /// epoch only.
   double test_accuracy = 0, test_top5 = 0;
   double seconds = 0;
 };
@@ -53,7 +55,7 @@ struct TrainResult {
   Evaluation test;
   int resumed_from_epoch = 0;  ///< epochs found finished in the run directory
   /// false when the run stopped at `until_epoch` before its last epoch (no metrics.json; `test`
-  /// is the network's accuracy there).
+  /// is the network's accuracy there, or top1 -1 with a validation split: not measured).
   bool complete = true;
 };
 

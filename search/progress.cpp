@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "search/trial_config.h"
+
 namespace hybridnet::search {
 
 using nlohmann::json;
@@ -83,7 +85,16 @@ StudyStatus study_status(const std::vector<db::TrialRecord>& trials, int paralle
   int timed = 0;
   for (const auto& t : trials) {
     ++s.total;
+    s.epochs_spent += t.epochs_done;
+    try {
+      s.epochs_exhaustive += full_epochs(t);
+    } catch (const std::exception&) {  // a config this version cannot read: what it trained
+      s.epochs_exhaustive += t.epochs_done;
+    }
     switch (t.state) {
+      case db::TrialState::kStopped:
+        ++s.stopped;
+        break;
       case db::TrialState::kPending:
         ++s.pending;
         break;
@@ -119,6 +130,10 @@ std::string format_study_line(const std::string& study, const StudyStatus& s) {
   o << "study " << study << ": " << s.done << "/" << s.total << " done, " << s.running
     << " running, " << s.failed << " failed, " << s.pending + s.interrupted << " to run";
   if (s.interrupted) o << " (" << s.interrupted << " interrupted)";
+  if (s.stopped) o << ", " << s.stopped << " stopped at a rung";
+  o << ", " << s.epochs_spent << "/" << s.epochs_exhaustive << " epochs";
+  if (s.epochs_exhaustive > 0 && s.epochs_spent < s.epochs_exhaustive && s.stopped)
+    o << " (" << (100 * s.epochs_spent / s.epochs_exhaustive) << "% of an exhaustive sweep)";
   o << ", ETA " << format_duration(s.eta_seconds);
   return o.str();
 }

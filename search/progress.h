@@ -36,11 +36,16 @@ std::string format_trial_line(const db::TrialRecord& t, const TrialProgress& p);
 /// Counts and ETA of a study.
 struct StudyStatus {
   int total = 0, pending = 0, running = 0, done = 0, failed = 0, interrupted = 0;
+  int stopped = 0;  ///< successive halving: stopped at a rung, not (yet) promoted
+  /// Epochs trained so far, and what training every trial to its full budget takes.
+  int64_t epochs_spent = 0, epochs_exhaustive = 0;
   double mean_trial_seconds = -1;  ///< over finished trials, -1 before the first
   double eta_seconds = -1;         ///< remaining trials x mean / parallel workers
 };
 StudyStatus study_status(const std::vector<db::TrialRecord>& trials, int parallel);
-/// "study quickstart: 4/9 done, 2 running, 0 failed, 3 pending, ETA 6m10s"
+/// "study quickstart: 4/9 done, 2 running, 0 failed, 3 to run, 14/27 epochs, ETA 6m10s"; with
+/// trials stopped at rungs "..., 5 stopped at a rung, 31/81 epochs (38% of an exhaustive
+/// sweep), ...".
 std::string format_study_line(const std::string& study, const StudyStatus& s);
 
 /// Writes event lines, and on a terminal keeps a redrawn block of live lines below them.

@@ -72,8 +72,8 @@ std::string tooltip(const db::TrialRecord& t) {
 /// with the two-objective staircase of this projection.
 XYPlot accuracy_plot(const std::vector<db::TrialRecord>& done, const std::set<std::string>& front,
                      const std::string& id, const std::string& title, const std::string& column,
-                     double scale, const std::string& x_label) {
-  XYPlot p{id, title, x_label, "test accuracy (%)", /*log_x=*/true, {}, "Pareto front"};
+                     double scale, const std::string& x_label, const std::string& y_label) {
+  XYPlot p{id, title, x_label, y_label, /*log_x=*/true, {}, "Pareto front"};
   std::vector<std::string> order;
   for (const Family* f : families()) order.push_back(f->name());
   std::vector<std::vector<double>> points;
@@ -124,11 +124,15 @@ XYPlot curve_plot(const std::vector<ReportTrial>& trials, const std::set<int64_t
     s.line_width = hot ? 2.5 : 1.2;
     s.opacity = hot ? 1.0 : 0.35;
     for (const auto& e : r.epochs) {
-      const double y = loss ? e.train_loss : 100 * e.test_accuracy;
-      s.points.push_back({double(e.epoch), y,
-                          label(r.trial) + "\nepoch " + std::to_string(e.epoch) + ": " +
-                              (loss ? "train loss " + fmt("%.4f", y) : "test accuracy " + fmt("%.2f %%", y)),
-                          false});
+      // The accuracy a search chooses on: validation when the run holds a split out.
+      const bool val = e.val_accuracy >= 0;
+      const double y = loss ? e.train_loss : 100 * (val ? e.val_accuracy : e.test_accuracy);
+      s.points.push_back(
+          {double(e.epoch), y,
+           label(r.trial) + "\nepoch " + std::to_string(e.epoch) + ": " +
+               (loss ? "train loss " + fmt("%.4f", y)
+                     : std::string(val ? "validation" : "test") + " accuracy " + fmt("%.2f %%", y)),
+           false});
     }
     p.series.push_back(s);
   }
@@ -354,11 +358,18 @@ Report render_report(const ReportInput& in) {
       "threshold); ringed: the Pareto front over " +
       to_string(in.objectives) + "; dashed: the front of this chart's two objectives alone. "
       "Hover a point for its settings.";
+  // Chosen on validation, reported on test: a study with a validation split plots that.
+  const bool validated = std::any_of(in.trials.begin(), in.trials.end(), [](const auto& r) {
+    return r.trial.objectives.count("val_accuracy") > 0;
+  });
+  const std::string accuracy_label =
+      validated ? "validation accuracy (%)" : "test accuracy (%)";
   for (const auto& [id, title, column, scale, x_label] :
        std::vector<std::tuple<std::string, std::string, std::string, double, std::string>>{
            {"accuracy-energy", "Accuracy vs energy per inference", "energy_pj", 1e6, "energy (uJ)"},
            {"accuracy-memory", "Accuracy vs model memory", "memory_bits", 8192, "memory (KiB)"}}) {
-    o << "<figure>" << render_plot(accuracy_plot(done, front, id, title, column, scale, x_label))
+    o << "<figure>" << render_plot(
+                accuracy_plot(done, front, id, title, column, scale, x_label, accuracy_label))
       << "<figcaption>" << xml_escape(caption) << "</figcaption></figure>\n";
     ++out.charts;
   }
@@ -376,8 +387,10 @@ Report render_report(const ReportInput& in) {
   for (bool loss : {false, true}) {
     o << "<figure>"
       << render_plot(curve_plot(in.trials, front_trials, loss ? "train-loss" : "test-accuracy",
-                                loss ? "Training loss" : "Test accuracy per epoch",
-                                loss ? "training loss" : "test accuracy (%)", loss))
+                                loss ? "Training loss"
+                                     : validated ? "Validation accuracy per epoch"
+                                                 : "Test accuracy per epoch",
+                                loss ? "training loss" : accuracy_label, loss))
       << "<figcaption>Bold: the front's members; faint: the other trials.</figcaption></figure>\n";
     ++out.charts;
   }

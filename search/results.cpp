@@ -1,6 +1,7 @@
 #include "search/results.h"
 
 #include <cmath>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -106,11 +107,14 @@ std::string point_label(const db::TrialRecord& t) {
 }
 
 std::vector<db::TrialRecord> pareto_trials(const std::vector<db::TrialRecord>& trials,
-                                           const std::vector<Objective>& objectives) {
+                                           const std::vector<Objective>& objectives,
+                                           bool include_stopped) {
   std::vector<db::TrialRecord> done;
   std::vector<std::vector<double>> points;
   for (const auto& t : design_points(trials)) {
-    if (t.state != db::TrialState::kDone) continue;
+    if (t.state != db::TrialState::kDone &&
+        !(include_stopped && t.state == db::TrialState::kStopped))
+      continue;
     std::vector<double> p;
     for (const auto& o : objectives) p.push_back(objective_value(t, o));
     bool known = true;
@@ -122,6 +126,23 @@ std::vector<db::TrialRecord> pareto_trials(const std::vector<db::TrialRecord>& t
   std::vector<db::TrialRecord> out;
   for (size_t i : pareto_front(points, objectives)) out.push_back(done[i]);
   return out;
+}
+
+void with_rung_accuracy(std::vector<db::TrialRecord>& trials,
+                        const std::vector<db::RungRow>& rungs) {
+  std::map<int64_t, const db::RungRow*> last;
+  for (const auto& r : rungs)
+    if (!last.count(r.trial_id) || last[r.trial_id]->rung < r.rung) last[r.trial_id] = &r;
+  for (auto& t : trials)
+    if (t.state == db::TrialState::kStopped && last.count(t.id))
+      t.objectives["accuracy"] = last[t.id]->accuracy;
+}
+
+std::string state_label(const db::TrialRecord& t) {
+  std::string s = db::to_string(t.state);
+  if (t.state == db::TrialState::kStopped || (t.rung > 0 && t.state != db::TrialState::kDone))
+    s += " r" + std::to_string(t.rung);
+  return s;
 }
 
 namespace {
@@ -157,7 +178,11 @@ json trial_summary(const db::TrialRecord& t) {
               {"mc_fp", value_or_null(t.objective("mc_fp"))},
               {"flops", value_or_null(t.objective("flops"))},
               {"failure", t.failure.empty() ? json() : json(t.failure)},
-              {"thresholds", json()}};
+              {"thresholds", json()},
+              {"rung", t.rung},
+              {"epochs_done", t.epochs_done},
+              {"val_accuracy", value_or_null(t.objective("val_accuracy"))},
+              {"test_accuracy", value_or_null(t.objective("test_accuracy"))}};
   if (t.objectives.count("latency_ms")) out["latency_ms"] = t.objectives.at("latency_ms");
   if (t.point >= 0 && t.point < static_cast<int>(t.points.size())) {
     const auto& p = t.points[t.point];
@@ -181,7 +206,7 @@ std::string trials_csv(const std::vector<db::TrialRecord>& trials) {
   std::ostringstream o;
   o << "id,family,params,plan_hash,arch,width,state,attempts,accuracy,energy_pj,memory_bits,ee_fp,"
        "mc_fp,"
-       "flops,failure,thresholds\n";
+       "flops,failure,thresholds,rung,epochs_done,val_accuracy,test_accuracy\n";
   o.precision(10);
   for (const auto& t : trials) {
     const json s = trial_summary(t);
@@ -193,7 +218,13 @@ std::string trials_csv(const std::vector<db::TrialRecord>& trials) {
       if (!s[k].is_null()) o << s[k].get<double>();
     }
     o << "," << (t.failure.empty() ? "" : quote(t.failure)) << ","
-      << (s["thresholds"].is_null() ? "" : quote(s["thresholds"].dump())) << "\n";
+      << (s["thresholds"].is_null() ? "" : quote(s["thresholds"].dump())) << "," << t.rung << ","
+      << t.epochs_done;
+    for (const char* k : {"val_accuracy", "test_accuracy"}) {
+      o << ",";
+      if (!s[k].is_null()) o << s[k].get<double>();
+    }
+    o << "\n";
   }
   return o.str();
 }

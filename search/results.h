@@ -49,9 +49,20 @@ nlohmann::json point_json(const db::PointRow& p);
 std::string point_label(const db::TrialRecord& t);
 
 /// Pareto front over the design points of the finished (done) trials with every objective
-/// known, in trial order.
+/// known, in trial order; `include_stopped` adds the trials stopped at a rung of successive
+/// halving, at their rung accuracy (with_rung_accuracy).
 std::vector<db::TrialRecord> pareto_trials(const std::vector<db::TrialRecord>& trials,
-                                           const std::vector<Objective>& objectives);
+                                           const std::vector<Objective>& objectives,
+                                           bool include_stopped = false);
+
+/// Trials stopped at a rung get their accuracy there (the last rung they reached, from `rungs`)
+/// as their "accuracy", so that tables and `pareto --include-stopped` can show them; done
+/// trials keep their own.
+void with_rung_accuracy(std::vector<db::TrialRecord>& trials, const std::vector<db::RungRow>& rungs);
+
+/// "done", "stopped r1" (at rung 1), "pending r2" (promoted towards rung 2): a trial's state
+/// with its rung once successive halving moved it past the first.
+std::string state_label(const db::TrialRecord& t);
 
 /// How many trials a front holds out of `of` (e.g. "2 of 5 finished trials"), and how many
 /// design points when exit thresholds count separately ("7 points of 2 of 5 ...").
@@ -60,7 +71,8 @@ std::string front_count(const std::vector<db::TrialRecord>& front, size_t of,
 
 /// {"id", "family", "params", "settings", "plan_hash", "arch", "width", "state", "attempts",
 ///  "accuracy", "energy_pj", "memory_bits", "ee_fp", "mc_fp", "flops", "failure",
-///  "thresholds"}; unknown values are null. "thresholds" is set for a design point, which also
+///  "thresholds", "rung", "epochs_done", "val_accuracy", "test_accuracy"}; unknown values are
+///  null. "thresholds" is set for a design point, which also
 ///  gets "point": {"exit_share", "exit_accuracy", "edge_energy_pj", "cloud_energy_pj"}; a
 ///  trial with operating points gets "points" (their number).
 nlohmann::json trial_summary(const db::TrialRecord& t);

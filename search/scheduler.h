@@ -24,6 +24,7 @@ enum class TrialOutcome {
   kDone,         ///< trained to the assignment's budget and recorded
   kFailed,       ///< failed and recorded as failed (not retried)
   kInterrupted,  ///< stopped (signal, budget) and recorded: resumes from its last checkpoint
+  kStopped,      ///< trained to its rung (successive halving) and recorded there
   kLost,         ///< another worker took the trial over; nothing more was written
 };
 

@@ -115,14 +115,14 @@ FamilyGrid parse_family(const std::string& name, const json& body, const std::st
 
 SearchSpace parse_space(const json& j, const std::string& where) {
   if (!j.is_object()) throw ConfigError(where + ": expected a JSON object");
-  static const std::set<std::string> keys = {"study",    "arch",  "width",        "data",
-                                             "train",    "seeds", "energy_table", "objectives",
-                                             "analysis", "init",  "families",     "comment"};
+  static const std::set<std::string> keys = {
+      "study",      "arch",     "width", "data",     "train",  "seeds",  "energy_table",
+      "objectives", "analysis", "init",  "families", "search", "comment"};
   for (const auto& [key, v] : j.items())
     if (!keys.count(key))
       throw ConfigError(where + ": " + key +
                         ": unknown key (known: study, arch, width, data, train, seeds, "
-                        "energy_table, objectives, analysis, init, families, comment)");
+                        "energy_table, objectives, analysis, init, families, search, comment)");
   SearchSpace s;
   s.file = where;
   s.raw = j;
@@ -156,6 +156,15 @@ SearchSpace parse_space(const json& j, const std::string& where) {
     models::validate(s.train);
   } catch (const ConfigError& e) {
     throw ConfigError(where + ": train: " + e.what());
+  }
+  if (j.contains("search")) s.search = parse_search_strategy(j.at("search"), s.train.epochs, where);
+  // Successive halving chooses on a validation split, never on the test set it reports.
+  if (s.search.multi_fidelity()) {
+    const bool given = j.contains("data") && j.at("data").contains("val_fraction");
+    if (!given) s.data.val_fraction = 0.1;
+    if (!(s.data.val_fraction > 0))
+      throw ConfigError(where + ": data.val_fraction: successive halving promotes on a "
+                        "validation split; give a fraction > 0 (default 0.1)");
   }
   if (j.contains("energy_table")) {
     if (!j.at("energy_table").is_string())

@@ -9,6 +9,7 @@
 //    "seeds": [0], "energy_table": "10nm",
 //    "objectives": ["accuracy:max", "energy:min", "memory:min"],
 //    "analysis": {"samples": 2000},
+//    "search": {"strategy": "grid"},
 //    "families": {"fp": {}, "xnor": {}, "pca": {"T": 0.99, "delta": [1, 2], "kb": 2},
 //                 "partition": {"R": [0.2, 0.4]}}}
 #pragma once
@@ -22,6 +23,7 @@
 #include "models/energy_table.h"
 #include "models/run_spec.h"
 #include "search/pareto.h"
+#include "search/search_strategy.h"
 
 namespace hybridnet::search {
 
@@ -58,6 +60,7 @@ struct SearchSpace {
   /// "baseline" (the trained XNOR baseline's weights, fine-tuned at the new precisions).
   std::string init = "scratch";
   std::vector<FamilyGrid> families;
+  SearchStrategy search;  ///< grid (default) or successive halving
   nlohmann::json raw;  ///< the file's JSON, stored with the study
 
   bool needs_profile() const;

@@ -16,6 +16,7 @@
 #include "search/baseline_expander.h"
 #include "search/latency.h"
 #include "search/scheduler.h"
+#include "search/successive_halving.h"
 #include "search/sweep_monitor.h"
 #include "search/trial_runner.h"
 #include "search/worker_pool.h"
@@ -95,7 +96,13 @@ SweepSummary run_sweep(const SearchSpace& space, db::Store& store, const SweepOp
     if (expander.is_baseline(t.key)) expander.expand(/*may_profile=*/true);
   };
   SweepTrialRunner runner(store, study, files, data, running, console, ro);
-  GridScheduler scheduler(store, study, o.stale_seconds);
+  GridScheduler grid(store, study, o.stale_seconds);
+  // Successive halving trains the analysis families' baselines to the full budget: the
+  // families derived from them are profiled from the finished network.
+  SuccessiveHalvingScheduler halving(
+      store, study, o.stale_seconds, space.search, space.objectives,
+      [&](const db::TrialRecord& t) { return expander.is_baseline(t.key); });
+  Scheduler& scheduler = space.search.multi_fidelity() ? static_cast<Scheduler&>(halving) : grid;
 
   WorkerPoolOptions po;
   po.worker = worker;
@@ -111,6 +118,13 @@ SweepSummary run_sweep(const SearchSpace& space, db::Store& store, const SweepOp
     const size_t before = expander.expanded_count();
     const bool settled = expander.expand(/*may_profile=*/true);
     if (expander.expanded_count() > before) return IdleAction::kRetry;  // new candidates
+    // Successive halving: a trial still training (here or elsewhere) may reach its rung and
+    // promote others; a promotion possible now is work at once.
+    if (space.search.multi_fidelity()) {
+      if (halving.promote() > 0) return IdleAction::kRetry;
+      for (const auto& t : store.trials(study))
+        if (t.state == db::TrialState::kRunning) return IdleAction::kWait;
+    }
     // A baseline still training (here or elsewhere): wait for it.
     return settled ? IdleAction::kFinish : IdleAction::kWait;
   };
@@ -134,10 +148,13 @@ SweepSummary run_sweep(const SearchSpace& space, db::Store& store, const SweepOp
   s.failed = counts.failed;
   s.interrupted = counts.interrupted;
   s.lost = counts.lost;
+  s.stopped_at_rung = counts.stopped;
   const auto status = study_status(store.trials(study), o.jobs);
   s.failed_in_study = status.failed;
   s.stopped = (g_stop || budget_exceeded() || counts.limit_hit) &&
               (status.pending + status.interrupted + status.running > 0);
+  s.epochs_spent = status.epochs_spent;
+  s.epochs_exhaustive = status.epochs_exhaustive;
   return s;
 }
 

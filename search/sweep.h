@@ -28,8 +28,12 @@ struct SweepOptions {
 struct SweepSummary {
   int started = 0, done = 0, failed = 0, interrupted = 0;
   int lost = 0;  ///< dropped because another worker took them over (a stalled lease)
+  int stopped_at_rung = 0;  ///< successive halving: trainings that ended at a rung
   bool stopped = false;  ///< by a signal, the budget or --max-trials, with work left
   int failed_in_study = 0;  ///< failed trials of the study at the end (this run's and earlier)
+  /// Epochs the study's trials have trained, and what training all of them to the full budget
+  /// would take (successive halving spends a fraction).
+  int64_t epochs_spent = 0, epochs_exhaustive = 0;
   int64_t study_id = 0;
 };
 

@@ -34,4 +34,10 @@ TrialConfig trial_config(const db::TrialRecord& t) {
   return trial_config_from_json(t.config, "trial #" + std::to_string(t.id));
 }
 
+int full_epochs(const db::TrialRecord& t) {
+  const TrialConfig c = trial_config(t);
+  // The exit training is set exactly when the plan has exits; its count does not matter here.
+  return c.exit_training ? models::total_epochs(c.train, *c.exit_training, 1) : c.train.epochs;
+}
+
 }  // namespace hybridnet::search

@@ -34,5 +34,7 @@ void to_json(nlohmann::json& j, const TrialConfig& c);
 TrialConfig trial_config_from_json(const nlohmann::json& j, const std::string& where);
 /// The stored trial's config; DataError naming the trial when it is malformed.
 TrialConfig trial_config(const db::TrialRecord& t);
+/// Epochs of the trial's full budget (its exits' separate training included).
+int full_epochs(const db::TrialRecord& t);
 
 }  // namespace hybridnet::search

@@ -68,8 +68,7 @@ TrialOutcome SweepTrialRunner::run(const Assignment& a, const StopReason& stop) 
   } forget{running_, t.id};
   try {
     try {
-      train(t, label, stop);
-      return TrialOutcome::kDone;
+      return train(a, label, stop);
     } catch (const Interrupted& e) {
       store_.interrupt_trial(t.lease());
       console_.log("interrupted " + label + " (" + e.what() + ")");
@@ -114,8 +113,9 @@ std::string SweepTrialRunner::init_run_dir(const std::string& init_key) {
   return files_.finished_run(o_.study, *baseline);
 }
 
-void SweepTrialRunner::train(const db::TrialRecord& t, const std::string& label,
-                             const StopReason& stop) {
+TrialOutcome SweepTrialRunner::train(const Assignment& a, const std::string& label,
+                                     const StopReason& stop) {
+  const db::TrialRecord& t = a.trial;
   const std::string where = "trial #" + std::to_string(t.id);
   const auto plan = models::HybridPlan::from_json(t.plan, where);
   TrialConfig config = trial_config(t);
@@ -164,16 +164,38 @@ void SweepTrialRunner::train(const db::TrialRecord& t, const std::string& label,
     if (!console_.live())
       console_.log("  " + label + " epoch " + std::to_string(e.epoch) + "/" +
                    std::to_string(epochs) + ": loss " + std::to_string(e.train_loss) +
-                   ", test acc " + std::to_string(e.test_accuracy));
+                   (e.val_accuracy >= 0 ? ", val acc " + std::to_string(e.val_accuracy) : "") +
+                   (e.test_accuracy >= 0 ? ", test acc " + std::to_string(e.test_accuracy) : ""));
   };
-  const auto result = models::train_run(spec, data, dir, cb);
+  // A rung of successive halving trains up to its epochs with the full run's schedule.
+  const auto result = models::train_run(spec, data, dir, cb, a.epochs);
   double seconds = 0;
   for (const auto& e : result.history) seconds += e.seconds;
+  if (!result.complete) {
+    // Stopped at the rung: its accuracy there (validation, else test) is what promotion
+    // ranks; the checkpoint stays for the promotion to continue from.
+    const int reached = result.history.empty() ? 0 : result.history.back().epoch;
+    const double accuracy = !result.history.empty() && result.history.back().val_accuracy >= 0
+                                ? result.history.back().val_accuracy
+                                : result.test.top1;
+    store_.stop_at_rung(lease, reached, accuracy);
+    files_.prune_earlier_attempts(o_.study, t);
+    char buf[96];
+    std::snprintf(buf, sizeof buf, ": accuracy %.4f after %d epoch(s)", accuracy, reached);
+    console_.log("rung " + std::to_string(t.rung) + " " + label + buf);
+    return TrialOutcome::kStopped;
+  }
+  // Chosen on validation, reported on test: with a split, "accuracy" (the front's) is the
+  // last epoch's validation accuracy and the test accuracy stands beside it.
+  const double val = result.history.empty() ? -1 : result.history.back().val_accuracy;
   // A network with early exits is scored at every threshold its settings ask for, in the same
   // transaction that finishes it.
   const auto points = score_points(dir, data, trial_energy_table(t), requested_thresholds(t));
-  std::map<std::string, double> objectives = {
-      {"accuracy", result.test.top1}, {"top5", result.test.top5}, {"train_seconds", seconds}};
+  std::map<std::string, double> objectives = {{"accuracy", val >= 0 ? val : result.test.top1},
+                                              {"test_accuracy", result.test.top1},
+                                              {"top5", result.test.top5},
+                                              {"train_seconds", seconds}};
+  if (val >= 0) objectives["val_accuracy"] = val;
   if (!o_.latency_exe.empty()) {
     // The trial's cores are free now that it trained: the timing child runs on them.
     try {
@@ -192,6 +214,7 @@ void SweepTrialRunner::train(const db::TrialRecord& t, const std::string& label,
       "done  " + label + buf +
       (points.empty() ? "" : ", " + std::to_string(points.size()) + " exit-threshold point(s)"));
   if (o_.on_done) o_.on_done(t);
+  return TrialOutcome::kDone;
 }
 
 void measure_missing_latency(db::Store& store, int64_t study, const std::string& study_name,

@@ -47,7 +47,7 @@ class SweepTrialRunner : public TrialRunner {
   TrialOutcome run(const Assignment& a, const StopReason& stop) override;
 
  private:
-  void train(const db::TrialRecord& t, const std::string& label, const StopReason& stop);
+  TrialOutcome train(const Assignment& a, const std::string& label, const StopReason& stop);
   TrialOutcome fail(const db::TrialRecord& t, const std::string& label, const std::string& reason);
   std::string init_run_dir(const std::string& init_key);
 

@@ -36,6 +36,7 @@ class Pool {
     c.failed = failed_;
     c.interrupted = interrupted_;
     c.lost = lost_;
+    c.stopped = stopped_;
     c.limit_hit = limit_hit_;
     return c;
   }
@@ -90,6 +91,9 @@ class Pool {
       case TrialOutcome::kLost:
         ++lost_;
         break;
+      case TrialOutcome::kStopped:
+        ++stopped_;
+        break;
     }
   }
 
@@ -100,7 +104,8 @@ class Pool {
   std::mutex mutex_;
   std::exception_ptr error_;
   std::atomic<bool> aborted_{false}, limit_hit_{false};
-  std::atomic<int> started_{0}, done_{0}, failed_{0}, interrupted_{0}, lost_{0}, reserved_{0};
+  std::atomic<int> started_{0}, done_{0}, failed_{0}, interrupted_{0}, lost_{0}, stopped_{0},
+      reserved_{0};
 };
 
 }  // namespace

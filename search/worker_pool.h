@@ -43,6 +43,7 @@ struct WorkerPoolOptions {
 
 struct PoolCounts {
   int started = 0, done = 0, failed = 0, interrupted = 0, lost = 0;
+  int stopped = 0;  ///< trained to a rung (successive halving) and stopped there
   bool limit_hit = false;  ///< --max-trials stopped a worker that would have claimed more
 };
 

@@ -14,6 +14,8 @@
 #             (a small tmpfs, root only) fails trials with "disk full" and loses nothing
 #   edge      the edge-cloud family: one front point per exit threshold, named in the queries;
 #             a later space's new thresholds are scored without retraining
+#   halving   successive halving: killed with SIGKILL mid-search, it resumes to the same fully
+#             trained trials; those equal a grid sweep's full runs; queries show rungs and epochs
 #   latency   a space that adds the latency objective times the trials already done and each
 #             new one with `infer --synthetic`; the front and the queries show it
 # Usage: sweep_scenarios.sh HYBRIDNET WORKDIR SCENARIO
@@ -36,6 +38,74 @@ JSON
 }
 
 case "$SCENARIO" in
+halving)
+  # Nine plans, rungs of 1, 2 and 4 epochs, eta 3, on a validation split of 64 images.
+  families='{"fp": {}, "xnor": {}, "quantized-k": {"k": [2, 3, 4]}, "inter-layer": {"k": [1, 2]},
+             "hybrid-res-a": {}, "hybrid-comp-a": {}}'
+  space h 4 320 "$families"
+  sed -i 's/"synthetic_test": 128}/"synthetic_test": 128, "val_fraction": 0.2}/' space.json
+  cp space.json grid.json
+  sed -i 's/"study": "h",/"study": "h", "search": {"strategy": "successive-halving", "rungs": [1, 2, 4]},/' space.json
+  "$HN" space --space space.json > space.out || fail "space"
+  # The reference: an uninterrupted search, one job (its promotions in a fixed order).
+  "$HN" sweep --space space.json --db ref.sqlite --jobs 1 --threads 1 > ref.out 2> ref.err ||
+    { cat ref.err; fail "reference sweep"; }
+  cat ref.err
+  grep -q "stopped at a rung" ref.err || fail "no trial stopped at a rung"
+  grep -q "epochs an exhaustive sweep would train" ref.err || fail "no epoch count"
+  # The same search killed with SIGKILL in the middle (a trial promoted, trials stopped) resumes
+  # to the same fully trained trials.
+  "$HN" sweep --space space.json --db db.sqlite --jobs 1 --threads 1 > first.out 2> first.err &
+  pid=$!
+  for _ in $(seq 1 900); do
+    grep -q "^start .*attempt 2" first.err 2> /dev/null && break
+    sleep 0.2
+  done
+  grep -q "^start .*attempt 2" first.err || { cat first.err; fail "no promotion in 180 s"; }
+  sleep 1
+  kill -9 "$pid"; wait "$pid" 2> /dev/null || true
+  "$HN" sweep --space space.json --db db.sqlite --jobs 1 --threads 1 > second.out 2> second.err ||
+    { cat second.err; fail "resumed sweep"; }
+  done_keys() {
+    "$HN" trials --db "$1" --json | node -e "
+      const rows = JSON.parse(require('fs').readFileSync(0));
+      console.log(rows.filter(r => r.state === 'done').map(r => r.plan_hash + ' ' +
+        r.accuracy + ' ' + r.test_accuracy).sort().join('\n'));"
+  }
+  done_keys ref.sqlite > ref.done
+  done_keys db.sqlite > resumed.done
+  echo "fully trained (plan, validation accuracy, test accuracy):"; cat ref.done
+  [[ -s ref.done ]] || fail "no trial fully trained"
+  diff ref.done resumed.done || fail "the resumed search trained another set of trials fully"
+  # A trial promoted to the last rung equals a full run of the same candidate: a grid sweep of
+  # the same space trains every trial fully, and those of the search match it exactly.
+  "$HN" sweep --space grid.json --db grid.sqlite --jobs 2 --threads 1 > grid.out 2> grid.err ||
+    { cat grid.err; fail "grid sweep"; }
+  done_keys grid.sqlite > grid.done
+  [[ $(wc -l < grid.done) -eq 9 ]] || fail "the grid did not train nine trials"
+  missing=$(comm -23 ref.done grid.done)
+  [[ -z "$missing" ]] || fail "promoted trials differ from their full runs: $missing"
+  # Queries: states with rungs, epochs spent, the rung rows, the front with stopped trials.
+  "$HN" status --db ref.sqlite | tee status.out
+  grep -Eq "[0-9]+ stopped at a rung, [0-9]+/36 epochs \([0-9]+% of an exhaustive sweep\)" status.out ||
+    fail "status does not show the rungs and epochs"
+  "$HN" status --db ref.sqlite --json | grep -q '"epochs_exhaustive": 36' || fail "status --json"
+  "$HN" trials --db ref.sqlite | tee trials.out
+  grep -q "stopped r0" trials.out || fail "trials does not show stopped trials' rung"
+  grep -q " test" trials.out || fail "trials shows no test accuracy beside the validation one"
+  "$HN" trials --db ref.sqlite --state stopped --csv | tail -n +2 | grep -q ",stopped," ||
+    fail "--state stopped"
+  stopped=$("$HN" trials --db ref.sqlite --json | node -e "
+    const rows = JSON.parse(require('fs').readFileSync(0));
+    const r = rows.find(r => r.state === 'stopped' && r.rung === 1) || rows.find(r => r.state === 'stopped');
+    console.log(r.id);")
+  "$HN" show --db ref.sqlite --trial "$stopped" | tee show.out
+  grep -q "rung 0: validation accuracy" show.out || fail "show lists no rung"
+  "$HN" pareto --db ref.sqlite | tee pareto.out
+  "$HN" pareto --db ref.sqlite --include-stopped | tee pareto_all.out
+  grep -q "finished or stopped trials" pareto_all.out || fail "pareto --include-stopped"
+  grep -q "stopped" pareto_all.out || fail "no stopped trial on the front with --include-stopped"
+  ;;
 latency)
   space lat 1 256 '{"fp": {}, "xnor": {}}'
   "$HN" sweep --space space.json --db db.sqlite --jobs 2 > sweep1.out 2>&1 || { cat sweep1.out; fail "first sweep"; }
@@ -130,7 +200,7 @@ crash)
   [[ $(csv_count ",done,1,") -eq 1 && $(csv_count ",done,2,") -eq 1 ]] ||
     fail "expected one trial trained once and the killed one resumed once"
   for id in 1 2; do  # every epoch recorded exactly once
-    n=$("$HN" show --db db.sqlite --trial $id --json | grep -c '"test_accuracy"')
+    n=$("$HN" show --db db.sqlite --trial $id --json | grep -c '"train_loss"')
     [[ $n -eq 3 ]] || fail "trial $id has $n epoch rows, expected 3"
   done
   ;;
@@ -194,7 +264,7 @@ lease)
   grep -q "dropped #1 xnor: another worker took it over" a.err || fail "the stalled sweep did not drop the trial"
   grep -q "finished trials are immutable" a.err b.err && fail "a write hit the finished trial"
   [[ $(csv_count ",done,2,") -eq 1 ]] || fail "the trial is not done once, at attempt 2"
-  n=$("$HN" show --db db.sqlite --trial 1 --json | grep -c '"test_accuracy"')
+  n=$("$HN" show --db db.sqlite --trial 1 --json | grep -c '"train_loss"')
   [[ $n -eq 3 ]] || fail "trial 1 has $n epoch rows, expected 3"
   "$HN" export --db db.sqlite --trial 1 --out export > /dev/null
   stored=$("$HN" show --db db.sqlite --trial 1 --json | sed -n 's/^  "accuracy": \([^,]*\),*$/\1/p')
@@ -301,9 +371,9 @@ edge)
   [[ $(grep -c " 5 pts " trials.out) -eq 4 ]] || fail "trials does not count the points"
   # Separate training: one backbone epoch, then one epoch of the exits on the frozen backbone.
   sep=$("$HN" trials --db db.sqlite --csv | grep ",edge-cloud,.*separate" | head -1 | cut -d, -f1)
-  [[ $("$HN" show --db db.sqlite --trial "$sep" --json | grep -c '"test_accuracy"') -eq 2 ]] ||
+  [[ $("$HN" show --db db.sqlite --trial "$sep" --json | grep -c '"train_loss"') -eq 2 ]] ||
     fail "the separate trial $sep did not train its exits' epoch"
-  "$HN" trials --db db.sqlite --csv | head -1 | grep -q ",thresholds$" || fail "csv has no thresholds column"
+  "$HN" trials --db db.sqlite --csv | head -1 | grep -q ",failure,thresholds,rung," || fail "csv has no thresholds column"
   id=$("$HN" trials --db db.sqlite --csv | grep ",edge-cloud," | head -1 | cut -d, -f1)
   "$HN" show --db db.sqlite --trial "$id" | tee show.out
   whole=$(sed -n 's/^total: energy \([0-9.]*\) uJ.*/\1/p' show.out)

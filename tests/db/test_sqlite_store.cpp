@@ -53,6 +53,8 @@ TEST_CASE("store: a version-1 database is migrated to the current schema, trials
         "plan_hash, config_json, state, created_at) VALUES (7, 1, 'k', 'xnor', '{}', "
         "'{\"arch\": \"resnet8\"}', 'h', '{}', 'done', 0)");
     raw.exec("INSERT INTO objectives VALUES (7, 'accuracy', 0.75)");
+    raw.exec("INSERT INTO trial_settings VALUES (7, 1, 'xnor', '{}')");
+    raw.exec("INSERT INTO epochs(trial_id, epoch, test_accuracy) VALUES (7, 1, 0.75)");
   }
   {  // Queries read it as it is, without touching the file.
     const std::string before = file_bytes(path);
@@ -70,6 +72,16 @@ TEST_CASE("store: a version-1 database is migrated to the current schema, trials
     REQUIRE(t->objective("accuracy") == Approx(0.75));
     REQUIRE(t->points.empty());
     REQUIRE(store->add_points(7, {PointRow{{1.0}, 0.7, 1, 1, 0, {0.5}, {0.8, 0.6}}}) == 1);
+    // Schema 4 rebuilt the trials table: its children stayed, done trials stay immutable.
+    REQUIRE(t->settings.size() == 1);
+    REQUIRE(store->epochs(7).size() == 1);
+    REQUIRE(t->epochs_done == 1);
+    REQUIRE(t->rung == 0);
+  }
+  {
+    SQLite::Database raw(path, SQLite::OPEN_READWRITE);
+    REQUIRE_THROWS_WITH(raw.exec("UPDATE trials SET state = 'pending' WHERE id = 7"),
+                        Catch::Contains("immutable"));
   }
   SQLite::Database raw(path, SQLite::OPEN_READONLY);
   REQUIRE(raw.execAndGet("PRAGMA user_version").getInt() == kSchemaVersion);

@@ -430,3 +430,89 @@ TEST_CASE("open_store: SQLite by path or sqlite:PATH, an unknown scheme is refus
   REQUIRE(left == std::vector<std::string>{"a.sqlite"});
   REQUIRE_THROWS_AS(open_store("sqlite:", OpenMode::kReadWrite), ConfigError);
 }
+
+TEST_CASE("store contract: a trial stops at its rung under the lease, and is promoted once",
+          "[db][contract][rungs]") {
+  const auto backend = GENERATE(from_range(test::store_backends()));
+  auto store = test::fresh_store(backend, "rungs").connect();
+  const int64_t study = store->open_study("s", json::object());
+  const int64_t a = store->add_trial(study, make_trial("a", "fp", {})).first;
+  const int64_t b = store->add_trial(study, make_trial("b", "xnor", {})).first;
+
+  auto ta = store->claim_trial(study, "w", 60);
+  REQUIRE(ta->id == a);
+  REQUIRE(ta->rung == 0);
+  store->add_epoch(ta->lease(), epoch_row(1, -1));
+  // Only the holder of the lease can stop it.
+  REQUIRE_THROWS_AS(store->stop_at_rung({a, "other", ta->attempts}, 1, 0.5), LeaseLost);
+  store->stop_at_rung(ta->lease(), 1, 0.625);
+  auto after = *store->trial(a);
+  CHECK(after.state == TrialState::kStopped);
+  CHECK(after.rung == 0);
+  CHECK(after.epochs_done == 1);
+  CHECK(to_string(after.state) == std::string("stopped"));
+  CHECK(parse_state("stopped") == TrialState::kStopped);
+  // A stopped trial is not claimed again: b is next, then nothing.
+  auto tb = store->claim_trial(study, "w", 60);
+  REQUIRE(tb->id == b);
+  store->stop_at_rung(tb->lease(), 1, 0.5);
+  REQUIRE_FALSE(store->claim_trial(study, "w", 60));
+
+  auto rows = store->rungs(study);
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].trial_id == a);
+  CHECK(rows[0].rung == 0);
+  CHECK(rows[0].epochs == 1);
+  CHECK(rows[0].accuracy == Approx(0.625));
+  CHECK_FALSE(rows[0].promoted);
+  CHECK(rows[0].reached_at > 0);
+
+  // Promotion is a compare-and-set: the second promotion of the same rung does nothing, and a
+  // rung the trial is not stopped at is refused.
+  CHECK_FALSE(store->promote_trial(a, 1));
+  CHECK(store->promote_trial(a, 0));
+  CHECK_FALSE(store->promote_trial(a, 0));
+  after = *store->trial(a);
+  CHECK(after.state == TrialState::kPending);
+  CHECK(after.rung == 1);
+  rows = store->rungs(study);
+  CHECK(rows[0].promoted);
+  CHECK_FALSE(rows[1].promoted);
+
+  // Promoted trials are claimed before new ones of the same priority.
+  store->add_trial(study, make_trial("c", "fp", {{"c", 1}}));
+  auto again = store->claim_trial(study, "w", 60);
+  REQUIRE(again->id == a);
+  CHECK(again->rung == 1);
+  CHECK(again->attempts == 2);
+  store->finish_trial(again->lease(), {{"accuracy", 0.7}});
+  CHECK(store->trial(a)->state == TrialState::kDone);
+  CHECK(store->rungs(study).size() == 2);  // the full budget is no stop
+}
+
+TEST_CASE("store contract: promotions from two connections at once promote each trial once",
+          "[db][contract][rungs]") {
+  const auto backend = GENERATE(from_range(test::store_backends()));
+  const auto s = test::fresh_store(backend, "promote_race");
+  int64_t study = 0;
+  constexpr int kTrials = 30;
+  {
+    auto store = s.connect();
+    study = store->open_study("s", json::object());
+    for (int i = 0; i < kTrials; ++i)
+      store->add_trial(study, make_trial("k" + std::to_string(i), "fp", {{"i", i}}));
+    while (auto t = store->claim_trial(study, "w", 600)) store->stop_at_rung(t->lease(), 1, 0.5);
+  }
+  int promoted[2] = {0, 0};
+  auto worker = [&](int w) {
+    auto store = s.connect();
+    for (const auto& r : store->rungs(study)) promoted[w] += store->promote_trial(r.trial_id, 0);
+  };
+  std::thread t0(worker, 0), t1(worker, 1);
+  t0.join();
+  t1.join();
+  INFO("connection 0: " << promoted[0] << ", connection 1: " << promoted[1]);
+  CHECK(promoted[0] + promoted[1] == kTrials);
+  auto store = s.connect();
+  for (const auto& t : store->trials(study)) CHECK(t.rung == 1);
+}

@@ -57,6 +57,19 @@ void fill(Store& s) {
   s.fail_trial(failed->lease(), "training diverged: loss is nan");
   const auto running = s.claim_trial(study, "node8:55:2", 60);
   s.heartbeat(running->lease(), {{"epoch", 1}});
+  // Successive halving: "halved" stopped at rung 0; "promo" promoted from it, stopped at rung 1.
+  auto halved = new_trial("halved", "pca", {{"delta", 4}}), promo = new_trial("promo", "fp", {});
+  halved.priority = promo.priority = 5;
+  s.add_trials(study, {halved, promo});
+  for (int i = 0; i < 2; ++i) {
+    const auto t = s.claim_trial(study, "node8:55:2", 60);
+    s.add_epoch(t->lease(), EpochRow{1, 0.01, 1.0, 0.5, 0.6 + 0.1 * i, -1, -1, 2.0});
+    s.stop_at_rung(t->lease(), 1, 0.6 + 0.1 * i);
+  }
+  REQUIRE(s.promote_trial(s.trials(study).back().id, 0));
+  const auto again = s.claim_trial(study, "node8:55:2", 60);
+  REQUIRE(again->key == "promo");
+  s.stop_at_rung(again->lease(), 1, 0.75);
 }
 
 // A record as it should arrive: ids are the destination's, a running trial is interrupted.
@@ -71,6 +84,9 @@ json comparable(Store& s, const TrialRecord& t) {
     layers.push_back({l.index, l.name, l.role, l.weight_bits, l.input_bits, l.fp_fraction});
   json points = json::array();
   for (const auto& p : t.points) points.push_back({p.thresholds, p.accuracy, p.exit_share});
+  json rungs = json::array();
+  for (const auto& r : s.rungs(t.study_id))
+    if (r.trial_id == t.id) rungs.push_back({r.rung, r.epochs, r.accuracy, r.promoted});
   const auto checkpoint = s.checkpoint(t.id);
   const std::string state =
       t.state == TrialState::kRunning ? "interrupted" : std::string(to_string(t.state));
@@ -89,6 +105,8 @@ json comparable(Store& s, const TrialRecord& t) {
           {"epochs", epochs},
           {"layers", layers},
           {"points", points},
+          {"rung", t.rung},
+          {"rungs", rungs},
           {"started", t.started_at},
           {"finished", t.finished_at},
           {"checkpoint",
@@ -115,7 +133,7 @@ TEST_CASE("db copy: a study travels to every backend and back unchanged", "[db][
   auto middle = test::fresh_store(backend, "copy_middle").connect();
   auto report = copy_studies(*source, *middle, "");
   CHECK(report.studies == 1);
-  CHECK(report.added == 4);
+  CHECK(report.added == 6);
   CHECK(report.checkpoints == 1);
   CHECK(report.artifacts == 1);
   const json expected = study_contents(*source, "cluster-study");
@@ -125,7 +143,7 @@ TEST_CASE("db copy: a study travels to every backend and back unchanged", "[db][
   report = copy_studies(*source, *middle, "cluster-study");
   CHECK(report.added == 0);
   CHECK(report.updated == 0);
-  CHECK(report.unchanged == 4);
+  CHECK(report.unchanged == 6);
   CHECK(study_contents(*middle, "cluster-study") == expected);
 
   // And back into a fresh SQLite file: the same study.
@@ -164,7 +182,7 @@ TEST_CASE("db copy: a trial finished at the source finishes the destination's, d
   source->finish_trial(retried->lease(), {{"accuracy", 0.85}});
   const auto report = copy_studies(*source, *dest, "cluster-study");
   CHECK(report.updated == 1);    // pca1
-  CHECK(report.added == 2);      // fp, late
+  CHECK(report.added == 4);      // fp, late, halved, promo
   CHECK(report.unchanged == 1);  // base: done here already
   const auto trials = dest->trials(study);
   std::map<std::string, TrialRecord> by_key;

@@ -138,7 +138,9 @@ TEST_CASE("design points: a network with early exits is one front point per thre
   REQUIRE(by_top5.size() == 1);
   REQUIRE(by_top5[0].id == 1);
   const std::string csv = trials_csv(front);
-  REQUIRE_THAT(csv, Catch::Contains(",failure,thresholds\n") && Catch::Contains(",\"[0.5]\"\n"));
+  REQUIRE_THAT(csv, Catch::Contains(",failure,thresholds,rung,epochs_done,val_accuracy,"
+                                    "test_accuracy\n") &&
+                        Catch::Contains(",\"[0.5]\",0,0,,\n"));
 }
 
 TEST_CASE("Spearman's rho against hand-computed ranks", "[search][latency]") {

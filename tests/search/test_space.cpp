@@ -358,3 +358,62 @@ TEST_CASE("space: candidate keys are those earlier versions stored, so their stu
   CHECK(c[1].key() == "9eeec0f348ce4b1e");
   CHECK(warm.key() == "6ecc3b8e28416246");
 }
+
+TEST_CASE("space: the search strategy, grid by default, successive halving on validation",
+          "[search][space]") {
+  json j = base_space();
+  auto s = parse_space(j, "space.json");
+  CHECK_FALSE(s.search.multi_fidelity());
+  CHECK(s.data.val_fraction == 0);
+
+  j["train"]["epochs"] = 9;
+  j["search"] = {{"strategy", "successive-halving"}};
+  s = parse_space(j, "space.json");
+  CHECK(s.search.multi_fidelity());
+  CHECK(s.search.rungs == std::vector<int>{1, 3, 9});  // eta-spaced, ending at the budget
+  CHECK(s.search.eta == 3);
+  CHECK(s.search.promotion == PromotionRule::kHypervolume);
+  CHECK(s.data.val_fraction == Approx(0.1));  // chooses on validation by default
+  CHECK(s.search.assignment_epochs(0) == 1);
+  CHECK(s.search.assignment_epochs(1) == 3);
+  CHECK(s.search.assignment_epochs(2) == 0);  // the last rung: the full budget
+
+  j["train"]["epochs"] = 12;
+  j["search"] = {{"strategy", "successive-halving"}, {"eta", 2}, {"promotion", "crowding"}};
+  j["data"]["val_fraction"] = 0.2;
+  s = parse_space(j, "space.json");
+  CHECK(s.search.rungs == std::vector<int>{1, 3, 6, 12});
+  CHECK(s.search.promotion == PromotionRule::kCrowding);
+  CHECK(s.data.val_fraction == Approx(0.2));
+
+  j = base_space();
+  j["train"]["epochs"] = 9;
+  for (const auto& [search, message] : std::vector<std::pair<json, std::string>>{
+           {{{"strategy", "hyperband"}},
+            "space.json: search.strategy: expected \"grid\" or \"successive-halving\""},
+           {{{"strategy", "grid"}, {"eta", 3}},
+            "space.json: search.eta: only for \"strategy\": \"successive-halving\""},
+           {{{"strategy", "successive-halving"}, {"rungs", {1, 3, 8}}},
+            "space.json: search.rungs: the last rung is the full budget, train.epochs = 9, "
+            "not 8"},
+           {{{"strategy", "successive-halving"}, {"rungs", {3, 3, 9}}},
+            "space.json: search.rungs[1]: expected epoch counts that rise"},
+           {{{"strategy", "successive-halving"}, {"rungs", {9}}},
+            "space.json: search.rungs: expected at least two epoch counts"},
+           {{{"strategy", "successive-halving"}, {"eta", 1}},
+            "space.json: search.eta: expected an integer in [2, 100], got 1"},
+           {{{"strategy", "successive-halving"}, {"promotion", "best"}},
+            "space.json: search.promotion: expected \"hypervolume\" or \"crowding\""},
+           {{{"strategy", "successive-halving"}, {"budget", 3}},
+            "space.json: search.budget: unknown key"}}) {
+    j["search"] = search;
+    CHECK_THAT(error_of(j), Catch::Contains(message));
+  }
+  j["search"] = {{"strategy", "successive-halving"}};
+  j["data"]["val_fraction"] = 0;
+  CHECK_THAT(error_of(j), Catch::Contains("space.json: data.val_fraction: successive halving "
+                                          "promotes on a validation split"));
+  j = base_space();  // one epoch: nothing to halve
+  j["search"] = {{"strategy", "successive-halving"}};
+  CHECK_THAT(error_of(j), Catch::Contains("leave a single rung"));
+}
