@@ -39,13 +39,17 @@ void run_space(const SpaceOptions& o) {
                                  {"ee_fp", t.objectives.at("ee_fp")},
                                  {"mc_fp", t.objectives.at("mc_fp")}});
   }
-  int analysis_settings = 0;
-  for (const auto& g : space.families)
-    if (search::family_named(g.family).needs_profile())
+  int analysis_settings = 0, bred = 0;
+  for (const auto& g : space.families) {
+    const auto& family = search::family_named(g.family);
+    if (family.needs_profile())
       for (const auto& s : g.settings()) {
         out["analysis"].push_back({{"family", g.family}, {"params", s}});
         ++analysis_settings;
+        // A breeding family (per-layer): up to population x generations candidates.
+        if (family.generations(s) > 1) bred += s.value("population", 0) * family.generations(s);
       }
+  }
   if (o.json) {
     std::cout << out.dump(2) << "\n";
     return;
@@ -67,9 +71,14 @@ void run_space(const SpaceOptions& o) {
                 c["mc_fp"].get<double>());
   }
   if (analysis_settings)
-    std::printf("+ %d analysis setting(s) (pca, partition, combined) per baseline: their plans "
-                "come from the trained XNOR baseline's profile; duplicates train once\n",
+    std::printf("+ %d analysis setting(s) (pca, partition, combined, per-layer) per baseline: "
+                "their plans come from the trained XNOR baseline's profile; duplicates train "
+                "once\n",
                 analysis_settings);
+  if (bred)
+    std::printf("  of which per-layer breeds up to %d candidate(s) per baseline over its "
+                "generations\n",
+                bred);
 }
 
 void setup_space(CLI::App& app) {

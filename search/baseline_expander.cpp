@@ -2,8 +2,13 @@
 
 #include <chrono>
 
+#include <cmath>
+#include <map>
+
 #include "analysis/profile_io.h"
+#include "search/family_registry.h"
 #include "search/results.h"
+#include "search/successive_halving.h"
 
 namespace hybridnet::search {
 
@@ -43,6 +48,7 @@ int BaselineExpander::add_candidates(const std::vector<Candidate>& candidates) {
   }
   int added = 0;  // one transaction: a full disk registers none of them
   for (const auto& [id, is_new] : store_.add_trials(study_, trials)) added += is_new ? 1 : 0;
+  registered_ += added;
   return added;
 }
 
@@ -50,9 +56,17 @@ bool BaselineExpander::expand(bool may_profile) {
   bool settled = true;
   for (const auto& b : baselines_) {
     const std::string key = b.key();
+    bool expanded;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (expanded_.count(key)) continue;
+      expanded = expanded_.count(key) > 0;
+    }
+    if (expanded) {
+      if (auto stored = store_.artifact(study_, profile_key(key)))
+        settled = evolve(b, analysis::profile_from_json(
+                                *stored, store_.location() + ": " + profile_key(key))) &&
+                  settled;
+      continue;
     }
     auto stored = store_.artifact(study_, profile_key(key));
     if (!stored) {
@@ -94,10 +108,96 @@ bool BaselineExpander::expand(bool may_profile) {
     std::vector<std::string> skipped;
     const int added = add_candidates(analysis_candidates(space_, b, profile, &skipped));
     for (const auto& s : skipped) console_.log("  no plan for " + s);
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (expanded_.insert(key).second && added > 0)
-      console_.log("analysis of baseline " + b.plan.arch + ": " + std::to_string(added) +
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (expanded_.insert(key).second && added > 0)
+        console_.log("analysis of baseline " + b.plan.arch + ": " + std::to_string(added) +
+                     " new candidate(s)");
+    }
+    settled = evolve(b, profile) && settled;
+  }
+  return settled;
+}
+
+std::string generation_key(const std::string& baseline_key, const std::string& family,
+                           const nlohmann::json& setting, int generation) {
+  return "generation:" + baseline_key + ":" + family + ":" + setting.dump() + ":" +
+         std::to_string(generation);
+}
+
+// Breeds the next generation of every breeding family setting (per-layer) of baseline `b`
+// whose last generation is evaluated: each of its trials stopped at the first rung (successive
+// halving) or finished (a grid), failed ones left out. The generation is stored as an artefact
+// first (first writer wins: every process registers the same one), then registered. True when
+// every such setting has all its generations.
+bool BaselineExpander::evolve(const Candidate& b, const analysis::Profile& profile) {
+  bool settled = true;
+  const uint64_t seed = b.config.train.seed;
+  for (const auto& g : space_.families) {
+    const Family& family = family_named(g.family);
+    for (const auto& setting : g.settings()) {
+      const int total = family.generations(setting);
+      if (total <= 1) continue;
+      // Concrete settings of each generation so far: the first is drawn again (deterministic),
+      // the others are read back.
+      std::vector<std::vector<nlohmann::json>> generations = {
+          family.breed(setting, profile, seed, 0, {}, {})};
+      while (static_cast<int>(generations.size()) < total) {
+        const auto stored = store_.artifact(
+            study_, generation_key(b.key(), g.family, setting, static_cast<int>(generations.size())));
+        if (!stored) break;
+        generations.push_back(stored->get<std::vector<nlohmann::json>>());
+      }
+      const int next = static_cast<int>(generations.size());
+      if (next >= total) continue;
+      // The last generation's trials, and every earlier one's, with their first-rung accuracy.
+      auto trials = store_.trials(study_);
+      std::map<int64_t, double> first_rung;
+      for (const auto& r : store_.rungs(study_))
+        if (r.rung == 0) first_rung[r.trial_id] = r.accuracy;
+      std::vector<std::pair<nlohmann::json, db::TrialRecord>> evaluated;
+      bool ready = true;
+      for (int gen = 0; gen < next; ++gen)
+        for (const auto& concrete : generations[gen]) {
+          const Candidate c = bred_candidate(space_, b, profile, g, concrete);
+          const db::TrialRecord* t = c.family.empty() ? nullptr : trial_with_key(trials, c.key());
+          if (!t) continue;  // nothing to train (or not registered by this version)
+          db::TrialRecord r = *t;
+          if (first_rung.count(r.id))
+            r.objectives["accuracy"] = first_rung.at(r.id);
+          else if (r.state != db::TrialState::kDone)
+            ready = ready && r.state == db::TrialState::kFailed;
+          if (r.state != db::TrialState::kFailed && std::isfinite(r.objective("accuracy")))
+            evaluated.emplace_back(concrete, std::move(r));
+        }
+      if (!ready || evaluated.empty()) {
+        settled = false;
+        continue;
+      }
+      std::vector<db::TrialRecord> records;
+      for (const auto& e : evaluated) records.push_back(e.second);
+      const auto objectives = promotion_objectives(space_.objectives, records);
+      std::vector<std::pair<nlohmann::json, std::vector<double>>> scored;
+      for (const auto& [concrete, r] : evaluated) {
+        std::vector<double> v;
+        for (const auto& o : objectives) v.push_back(objective_value(r, o));
+        scored.emplace_back(concrete, std::move(v));
+      }
+      const std::string key = generation_key(b.key(), g.family, setting, next);
+      store_.put_artifact(study_, key,
+                          family.breed(setting, profile, seed, next, scored, objectives));
+      std::vector<Candidate> children;
+      for (const auto& concrete : store_.artifact(study_, key)->get<std::vector<nlohmann::json>>()) {
+        children.push_back(bred_candidate(space_, b, profile, g, concrete));
+        if (children.back().family.empty()) children.pop_back();
+      }
+      const int added = add_candidates(children);
+      console_.log(g.family + " " + setting_label("", setting) + ": generation " +
+                   std::to_string(next + 1) + " of " + std::to_string(total) + " bred from " +
+                   std::to_string(evaluated.size()) + " evaluated, " + std::to_string(added) +
                    " new candidate(s)");
+      if (next + 1 < total) settled = false;
+    }
   }
   return settled;
 }

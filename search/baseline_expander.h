@@ -4,6 +4,7 @@
 // Torch-free: the profiling itself is a function the sweep passes in.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -42,9 +43,12 @@ class BaselineExpander {
   /// Baselines being profiled now (they use cores as a training does).
   int profiling_now() const;
   bool is_baseline(const std::string& trial_key) const;
+  /// New trials this expander has registered so far (grows when expand() found new work).
+  size_t registered_count() const { return registered_; }
 
  private:
   int add_candidates(const std::vector<Candidate>& candidates);
+  bool evolve(const Candidate& baseline, const analysis::Profile& profile);
   void profile_baseline(const db::TrialRecord& t);
 
   const SearchSpace& space_;
@@ -56,9 +60,14 @@ class BaselineExpander {
   std::vector<Candidate> baselines_;
   mutable std::mutex mutex_;  // guards expanded_, profiling_
   std::set<std::string> expanded_, profiling_;
+  std::atomic<size_t> registered_{0};
 };
 
 /// The store artifact that holds a baseline's profile.
 std::string profile_key(const std::string& baseline_key);
+/// The store artifact that holds generation `generation` (>= 1) of a breeding family's setting
+/// (per-layer) for a baseline: its concrete settings.
+std::string generation_key(const std::string& baseline_key, const std::string& family,
+                           const nlohmann::json& setting, int generation);
 
 }  // namespace hybridnet::search

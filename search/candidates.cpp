@@ -63,6 +63,20 @@ std::vector<Candidate> plain_candidates(const SearchSpace& s) {
   return out;
 }
 
+Candidate bred_candidate(const SearchSpace& s, const Candidate& baseline,
+                         const analysis::Profile& profile, const FamilyGrid& g,
+                         const nlohmann::json& setting, std::vector<std::string>* skipped) {
+  auto sel = family_named(g.family).select(setting, profile, baseline.config.train.seed);
+  if (!sel.found) {
+    if (skipped) skipped->push_back(g.family + " " + setting.dump() + ": " + sel.message);
+    return {};
+  }
+  Candidate c = make(s, g.family, setting, g.train_override, std::move(sel.plan),
+                     baseline.config.train.seed);
+  if (s.init == "baseline") c.config.init_key = baseline.key();
+  return c;
+}
+
 std::vector<Candidate> analysis_candidates(const SearchSpace& s, const Candidate& baseline,
                                            const analysis::Profile& profile,
                                            std::vector<std::string>* skipped) {
@@ -70,17 +84,13 @@ std::vector<Candidate> analysis_candidates(const SearchSpace& s, const Candidate
   for (const auto& g : s.families) {
     const Family& family = family_named(g.family);
     if (!family.needs_profile()) continue;
-    for (const auto& setting : g.settings()) {
-      auto sel = family.select(setting, profile, baseline.config.train.seed);
-      if (!sel.found) {
-        if (skipped) skipped->push_back(g.family + " " + setting.dump() + ": " + sel.message);
-        continue;
+    for (const auto& grid_setting : g.settings())
+      // Generation 0 of a breeding family (per-layer); every other family's setting itself.
+      for (const auto& setting :
+           family.breed(grid_setting, profile, baseline.config.train.seed, 0, {}, {})) {
+        out.push_back(bred_candidate(s, baseline, profile, g, setting, skipped));
+        if (out.back().family.empty()) out.pop_back();
       }
-      out.push_back(
-          make(s, g.family, setting, g.train_override, std::move(sel.plan),
-               baseline.config.train.seed));
-      if (s.init == "baseline") out.back().config.init_key = baseline.key();
-    }
   }
   return out;
 }

@@ -45,6 +45,13 @@ std::vector<Candidate> analysis_candidates(const SearchSpace& space, const Candi
                                            const analysis::Profile& profile,
                                            std::vector<std::string>* skipped = nullptr);
 
+/// The candidate of one concrete setting of analysis family grid `g` (a per-layer genome, a
+/// pca setting) from a baseline's profile; family empty when the selector finds nothing
+/// (reported in `skipped`).
+Candidate bred_candidate(const SearchSpace& space, const Candidate& baseline,
+                         const analysis::Profile& profile, const FamilyGrid& g,
+                         const nlohmann::json& setting, std::vector<std::string>* skipped = nullptr);
+
 /// The store's row of a candidate: predicted cost objectives and per-layer precision.
 db::NewTrial to_new_trial(const Candidate& c);
 

@@ -25,6 +25,15 @@ std::optional<models::ExitTraining> Family::exit_training(const json&) const {
 
 std::vector<double> Family::thresholds(const json&) const { return {}; }
 
+int Family::generations(const json&) const { return 1; }
+
+std::vector<json> Family::breed(const json& setting, const analysis::Profile&, uint64_t,
+                                int generation, const std::vector<std::pair<json, std::vector<double>>>&,
+                                const std::vector<Objective>&) const {
+  if (generation == 0) return {setting};
+  return {};
+}
+
 double number_param(const json& setting, const std::string& key) {
   return setting.at(key).get<double>();
 }

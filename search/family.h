@@ -14,6 +14,7 @@
 #include "analysis/selectors.h"
 #include "models/hybrid_plan.h"
 #include "models/run_spec.h"
+#include "search/pareto.h"
 
 namespace hybridnet::search {
 
@@ -62,6 +63,18 @@ class Family {
   /// Analysis families: the selection from the baseline's profile.
   virtual analysis::Selection select(const nlohmann::json& setting,
                                      const analysis::Profile& profile, uint64_t seed) const;
+  /// Families that breed their candidates over generations from the results of earlier ones
+  /// (per-layer): how many generations `setting` asks for; 1 for every other family.
+  virtual int generations(const nlohmann::json& setting) const;
+  /// The concrete settings of generation `generation` of `setting`, each of which select()
+  /// turns into one plan. `evaluated` holds the concrete settings of the earlier generations
+  /// with their values of `objectives` (accuracy at the first rung, exact costs). The default:
+  /// generation 0 is the setting itself, and there is no other.
+  virtual std::vector<nlohmann::json> breed(
+      const nlohmann::json& setting, const analysis::Profile& profile, uint64_t seed,
+      int generation,
+      const std::vector<std::pair<nlohmann::json, std::vector<double>>>& evaluated,
+      const std::vector<Objective>& objectives) const;
   /// How the network's exits train; none for networks without exits.
   virtual std::optional<models::ExitTraining> exit_training(const nlohmann::json& setting) const;
   /// Exit thresholds at which the trained network is scored; empty without exits.

@@ -12,6 +12,7 @@ std::unique_ptr<Family> make_pca_family();
 std::unique_ptr<Family> make_partition_family();
 std::unique_ptr<Family> make_edge_cloud_family();
 std::unique_ptr<Family> make_combined_family();
+std::unique_ptr<Family> make_per_layer_family();
 
 namespace {
 
@@ -21,6 +22,7 @@ std::vector<std::unique_ptr<Family>> make_all() {
   all.push_back(make_partition_family());
   all.push_back(make_edge_cloud_family());
   all.push_back(make_combined_family());
+  all.push_back(make_per_layer_family());
   return all;
 }
 

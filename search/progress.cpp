@@ -49,6 +49,14 @@ std::string format_duration(double s) {
 
 std::string setting_label(const std::string& family, const json& params) {
   std::string out = family;
+  // A bred individual (per-layer) is its generation and genome; the grid setting it came from
+  // is the same for every one of them.
+  if (params.is_object() && params.contains("genome") && params.at("genome").is_array()) {
+    out += " gen=" + params.value("generation", json(0)).dump() + " bits=";
+    for (size_t i = 0; i < params.at("genome").size(); ++i)
+      out += (i ? "-" : "") + params.at("genome")[i].dump();
+    return out;
+  }
   if (params.is_object())
     for (const auto& [k, v] : params.items()) {
       if (k == "thresholds") continue;  // they score a network, they do not make it

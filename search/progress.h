@@ -28,7 +28,8 @@ TrialProgress progress_from_json(const nlohmann::json& j);
 /// "45s", "3m20s", "2h05m"; "?" when negative.
 std::string format_duration(double seconds);
 /// "pca delta=1 kb=2", "fp", "partition R=0.2 gamma=auto"; an edge_cloud setting's thresholds are
-/// left out (they score a network, they do not make it; a point's label names its own)
+/// left out (they score a network, they do not make it; a point's label names its own); a bred
+/// per-layer individual is "per-layer gen=1 bits=1-2-1-4-1-1" (its genome)
 std::string setting_label(const std::string& family, const nlohmann::json& params);
 /// "  #3 pca delta=1 kb=2   epoch 2/3  step 10/47  loss 0.5312  acc 0.8125  ETA 1m20s"
 std::string format_trial_line(const db::TrialRecord& t, const TrialProgress& p);

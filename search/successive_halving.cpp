@@ -20,8 +20,11 @@ SuccessiveHalvingScheduler::SuccessiveHalvingScheduler(
       full_budget_(std::move(full_budget)) {}
 
 std::optional<Assignment> SuccessiveHalvingScheduler::next(const std::string& worker) {
-  promote();
+  // New candidates (and resumptions) first, promotions when nothing else is runnable: the pool
+  // is finite, so every first rung result is information a promotion can use.
   auto trial = store_.claim_trial(study_, worker, stale_seconds_);
+  if (!trial && refill_ && refill_()) trial = store_.claim_trial(study_, worker, stale_seconds_);
+  if (!trial && promote() > 0) trial = store_.claim_trial(study_, worker, stale_seconds_);
   if (!trial) return std::nullopt;
   const bool full = full_budget_ && full_budget_(*trial);
   const int epochs = full ? 0 : strategy_.assignment_epochs(trial->rung);
@@ -56,6 +59,22 @@ int SuccessiveHalvingScheduler::promote() {
   std::map<int64_t, db::TrialRecord> trials;
   for (auto& t : store_.trials(study_)) trials.emplace(t.id, std::move(t));
   int promoted = 0;
+  // How many will reach each rung: rung 0 every trial that is not trained to the full budget,
+  // a later rung those promoted to it. Synchronous successive halving promotes floor(n / eta) of
+  // them; so do we at most, whatever order they arrive in.
+  std::map<int, int> expected, promoted_from;
+  for (const auto& [id, t] : trials)  // still on their way to rung 0
+    if (t.rung == 0 && !(full_budget_ && full_budget_(t)) &&
+        (t.state == db::TrialState::kPending || t.state == db::TrialState::kRunning ||
+         t.state == db::TrialState::kInterrupted))
+      ++expected[0];
+  for (const auto& r : rows) {
+    if (r.rung == 0) ++expected[0];
+    if (r.promoted) {
+      ++expected[r.rung + 1];
+      ++promoted_from[r.rung];
+    }
+  }
   for (int k = 0; k < strategy_.last_rung(); ++k) {
     // The trials that reached rung k, each as a record whose accuracy is the one measured there.
     std::vector<db::TrialRecord> reached;
@@ -88,8 +107,11 @@ int SuccessiveHalvingScheduler::promote() {
       else
         rule = PromotionRule::kCrowding;
     }
-    for (size_t i : promotable(entries, strategy_.eta, objectives, reference, rule))
+    int room = expected[k] / strategy_.eta - promoted_from[k];
+    for (size_t i : promotable(entries, strategy_.eta, objectives, reference, rule)) {
+      if (room-- <= 0) break;
       if (store_.promote_trial(reached[i].id, k)) ++promoted;
+    }
   }
   return promoted;
 }

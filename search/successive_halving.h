@@ -1,10 +1,14 @@
-// Asynchronous successive halving over a study (ASHA, Li et al. 2020, with the multi-objective
-// promotion of search/promotion.h). Every candidate trains to the first rung and stops there
-// (state "stopped"); whenever a worker asks for work, each rung's best floor(n / eta) of the n
-// trials that reached it so far are promoted (pending again, towards the next rung, resuming
-// from their rung checkpoint), and promoted trials are claimed before new ones. No worker
-// waits for a rung to fill. The rungs and promotions live in the store, so that several
-// processes share one search and a killed one resumes it: promotion is a compare-and-set there.
+// Successive halving over a study, asynchronous as ASHA (Li et al. 2020) in that no worker waits
+// for a rung to fill, with the multi-objective promotion of search/promotion.h. Every candidate
+// trains to the first rung and stops there (state "stopped"). A worker takes new candidates
+// first; when nothing is runnable, each rung's best floor(n / eta) of the n trials that reached
+// it so far are promoted (pending again, towards the next rung, resuming from their rung
+// checkpoint), never more from a rung than synchronous successive halving would promote from
+// all that will reach it. ASHA promotes eagerly because its pool of candidates is unbounded; a
+// space's pool is finite, and an eager promotion made on a few results costs a rung of epochs
+// that a later, better candidate would have deserved (measured in examples/multi_fidelity).
+// The rungs and promotions live in the store, so that several processes share one search and a
+// killed one resumes it: promotion is a compare-and-set there.
 #pragma once
 
 #include <functional>
@@ -23,6 +27,9 @@ class SuccessiveHalvingScheduler : public Scheduler {
   SuccessiveHalvingScheduler(db::Store& store, int64_t study, double stale_seconds,
                              SearchStrategy strategy, std::vector<Objective> objectives,
                              std::function<bool(const db::TrialRecord&)> full_budget = {});
+  /// Called when nothing is runnable, before promoting: registers new candidates if it can
+  /// (a generation bred from the first rung's results) and says whether it did.
+  void set_refill(std::function<bool()> refill) { refill_ = std::move(refill); }
   std::optional<Assignment> next(const std::string& worker) override;
   void completed(const Assignment&, TrialOutcome) override {}
 
@@ -37,6 +44,7 @@ class SuccessiveHalvingScheduler : public Scheduler {
   SearchStrategy strategy_;
   std::vector<Objective> objectives_;
   std::function<bool(const db::TrialRecord&)> full_budget_;
+  std::function<bool()> refill_;
 };
 
 /// The objectives promotion ranks a rung on: accuracy (measured at the rung) and those of

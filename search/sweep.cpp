@@ -102,6 +102,12 @@ SweepSummary run_sweep(const SearchSpace& space, db::Store& store, const SweepOp
   SuccessiveHalvingScheduler halving(
       store, study, o.stale_seconds, space.search, space.objectives,
       [&](const db::TrialRecord& t) { return expander.is_baseline(t.key); });
+  // Before promoting, new candidates: a generation bred from the first rung's results.
+  halving.set_refill([&] {
+    const size_t registered = expander.registered_count();
+    expander.expand(/*may_profile=*/true);
+    return expander.registered_count() > registered;
+  });
   Scheduler& scheduler = space.search.multi_fidelity() ? static_cast<Scheduler&>(halving) : grid;
 
   WorkerPoolOptions po;
@@ -115,9 +121,10 @@ SweepSummary run_sweep(const SearchSpace& space, db::Store& store, const SweepOp
   };
   po.when_idle = [&] {
     release_dead_workers(store, study, console);
-    const size_t before = expander.expanded_count();
+    const size_t before = expander.expanded_count(), registered = expander.registered_count();
     const bool settled = expander.expand(/*may_profile=*/true);
-    if (expander.expanded_count() > before) return IdleAction::kRetry;  // new candidates
+    if (expander.expanded_count() > before || expander.registered_count() > registered)
+      return IdleAction::kRetry;  // new candidates: analysis families, a bred generation
     // Successive halving: a trial still training (here or elsewhere) may reach its rung and
     // promote others; a promotion possible now is work at once.
     if (space.search.multi_fidelity()) {

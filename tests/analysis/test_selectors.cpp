@@ -4,34 +4,12 @@
 
 #include "analysis/selectors.h"
 #include "models/presets.h"
+#include "tests/analysis/hand_profile.h"
 
 using namespace hybridnet::analysis;
 using hybridnet::models::Precision;
 
-namespace {
-// k = [4, 6, 6, 12, 13, 20, 22]; metric of the body layers [0.10, 0.12, 0.90, 0.50, 0.95, 0.11]
-Profile hand_profile() {
-  Profile p;
-  p.plan = hybridnet::models::make_preset("xnor", "resnet8");
-  p.arch = "resnet8";
-  const std::vector<std::string> names = {"conv1",          "layer1.0.conv1", "layer1.0.conv2",
-                                          "layer2.0.conv1", "layer2.0.conv2", "layer3.0.conv1",
-                                          "layer3.0.conv2"};
-  const std::vector<int> k = {4, 6, 6, 12, 13, 20, 22};
-  const std::vector<double> metric = {0.0, 0.10, 0.12, 0.90, 0.50, 0.95, 0.11};
-  for (size_t i = 0; i < names.size(); ++i) {
-    LayerProfile l;
-    l.position = static_cast<int>(i + 1);
-    l.name = names[i];
-    l.k = k[i];
-    l.delta_k = i ? k[i] - k[i - 1] : 0;
-    l.metric = metric[i];
-    l.eligible = i > 0;
-    p.layers.push_back(l);
-  }
-  return p;
-}
-}  // namespace
+using hybridnet::test::hand_profile;
 
 TEST_CASE("PCA selector upgrades the layers with k_i - k_i-1 > Delta to k_b bits",
           "[analysis][selectors]") {

@@ -14,6 +14,8 @@
 #             (a small tmpfs, root only) fails trials with "disk full" and loses nothing
 #   edge      the edge-cloud family: one front point per exit threshold, named in the queries;
 #             a later space's new thresholds are scored without retraining
+#   perlayer  the per-layer family breeds its second generation from the first's results, in a
+#             grid sweep and under successive halving
 #   halving   successive halving: killed with SIGKILL mid-search, it resumes to the same fully
 #             trained trials; those equal a grid sweep's full runs; queries show rungs and epochs
 #   latency   a space that adds the latency objective times the trials already done and each
@@ -38,6 +40,35 @@ JSON
 }
 
 case "$SCENARIO" in
+perlayer)
+  # The per-layer family: generation 0 drawn from the baseline's profile, generation 1 bred from
+  # its results, in a grid sweep and in a successive-halving search (bred from the first rung).
+  space p 2 256 '{"xnor": {}, "per-layer": {"bits": [2, 4], "population": 3, "generations": 2}}'
+  "$HN" sweep --space space.json --db db.sqlite --jobs 2 > sweep.out 2> sweep.err ||
+    { cat sweep.err; fail "grid sweep"; }
+  cat sweep.err
+  grep -q "per-layer .*generation 2 of 2 bred from 3 evaluated" sweep.err || fail "no second generation"
+  gens() {
+    "$HN" trials --db "$1" --json | node -e "
+      const rows = JSON.parse(require('fs').readFileSync(0));
+      const g = rows.filter(r => r.family === 'per-layer').map(r => r.params.generation + ':' + r.state);
+      console.log(g.sort().join(' '));"
+  }
+  got=$(gens db.sqlite); echo "per-layer trials (generation:state): $got"
+  [[ $(grep -o "0:done" <<< "$got" | wc -l) -eq 3 ]] || fail "generation 0 is not three done trials"
+  [[ $(grep -o "1:done" <<< "$got" | wc -l) -ge 1 ]] || fail "generation 1 was not trained"
+  id=$("$HN" trials --db db.sqlite --json | node -e "
+    const rows = JSON.parse(require('fs').readFileSync(0));
+    console.log(rows.find(r => r.family === 'per-layer' && r.params.generation === 1).id);")
+  "$HN" show --db db.sqlite --trial "$id" --json | grep -q '"genome"' || fail "show has no genome"
+  # The same space searched by successive halving: generation 1 bred from rung 0's accuracies.
+  sed -i 's/"study": "p",/"study": "p-sh", "search": {"strategy": "successive-halving", "rungs": [1, 2]},/' space.json
+  "$HN" sweep --space space.json --db sh.sqlite --jobs 1 > sh.out 2> sh.err ||
+    { cat sh.err; fail "successive halving"; }
+  grep -q "generation 2 of 2 bred from 3 evaluated" sh.err || { cat sh.err; fail "no second generation under successive halving"; }
+  got=$(gens sh.sqlite); echo "under successive halving: $got"
+  grep -q "1:" <<< "$got" || fail "generation 1 missing under successive halving"
+  ;;
 halving)
   # Nine plans, rungs of 1, 2 and 4 epochs, eta 3, on a validation split of 64 images.
   families='{"fp": {}, "xnor": {}, "quantized-k": {"k": [2, 3, 4]}, "inter-layer": {"k": [1, 2]},

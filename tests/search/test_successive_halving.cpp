@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "db/store.h"
+#include "search/halving_replay.h"
+#include "search/scheduler.h"
 #include "search/successive_halving.h"
 #include "search/worker_pool.h"
 #include "tests/support.h"
@@ -93,6 +95,19 @@ std::ostream& operator<<(std::ostream& os, const CurveRunner::Run& r) {
   return os << "#" << r.trial << "@r" << r.rung << "/" << r.epochs;
 }
 
+// Nine trials of equal cost, t1..t9, whose qualities are worked through by hand below.
+std::pair<std::vector<int64_t>, std::map<int64_t, double>> add_hand_trials(db::Store& store,
+                                                                           int64_t study) {
+  const std::vector<double> quality = {0.50, 0.60, 0.55, 0.80, 0.40, 0.70, 0.65, 0.30, 0.90};
+  std::vector<int64_t> id;
+  std::map<int64_t, double> by_id;
+  for (size_t i = 0; i < quality.size(); ++i) {
+    id.push_back(add_trial(store, study, "t" + std::to_string(i + 1), 1000));
+    by_id[id.back()] = quality[i];
+  }
+  return {id, by_id};
+}
+
 WorkerPoolOptions one_job() {
   WorkerPoolOptions o;
   o.worker = "host:1:1";
@@ -110,53 +125,48 @@ TEST_CASE("successive halving: rungs and promotions on hand-made curves, worked 
                               db::OpenMode::kReadWrite);
   const int64_t study = store->open_study("s", json::object());
   // Equal costs: promotion ranks on accuracy alone, so the order can be worked by hand.
-  const std::vector<double> quality = {0.50, 0.60, 0.55, 0.80, 0.40, 0.70, 0.65, 0.30, 0.90};
-  std::map<int64_t, double> by_id;
-  std::vector<int64_t> id;
-  for (size_t i = 0; i < quality.size(); ++i) {
-    id.push_back(add_trial(*store, study, "t" + std::to_string(i + 1), 1000));
-    by_id[id.back()] = quality[i];
-  }
+  const auto hand = add_hand_trials(*store, study);
+  const auto& id = hand.first;
+  const auto& by_id = hand.second;
   SuccessiveHalvingScheduler scheduler(*store, study, 120, halving(rule), kObjectives);
   CurveRunner runner(*store, by_id);
   const auto counts = run_workers(scheduler, runner, one_job());
 
-  // By hand (ASHA: of the n that reached a rung, the best floor(n/3) go on, promoted first):
-  // t1 t2 t3 reach rung 0 -> t2 promoted, stops at rung 1; t4 -> promoted, rung 1; t5; t6 ->
-  // top 2 of 6 = t4, t6: t6 promoted; rung 1 then holds t2 t4 t6 -> t4 to the full budget;
-  // t7; t8; t9 -> top 3 of 9 = t9 t4 t6: t9 promoted; rung 1 holds 4 -> t9 to the full budget.
+  // By hand: new candidates first, so all nine reach rung 0; then the best floor(9/3) = 3 (t9,
+  // t4, t6) go on and train to rung 1 in claim order; then floor(3/3) = 1 of them, t9, goes to
+  // the full budget.
   using R = CurveRunner::Run;
   const auto t = [&](int n) { return id[n - 1]; };
-  const std::vector<R> expected = {{t(1), 0, 1}, {t(2), 0, 1}, {t(3), 0, 1}, {t(2), 1, 3},
-                                   {t(4), 0, 1}, {t(4), 1, 3}, {t(5), 0, 1}, {t(6), 0, 1},
-                                   {t(6), 1, 3}, {t(4), 2, 0}, {t(7), 0, 1}, {t(8), 0, 1},
-                                   {t(9), 0, 1}, {t(9), 1, 3}, {t(9), 2, 0}};
+  const std::vector<R> expected = {
+      {t(1), 0, 1}, {t(2), 0, 1}, {t(3), 0, 1}, {t(4), 0, 1}, {t(5), 0, 1}, {t(6), 0, 1},
+      {t(7), 0, 1}, {t(8), 0, 1}, {t(9), 0, 1}, {t(4), 1, 3}, {t(6), 1, 3}, {t(9), 1, 3},
+      {t(9), 2, 0}};
   CHECK(runner.log == expected);
-  CHECK(counts.done == 2);
-  CHECK(counts.stopped == 13);
+  CHECK(counts.done == 1);
+  CHECK(counts.stopped == 12);
 
   std::map<int64_t, db::TrialRecord> trials;
   for (auto& r : store->trials(study)) trials[r.id] = r;
-  for (int n : {4, 9}) CHECK(trials[t(n)].state == db::TrialState::kDone);
-  for (int n : {1, 3, 5, 7, 8}) {
+  CHECK(trials[t(9)].state == db::TrialState::kDone);
+  for (int n : {1, 2, 3, 5, 7, 8}) {
     CHECK(trials[t(n)].state == db::TrialState::kStopped);
     CHECK(trials[t(n)].rung == 0);
   }
-  for (int n : {2, 6}) {
+  for (int n : {4, 6}) {
     CHECK(trials[t(n)].state == db::TrialState::kStopped);
     CHECK(trials[t(n)].rung == 1);
   }
-  // Epochs: 9 x 1 at rung 0, 4 x 2 more at rung 1, 2 x 6 more to the budget = 29 of 81.
+  // Epochs: 9 x 1 at rung 0, 3 x 2 more at rung 1, 6 more to the budget = 21 of 81.
   int spent = 0;
   for (const auto& [k, r] : trials) spent += r.epochs_done;
-  CHECK(spent == 29);
+  CHECK(spent == 21);
   // The rung rows: accuracy at the rung, promoted flags.
   int promoted = 0;
   for (const auto& r : store->rungs(study)) {
-    CHECK(r.accuracy == Approx(by_id[r.trial_id] + r.epochs / 1000.0));
+    CHECK(r.accuracy == Approx(by_id.at(r.trial_id) + r.epochs / 1000.0));
     promoted += r.promoted;
   }
-  CHECK(promoted == 6);  // t2 t4 t6 t9 from rung 0, t4 t9 from rung 1
+  CHECK(promoted == 4);  // t4 t6 t9 from rung 0, t9 from rung 1
 }
 
 TEST_CASE("successive halving: exact costs let a cheap candidate on although less accurate",
@@ -164,9 +174,8 @@ TEST_CASE("successive halving: exact costs let a cheap candidate on although les
   auto store = db::open_store((test::fresh_temp_dir("halving_costs") / "db.sqlite").string(),
                               db::OpenMode::kReadWrite);
   const int64_t study = store->open_study("s", json::object());
-  // Three reach rung 0: a (0.90, 1000 pJ) dominates b (0.85, 1000 pJ); c (0.60, 100 pJ) is on
-  // the front by its cost. floor(3/3) = 1 goes on: a front member; with eta 3 and 6 trials two
-  // go on, and they are a and c (rank 0), not b.
+  // Six reach rung 0: a (0.90, 1000 pJ) dominates b (0.85, 1000 pJ); c (0.60, 100 pJ) is on
+  // the front by its cost. floor(6/3) = 2 go on: a and c (rank 0), not the more accurate b.
   const int64_t a = add_trial(*store, study, "a", 1000), b = add_trial(*store, study, "b", 1000),
                 c = add_trial(*store, study, "c", 100);
   const int64_t d = add_trial(*store, study, "d", 1000), e = add_trial(*store, study, "e", 1000),
@@ -223,16 +232,61 @@ TEST_CASE("successive halving: two processes on one study run each rung of a tri
     CHECK((t.state == db::TrialState::kDone || t.state == db::TrialState::kStopped));
     done += t.state == db::TrialState::kDone;
   }
-  CHECK(done >= 27 / 9);  // at least floor(n / eta^2) reach the full budget
-  // Every rung's promotions obey the rule's count: at least floor(n / eta) of those that
-  // reached it went on, and every promoted trial ran the next rung exactly once.
+  CHECK(done == 27 / 9);  // floor(n / eta^2) reach the full budget
+  // Every rung's promotions are those of synchronous successive halving, floor(n / eta), and
+  // every promoted trial ran the next rung exactly once.
   std::map<int, int> reached, went_on;
   for (const auto& r : setup->rungs(study)) {
     ++reached[r.rung];
     went_on[r.rung] += r.promoted;
   }
   CHECK(reached[0] == 27);
-  CHECK(went_on[0] >= 9);
+  CHECK(went_on[0] == 9);
   CHECK(reached[1] == went_on[0]);
-  CHECK(went_on[1] >= reached[1] / 3);
+  CHECK(went_on[1] == 3);
+}
+
+TEST_CASE("successive halving replayed on a grid's stored curves trains the same trials fully",
+          "[search][halving]") {
+  // The hand-worked search above, as a grid that trained every trial fully would replay it.
+  auto store = db::open_store((test::fresh_temp_dir("halving_replay") / "db.sqlite").string(),
+                              db::OpenMode::kReadWrite);
+  const int64_t study = store->open_study("grid", json::object());
+  const auto hand = add_hand_trials(*store, study);
+  const auto& id = hand.first;
+  const auto& by_id = hand.second;
+  GridScheduler grid(*store, study, 120);
+  struct FullRunner : CurveRunner {
+    using CurveRunner::CurveRunner;
+    TrialOutcome run(const Assignment& a, const StopReason& s) override {
+      return CurveRunner::run({a.trial, 0}, s);
+    }
+  } full(*store, by_id);
+  run_workers(grid, full, one_job());
+  const auto trials = store->trials(study);
+  std::map<int64_t, std::vector<db::EpochRow>> curves;
+  for (const auto& t : trials) curves[t.id] = store->epochs(t.id);
+  REQUIRE(curves.at(id[0]).size() == kBudget);
+
+  const auto replay = replay_successive_halving(
+      trials, curves, halving(), kObjectives,
+      (test::fresh_temp_dir("halving_replay_scratch") / "scratch").string());
+  std::set<int64_t> done;
+  for (const auto& t : replay.trials)
+    if (t.state == db::TrialState::kDone) done.insert(t.id);
+  CHECK(done == std::set<int64_t>{id[8]});  // t9, as worked by hand above
+  CHECK(replay.epochs == 21);
+  for (const auto& t : replay.trials) {
+    INFO("trial " << t.id);
+    // A stopped trial shows its accuracy at its rung; a done one its stored final accuracy.
+    const int epochs = t.state == db::TrialState::kDone ? kBudget : t.epochs_done;
+    CHECK(t.objective("accuracy") == Approx(by_id.at(t.id) + epochs / 1000.0));
+  }
+  // A study that is not fully trained cannot be replayed.
+  const int64_t other = store->open_study("partial", json::object());
+  add_trial(*store, other, "x", 1000);
+  CHECK_THROWS_WITH(replay_successive_halving(store->trials(other), {}, halving(), kObjectives,
+                                              (test::fresh_temp_dir("halving_replay_x") / "s")
+                                                  .string()),
+                    Catch::Contains("is not fully trained"));
 }
