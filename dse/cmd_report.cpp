@@ -37,7 +37,9 @@ void run_report(const ReportOptions& o) {
   in.source = o.db;
   in.objectives = objectives.empty() ? search::study_objectives(study) : objectives;
   in.generated_at = now_text();
-  for (auto& t : store->trials(study.id)) {
+  auto trials = store->trials(study.id);
+  search::with_rung_accuracy(trials, store->rungs(study.id));  // stopped: accuracy at the rung
+  for (auto& t : trials) {
     const int64_t id = t.id;
     in.trials.push_back({std::move(t), store->layers(id), store->epochs(id)});
   }

@@ -228,8 +228,10 @@ std::string table_row(const db::TrialRecord& t, const ReportTrial& r, bool on_fr
     setting += "; at " + point_label(t);
   else if (!t.points.empty())
     setting += "; " + std::to_string(t.points.size()) + " exit-threshold points";
-  std::string state = db::to_string(t.state);
+  std::string state = state_label(t);  // "stopped r1": successive halving's rung
   if (!t.failure.empty()) state += ": " + t.failure;
+  if (t.objectives.count("val_accuracy") && t.objectives.count("test_accuracy"))
+    state += " (test " + fmt("%.2f %%", 100 * t.objectives.at("test_accuracy")) + ")";
   return "<tr" + std::string(on_front ? " class=\"front\"" : "") + ">" +
          cell(std::to_string(t.id), std::to_string(t.id)) +
          "<td data-v=\"" + xml_escape(setting) + "\"><span class=\"swatch\" style=\"background:" +
