@@ -59,6 +59,7 @@ bool BaselineExpander::expand(bool may_profile) {
     bool expanded;
     {
       std::lock_guard<std::mutex> lock(mutex_);
+      if (evolved_.count(key)) continue;  // expanded, every generation bred: nothing to read
       expanded = expanded_.count(key) > 0;
     }
     if (expanded) {
@@ -131,6 +132,15 @@ std::string generation_key(const std::string& baseline_key, const std::string& f
 // first (first writer wins: every process registers the same one), then registered. True when
 // every such setting has all its generations.
 bool BaselineExpander::evolve(const Candidate& b, const analysis::Profile& profile) {
+  const bool settled = breed_generations(b, profile);
+  if (settled) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    evolved_.insert(b.key());
+  }
+  return settled;
+}
+
+bool BaselineExpander::breed_generations(const Candidate& b, const analysis::Profile& profile) {
   bool settled = true;
   const uint64_t seed = b.config.train.seed;
   for (const auto& g : space_.families) {
@@ -192,7 +202,7 @@ bool BaselineExpander::evolve(const Candidate& b, const analysis::Profile& profi
         if (children.back().family.empty()) children.pop_back();
       }
       const int added = add_candidates(children);
-      console_.log(g.family + " " + setting_label("", setting) + ": generation " +
+      console_.log(setting_label(g.family, setting) + ": generation " +
                    std::to_string(next + 1) + " of " + std::to_string(total) + " bred from " +
                    std::to_string(evaluated.size()) + " evaluated, " + std::to_string(added) +
                    " new candidate(s)");

@@ -48,7 +48,10 @@ class BaselineExpander {
 
  private:
   int add_candidates(const std::vector<Candidate>& candidates);
+  /// breed_generations, remembering a baseline whose generations are all bred, so that later
+  /// calls (every idle worker's) read nothing from the store for it.
   bool evolve(const Candidate& baseline, const analysis::Profile& profile);
+  bool breed_generations(const Candidate& baseline, const analysis::Profile& profile);
   void profile_baseline(const db::TrialRecord& t);
 
   const SearchSpace& space_;
@@ -58,8 +61,9 @@ class BaselineExpander {
   Console& console_;
   ProfileRun profile_;
   std::vector<Candidate> baselines_;
-  mutable std::mutex mutex_;  // guards expanded_, profiling_
+  mutable std::mutex mutex_;  // guards expanded_, profiling_, evolved_
   std::set<std::string> expanded_, profiling_;
+  std::set<std::string> evolved_;  // expanded baselines whose breeding families are complete
   std::atomic<size_t> registered_{0};
 };
 
