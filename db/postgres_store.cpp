@@ -237,10 +237,21 @@ class PostgresStore final : public Store {
     });
   }
 
-  bool promote_trial(int64_t id, int rung) override {
+  bool promote_trial(int64_t id, int rung, int limit) override {
     return transact([&](pqxx::work& tx) {
       // A retry after a commit in doubt may find its own promotion done and answer false: the
-      // trial is pending either way, and the caller only counts.
+      // trial is pending either way, and the caller only counts. The study's row lock makes
+      // the count and the promotion one step for every process promoting in that study.
+      const auto study = tx.exec_params(
+          "SELECT s.id FROM studies s JOIN trials t ON t.study_id = s.id WHERE t.id = $1 FOR "
+          "UPDATE OF s",
+          id);
+      if (study.empty()) return false;
+      const auto promoted = tx.exec_params1(
+          "SELECT count(*) FROM rungs r JOIN trials t ON t.id = r.trial_id WHERE t.study_id = "
+          "$1 AND r.rung = $2 AND r.promoted_at IS NOT NULL",
+          study[0][0].as<int64_t>(), rung);
+      if (promoted[0].as<int>() >= limit) return false;
       const auto r = tx.exec_params(
           "UPDATE trials SET state = 'pending', rung = rung + 1, finished_at = NULL WHERE id = "
           "$1 AND state = 'stopped' AND rung = $2",

@@ -457,8 +457,9 @@ class SqliteStore final : public Store {
     });
   }
 
-  bool promote_trial(int64_t id, int rung) override {
-    return write([&] {
+  bool promote_trial(int64_t id, int rung, int limit) override {
+    return write([&] {  // one IMMEDIATE transaction: writers of the file take turns
+      if (promoted_from(id, rung) >= limit) return false;
       SQLite::Statement up(*db_,
                            "UPDATE trials SET state = 'pending', rung = rung + 1, finished_at = "
                            "NULL WHERE id = ? AND state = 'stopped' AND rung = ?");
@@ -472,6 +473,18 @@ class SqliteStore final : public Store {
       mark.exec();
       return true;
     });
+  }
+
+  // Trials of trial `id`'s study promoted from rung `rung` so far; inside a transaction.
+  int promoted_from(int64_t id, int rung) {
+    SQLite::Statement q(*db_,
+                        "SELECT count(*) FROM rungs r JOIN trials t ON t.id = r.trial_id WHERE "
+                        "t.study_id = (SELECT study_id FROM trials WHERE id = ?) AND r.rung = ? "
+                        "AND r.promoted_at IS NOT NULL");
+    q.bind(1, id);
+    q.bind(2, rung);
+    q.executeStep();
+    return q.getColumn(0).getInt();
   }
 
   std::vector<RungRow> rungs(int64_t study) override {

@@ -217,8 +217,10 @@ class Store {
   /// Stopped trial `id` at rung `rung` -> pending towards rung + 1 (claimed before new trials
   /// of its priority; it resumes from its rung checkpoint). Atomic compare-and-set: true for
   /// exactly one caller however many processes promote at once; false, and no change, when the
-  /// trial is not stopped at that rung (already promoted, say). Not under a lease.
-  virtual bool promote_trial(int64_t id, int rung) = 0;
+  /// trial is not stopped at that rung (already promoted, say), or when `limit` trials of its
+  /// study have been promoted from that rung already: the count and the promotion are one
+  /// step, so processes promoting at once never exceed the limit together. Not under a lease.
+  virtual bool promote_trial(int64_t id, int rung, int limit) = 0;
   /// Every rung row of `study`'s trials, by trial then rung.
   virtual std::vector<RungRow> rungs(int64_t study) = 0;
 

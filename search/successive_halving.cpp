@@ -107,11 +107,11 @@ int SuccessiveHalvingScheduler::promote() {
       else
         rule = PromotionRule::kCrowding;
     }
-    int room = expected[k] / strategy_.eta - promoted_from[k];
-    for (size_t i : promotable(entries, strategy_.eta, objectives, reference, rule)) {
-      if (room-- <= 0) break;
-      if (store_.promote_trial(reached[i].id, k)) ++promoted;
-    }
+    // The store enforces the cap: another process may be promoting from this rung now.
+    const int limit = expected[k] / strategy_.eta;
+    if (promoted_from[k] >= limit) continue;
+    for (size_t i : promotable(entries, strategy_.eta, objectives, reference, rule))
+      if (store_.promote_trial(reached[i].id, k, limit)) ++promoted;
   }
   return promoted;
 }

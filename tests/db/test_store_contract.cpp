@@ -469,9 +469,13 @@ TEST_CASE("store contract: a trial stops at its rung under the lease, and is pro
 
   // Promotion is a compare-and-set: the second promotion of the same rung does nothing, and a
   // rung the trial is not stopped at is refused.
-  CHECK_FALSE(store->promote_trial(a, 1));
-  CHECK(store->promote_trial(a, 0));
-  CHECK_FALSE(store->promote_trial(a, 0));
+  CHECK_FALSE(store->promote_trial(a, 1, 10));
+  CHECK_FALSE(store->promote_trial(a, 0, 0));  // the limit is reached: no change
+  CHECK(store->trial(a)->state == TrialState::kStopped);
+  CHECK(store->promote_trial(a, 0, 1));
+  CHECK_FALSE(store->promote_trial(a, 0, 10));
+  CHECK_FALSE(store->promote_trial(b, 0, 1));  // a took the one place of rung 0
+  CHECK(store->trial(b)->state == TrialState::kStopped);
   after = *store->trial(a);
   CHECK(after.state == TrialState::kPending);
   CHECK(after.rung == 1);
@@ -506,7 +510,8 @@ TEST_CASE("store contract: promotions from two connections at once promote each 
   int promoted[2] = {0, 0};
   auto worker = [&](int w) {
     auto store = s.connect();
-    for (const auto& r : store->rungs(study)) promoted[w] += store->promote_trial(r.trial_id, 0);
+    for (const auto& r : store->rungs(study))
+      promoted[w] += store->promote_trial(r.trial_id, 0, kTrials);
   };
   std::thread t0(worker, 0), t1(worker, 1);
   t0.join();
@@ -515,4 +520,37 @@ TEST_CASE("store contract: promotions from two connections at once promote each 
   CHECK(promoted[0] + promoted[1] == kTrials);
   auto store = s.connect();
   for (const auto& t : store->trials(study)) CHECK(t.rung == 1);
+}
+
+TEST_CASE("store contract: promotions from two connections under a limit stop at the limit",
+          "[db][contract][rungs]") {
+  const auto backend = GENERATE(from_range(test::store_backends()));
+  const auto s = test::fresh_store(backend, "promote_limit");
+  int64_t study = 0;
+  constexpr int kTrials = 30, kLimit = 10;
+  {
+    auto store = s.connect();
+    study = store->open_study("s", json::object());
+    for (int i = 0; i < kTrials; ++i)
+      store->add_trial(study, make_trial("k" + std::to_string(i), "fp", {{"i", i}}));
+    while (auto t = store->claim_trial(study, "w", 600)) store->stop_at_rung(t->lease(), 1, 0.5);
+  }
+  int promoted[2] = {0, 0};
+  auto worker = [&](int w) {
+    auto store = s.connect();
+    const auto rows = store->rungs(study);
+    // From opposite ends, so that the two compete for the last places.
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const auto& r = rows[w == 0 ? i : rows.size() - 1 - i];
+      promoted[w] += store->promote_trial(r.trial_id, 0, kLimit);
+    }
+  };
+  std::thread t0(worker, 0), t1(worker, 1);
+  t0.join();
+  t1.join();
+  INFO("connection 0: " << promoted[0] << ", connection 1: " << promoted[1]);
+  CHECK(promoted[0] + promoted[1] == kLimit);
+  int on = 0;
+  for (const auto& t : s.connect()->trials(study)) on += t.rung == 1;
+  CHECK(on == kLimit);
 }

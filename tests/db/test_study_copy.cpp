@@ -66,7 +66,7 @@ void fill(Store& s) {
     s.add_epoch(t->lease(), EpochRow{1, 0.01, 1.0, 0.5, 0.6 + 0.1 * i, -1, -1, 2.0});
     s.stop_at_rung(t->lease(), 1, 0.6 + 0.1 * i);
   }
-  REQUIRE(s.promote_trial(s.trials(study).back().id, 0));
+  REQUIRE(s.promote_trial(s.trials(study).back().id, 0, 1));
   const auto again = s.claim_trial(study, "node8:55:2", 60);
   REQUIRE(again->key == "promo");
   s.stop_at_rung(again->lease(), 1, 0.75);
