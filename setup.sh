@@ -11,7 +11,8 @@ case "$step" in build|test|run) ;; *) echo "usage: $0 [build|test|run]" >&2; exi
 
 packages=(build-essential cmake ccache pkg-config zlib1g-dev
   libtorch-dev libopenblas0-openmp libopenblas-openmp-dev libeigen3-dev libtbb-dev libsqlitecpp-dev libsqlite3-dev
-  nlohmann-json3-dev catch2 libcli11-dev libonnx-dev libpqxx-dev dataset-fashion-mnist)
+  nlohmann-json3-dev catch2 libcli11-dev libonnx-dev libpqxx-dev libturbojpeg0-dev libpng-dev
+  dataset-fashion-mnist)
 # The report test renders the HTML report in a real browser; the ONNX test runs exports in ONNX
 # Runtime under Node.js (a machine that has node already keeps its own); the PostgreSQL store's
 # tests start their own server (Debian's postgresql, as the postgres user), and the cluster test

@@ -88,7 +88,7 @@ void run_infer(const InferOptions& o) {
     data.test_subset = o.count;
     data.subset = 1;  // the training images are not used
     const auto splits = models::load_data(data);
-    images = splits.test.images;
+    images = models::dataset_rows(splits.test, 0, splits.test.size());
     labels = splits.test.labels.contiguous();
     dataset = data.name;
   }

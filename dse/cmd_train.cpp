@@ -91,6 +91,21 @@ void add_data_options(CLI::App* sub, models::DataOptions& d) {
       ->capture_default_str();
   sub->add_option("--test-subset", d.test_subset, "Use the first N test images (0 = all)")
       ->capture_default_str();
+  // Image folders: DIR/train/<class>/*.jpg|png, DIR/val/<class>/... (see README).
+  sub->add_option_function<std::string>(
+         "--input",
+         [&d](const std::string& v) {
+           int h = 0, w = 0;
+           char x = 0, rest = 0;
+           if (std::sscanf(v.c_str(), "%d%c%d%c", &h, &x, &w, &rest) != 3 || (x != 'x' && x != 'X'))
+             throw CLI::ValidationError("--input", "expected HxW, such as 224x224, not '" + v + "'");
+           d.input = {h, w};
+         },
+         "Folder dataset: crop size HxW (default 224x224)");
+  sub->add_option("--channels", d.channels, "Folder dataset: 3 (RGB) or 1 (grey)")
+      ->capture_default_str();
+  sub->add_flag("--strict", d.strict,
+                "Folder dataset: an unreadable image is an error (default: skipped with a warning)");
 }
 
 void setup_train(CLI::App& app) {

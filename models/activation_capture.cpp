@@ -28,9 +28,9 @@ void capture_activations(const std::string& dir, const DataOptions& data,
   run.net->eval();
   run.net->set_plain(options.plain);
   run.net->set_observer(observer);
-  const auto& images = splits.train.images;
-  for (int64_t i = 0; i < images.size(0); i += options.batch_size)
-    run.net->forward(images.slice(0, i, std::min(images.size(0), i + options.batch_size)));
+  const int64_t n = splits.train.size();
+  for (int64_t i = 0; i < n; i += options.batch_size)
+    run.net->forward(dataset_rows(splits.train, i, std::min(n, i + options.batch_size)));
   run.net->set_observer({});
 }
 

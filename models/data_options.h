@@ -10,13 +10,13 @@
 namespace hybridnet::models {
 
 struct DataOptions {
-  std::string name = "fashion-mnist";  ///< fashion-mnist | mnist | cifar10 | cifar100 | synthetic
+  std::string name = "fashion-mnist";  ///< fashion-mnist | mnist | cifar10 | cifar100 | folder | synthetic
   std::string dir;                     ///< empty = the dataset's default location
   int64_t subset = 0;                  ///< training images used, the first N of the file (0 = all)
   int64_t test_subset = 0;             ///< test images used, the first N (0 = all)
   double val_fraction = 0;  ///< last fraction of the training images held out for validation
   bool normalize = true;    ///< per-channel mean/std of the dataset
-  int augment = -1;         ///< random crop (pad 4) + horizontal flip: 1 on, 0 off, -1 = CIFAR only
+  int augment = -1;  ///< 1 on, 0 off, -1 = the dataset's default (CIFAR and folder: on)
   // Synthetic data: class prototypes plus Gaussian noise, seeded.
   int64_t synthetic_train = 512;
   int64_t synthetic_test = 256;
@@ -24,13 +24,19 @@ struct DataOptions {
   int synthetic_channels = 1;
   int synthetic_size = 28;
   uint64_t synthetic_seed = 1;
+  // Image folders (name "folder", see models/image_folder.h). In JSON only for that dataset, so
+  // the identity of every other run is what it was before folders existed.
+  std::vector<int> input;          ///< crop [height, width]; empty = 224 x 224
+  int channels = 3;                ///< 3 RGB or 1 grey
+  std::vector<float> mean, std;    ///< per channel; empty = measured on the training images
+  std::vector<std::string> classes;  ///< filled from the folder when a run is made
+  double test_fraction = 0.1;  ///< held out of train/ as the test split when there is no val/
+  bool strict = false;         ///< an unreadable image is an error instead of skipped
 };
-// JSON round trip (run.json): keys are the field names; missing keys keep the defaults.
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DataOptions, name, dir, subset, test_subset,
-                                                val_fraction, normalize, augment, synthetic_train,
-                                                synthetic_test, synthetic_classes,
-                                                synthetic_channels, synthetic_size, synthetic_seed)
-
+void to_json(nlohmann::json& j, const DataOptions& o);
+void from_json(const nlohmann::json& j, DataOptions& o);
+/// Every key a data object may have, at its default (what strict reading checks keys against).
+nlohmann::json data_option_keys();
 
 /// Image shape and class count of a dataset, known without reading it (for costs and plans).
 struct DataShape {

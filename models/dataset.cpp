@@ -5,10 +5,14 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "models/error.h"
+#include "models/image_decode.h"
 
 namespace hybridnet::models {
 
@@ -212,7 +216,7 @@ std::pair<torch::Tensor, torch::Tensor> read_cifar_batch(const std::string& path
 }
 
 std::vector<std::string> known_datasets() {
-  return {"fashion-mnist", "mnist", "cifar10", "cifar100", "synthetic"};
+  return {"fashion-mnist", "mnist", "cifar10", "cifar100", "folder", "synthetic"};
 }
 
 std::string default_data_dir(const std::string& name) {
@@ -220,8 +224,145 @@ std::string default_data_dir(const std::string& name) {
   return "data/" + name;
 }
 
+namespace {
+
+ImageList folder_part(const ImageList& list, size_t begin, size_t end) {
+  ImageList out;
+  out.paths.assign(list.paths.begin() + begin, list.paths.begin() + end);
+  out.labels.assign(list.labels.begin() + begin, list.labels.begin() + end);
+  return out;
+}
+
+// Checks every file of a split (header and end, not a full decode): bad ones are skipped with
+// one warning naming the first few, or an error when strict.
+ImageList checked_split(const ImageList& list, const std::string& where, bool strict) {
+  BadFiles bad;
+  ImageList ok = checked_images(list, bad);
+  if (bad.count > 0) {
+    if (strict) throw DataError(bad.message(where) + " (data.strict)");
+    std::fprintf(stderr, "warning: %s; skipped\n", bad.message(where).c_str());
+  }
+  if (ok.size() == 0) throw DataError(where + ": no readable image");
+  return ok;
+}
+
+// Per-channel mean and standard deviation of up to 1000 training images as evaluation crops
+// them, in [0, 1]: what a folder is normalised with when data.mean / data.std are not given.
+Normalisation measure_normalisation(const ImageList& train, const DataOptions& o, int h, int w) {
+  const int64_t n = std::min<int64_t>(1000, static_cast<int64_t>(train.size()));
+  FolderImages sample(folder_part(train, 0, static_cast<size_t>(n)), o.channels, h, w, {}, o.strict);
+  Normalisation out;
+  for (int64_t b = 0; b < n; b += 100) {
+    const auto x = sample.rows(b, std::min(n, b + 100)).to(torch::kFloat64);
+    if (out.mean.empty()) {
+      out.mean.assign(o.channels, 0.0f);
+      out.std.assign(o.channels, 0.0f);
+    }
+    const auto sum = x.sum({0, 2, 3}), sq = (x * x).sum({0, 2, 3});
+    for (int c = 0; c < o.channels; ++c) {
+      out.mean[c] += static_cast<float>(sum[c].item<double>());
+      out.std[c] += static_cast<float>(sq[c].item<double>());
+    }
+  }
+  const double count = static_cast<double>(n) * h * w;
+  for (int c = 0; c < o.channels; ++c) {
+    const double mean = out.mean[c] / count;
+    const double var = std::max(0.0, out.std[c] / count - mean * mean);
+    out.mean[c] = static_cast<float>(mean);
+    out.std[c] = static_cast<float>(std::max(1e-3, std::sqrt(var)));
+  }
+  return out;
+}
+
+DataSplits load_folder(const DataOptions& o) {
+  namespace fs = std::filesystem;
+  DataSplits s;
+  s.name = o.name;
+  const std::string train_dir = (fs::path(o.dir) / "train").string();
+  if (!fs::is_directory(o.dir))
+    throw DataError(o.dir + ": image folder not found (expected DIR/train/<class>/*.jpg)");
+  s.classes = o.classes.empty() ? list_classes(train_dir) : o.classes;
+  ImageList train = checked_split(list_images(train_dir, s.classes), train_dir, o.strict);
+  // A fixed shuffle (not the run's seed: the splits must not depend on it), so that subsets
+  // and held-out fractions take every class rather than the first ones by name.
+  std::vector<size_t> order(train.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937_64 shuffle_rng(20240229);
+  for (size_t i = order.size(); i > 1; --i)  // Fisher-Yates: the same order on every stdlib
+    std::swap(order[i - 1], order[std::uniform_int_distribution<size_t>(0, i - 1)(shuffle_rng)]);
+  ImageList shuffled;
+  for (size_t i : order) {
+    shuffled.paths.push_back(train.paths[i]);
+    shuffled.labels.push_back(train.labels[i]);
+  }
+  train = std::move(shuffled);
+  ImageList test;
+  const std::string eval_dir = evaluation_split_dir(o.dir);
+  if (!eval_dir.empty()) {
+    test = checked_split(list_images(eval_dir, s.classes), eval_dir, o.strict);
+  } else {
+    const size_t n_test = static_cast<size_t>(train.size() * o.test_fraction);
+    if (n_test < 1 || n_test >= train.size())
+      throw DataError(o.dir + ": no val/ directory and too few images to hold out a test split");
+    test = folder_part(train, train.size() - n_test, train.size());
+    train = folder_part(train, 0, train.size() - n_test);
+  }
+  const auto take = [](const ImageList& l, int64_t n) {
+    return n > 0 && n < static_cast<int64_t>(l.size()) ? folder_part(l, 0, static_cast<size_t>(n))
+                                                      : l;
+  };
+  train = take(train, o.subset);
+  test = take(test, o.test_subset);
+  const DataShape shape = data_shape(o);
+  s.channels = o.channels;
+  s.height = shape.height;
+  s.width = shape.width;
+  s.num_classes = static_cast<int>(s.classes.size());
+  if (o.normalize)
+    s.normalisation = o.mean.empty() ? measure_normalisation(train, o, s.height, s.width)
+                                     : Normalisation{o.mean, o.std};
+  const ChannelNorm norm{s.normalisation.mean, s.normalisation.std};
+  const auto labels = [](const ImageList& l) {
+    return torch::tensor(l.labels, torch::kInt64);
+  };
+  const int64_t n_val = static_cast<int64_t>(train.size() * o.val_fraction);
+  const size_t n_train = train.size() - static_cast<size_t>(n_val);
+  if (n_train < 1) throw DataError(o.dir + ": no training images left after the validation split");
+  const auto split = [&](ImageList l) {
+    Dataset d;
+    d.labels = labels(l);
+    d.folder = std::make_shared<FolderImages>(std::move(l), o.channels, s.height, s.width, norm,
+                                              o.strict);
+    return d;
+  };
+  s.train = split(folder_part(train, 0, n_train));
+  if (n_val > 0) s.val = split(folder_part(train, n_train, train.size()));
+  s.test = split(test);
+  s.augment = o.augment != 0;
+  return s;
+}
+
+}  // namespace
+
+torch::Tensor dataset_rows(const Dataset& data, int64_t begin, int64_t end) {
+  if (data.folder) return data.folder->rows(begin, end);
+  return data.images.slice(0, begin, end);
+}
+
+torch::Tensor training_images(const Dataset& data, const torch::Tensor& index, bool augment,
+                              std::mt19937_64& rng) {
+  if (data.folder) {
+    const auto idx = index.contiguous();
+    if (!augment) return data.folder->centre_crops(idx.data_ptr<int64_t>(), idx.size(0));
+    return data.folder->augmented(idx.data_ptr<int64_t>(), idx.size(0), rng());
+  }
+  auto x = data.images.index_select(0, index);
+  return augment ? augment_batch(x, rng) : x;
+}
+
 DataSplits load_data(const DataOptions& o) {
   validate(o);
+  if (o.name == "folder") return load_folder(o);
   DataSplits s;
   s.name = o.name;
   const std::string dir = o.dir.empty() ? default_data_dir(o.name) : o.dir;

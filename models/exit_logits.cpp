@@ -15,7 +15,7 @@ ExitLogits collect_exit_logits(HybridNet& net, const Dataset& data, int batch_si
   std::vector<std::vector<torch::Tensor>> per_output(out.outputs);
   for (int64_t i = 0; i < out.samples; i += batch_size) {
     const int64_t end = std::min(out.samples, i + batch_size);
-    const auto outputs = net->forward_exits(data.images.slice(0, i, end).to(device));
+    const auto outputs = net->forward_exits(dataset_rows(data, i, end).to(device));
     for (int k = 0; k < out.outputs; ++k)
       per_output[k].push_back(outputs[k].to(torch::kCPU, torch::kFloat32));
   }

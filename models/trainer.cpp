@@ -16,6 +16,7 @@
 #include "models/batch_norm_recalibration.h"
 #include "models/error.h"
 #include "models/json_input.h"
+#include "models/prefetcher.h"
 
 namespace hybridnet::models {
 
@@ -32,6 +33,13 @@ RunSpec make_run_spec(const HybridPlan& plan, const DataOptions& data, const Dat
   s.in_h = splits.height;
   s.in_w = splits.width;
   s.num_classes = splits.num_classes;
+  // A folder's classes and measured normalisation belong to the run: evaluation and export
+  // must not depend on what the folder holds later.
+  if (data.name == "folder") {
+    s.data.classes = splits.classes;
+    s.data.mean = splits.normalisation.mean;
+    s.data.std = splits.normalisation.std;
+  }
   return s;
 }
 
@@ -157,7 +165,7 @@ Evaluation evaluate(HybridNet& net, const Dataset& data, int batch_size, torch::
   double loss_sum = 0;
   for (int64_t i = 0; i < ev.samples; i += batch_size) {
     const int64_t end = std::min(ev.samples, i + batch_size);
-    auto x = data.images.slice(0, i, end).to(device);
+    auto x = dataset_rows(data, i, end).to(device);
     auto y = data.labels.slice(0, i, end).to(device);
     auto logits = net->forward(x);
     loss_sum +=
@@ -283,11 +291,26 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
       freeze_batch_norm(net);
     double loss_sum = 0;
     int64_t correct = 0, seen = 0;
+    // A folder's batches are decoded on a thread of their own, two ahead of the step; each
+    // batch's crops come from a seed drawn here in order, so they do not depend on timing.
+    std::optional<Prefetcher<torch::Tensor>> prefetched;
+    if (data.train.folder) {
+      std::vector<uint64_t> seeds(steps);
+      for (auto& seed : seeds) seed = rng();
+      prefetched.emplace(
+          steps,
+          [&, seeds](int64_t s) {
+            const int64_t begin = s * cfg.batch_size, end = std::min(n, begin + cfg.batch_size);
+            std::mt19937_64 batch_rng(seeds[s]);
+            return training_images(data.train, order_t.slice(0, begin, end), data.augment,
+                                   batch_rng);
+          },
+          2);
+    }
     for (int64_t s = 0; s < steps; ++s) {
       const int64_t begin = s * cfg.batch_size, end = std::min(n, begin + cfg.batch_size);
       const auto idx = order_t.slice(0, begin, end);
-      auto x = data.train.images.index_select(0, idx);
-      if (data.augment) x = augment_batch(x, rng);
+      auto x = prefetched ? prefetched->next() : training_images(data.train, idx, data.augment, rng);
       x = x.to(device);
       const auto y = data.train.labels.index_select(0, idx).to(device);
       optimizer->zero_grad();
@@ -326,8 +349,7 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
     if (cfg.bn_recalibration > 0) {
       const int64_t images =
           std::min(n, cfg.bn_recalibration * static_cast<int64_t>(cfg.batch_size));
-      auto x = data.train.images.index_select(0, order_t.slice(0, 0, images));
-      if (data.augment) x = augment_batch(x, rng);
+      const auto x = training_images(data.train, order_t.slice(0, 0, images), data.augment, rng);
       recalibrate_batch_norm(net, x, images, device);
     }
     // With a validation split, epochs are judged on it and the test set is measured once, after

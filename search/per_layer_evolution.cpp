@@ -27,11 +27,22 @@ std::vector<double> min_max(const std::vector<double>& v) {
   return out;
 }
 
-// One layer's draw: upgraded with its probability, to one of the allowed precisions.
-int draw_bits(double significance, const EvolutionSettings& s, std::mt19937_64& rng) {
-  const double p = s.p_min + (s.p_max - s.p_min) * significance;
+// One layer's draw: upgraded with probability p, to one of the allowed precisions.
+int draw_bits(double p, const EvolutionSettings& s, std::mt19937_64& rng) {
   if (std::uniform_real_distribution<double>(0, 1)(rng) >= p) return 1;
   return s.bits.at(std::uniform_int_distribution<size_t>(0, s.bits.size() - 1)(rng));
+}
+
+// A mutation's upgrade probability: from p_min to p_max with the layer's significance.
+double mutation_probability(double significance, const EvolutionSettings& s) {
+  return s.p_min + (s.p_max - s.p_min) * significance;
+}
+
+// Generation 0's upgrade probability of a layer in an individual of density d in (0, 1]: about
+// d on average over the layers, twice as likely for the most significant layer as for the
+// least (0.5 + significance), capped at 1.
+double initial_probability(double significance, double density) {
+  return std::min(1.0, density * (0.5 + significance));
 }
 
 bool upgraded(const Genome& g) {
@@ -82,13 +93,24 @@ std::vector<Genome> initial_population(const analysis::Profile& profile, const E
   auto rng = rng_for(seed, 0);
   std::set<Genome> seen;
   std::vector<Genome> out;
-  // Bounded: a network of few eligible layers has few distinct assignments.
-  for (int tries = 0; static_cast<int>(out.size()) < s.population && tries < 100 * s.population;
-       ++tries) {
+  // Individual i draws at density (i + 1) / population, so that the generation spans the cost
+  // axis from one upgraded layer to nearly all: drawn at one density, as the first version did,
+  // every individual sat in the middle and the accurate, costly corner the selectors reach
+  // (hybrid-comp-a with every layer 4-bit) was never tried. Bounded: a network of few eligible
+  // layers has few distinct assignments.
+  // The last individual is the costly anchor, every layer at the highest precision allowed
+  // (the cheap one is the baseline): drawn like the others it was rarely tried, and at this
+  // scale the most accurate network carries much of a front's hypervolume.
+  const int n = s.population;
+  const Genome anchor(significance.size(), *std::max_element(s.bits.begin(), s.bits.end()));
+  if (!anchor.empty()) seen.insert(anchor);
+  for (int tries = 0; static_cast<int>(out.size()) < n - 1 && tries < 100 * n; ++tries) {
+    const double density = (static_cast<int>(out.size()) + 1) / static_cast<double>(n);
     Genome g;
-    for (double sig : significance) g.push_back(draw_bits(sig, s, rng));
+    for (double sig : significance) g.push_back(draw_bits(initial_probability(sig, density), s, rng));
     if (upgraded(g) && seen.insert(g).second) out.push_back(std::move(g));
   }
+  if (!anchor.empty()) out.push_back(anchor);
   return out;
 }
 
@@ -123,7 +145,8 @@ std::vector<Genome> next_generation(const std::vector<Scored>& evaluated,
     Genome child(x.size());
     for (size_t i = 0; i < child.size(); ++i) {
       child[i] = unit(rng) < 0.5 ? x[i] : y[i];
-      if (unit(rng) < mutation) child[i] = draw_bits(significance[i], s, rng);
+      if (unit(rng) < mutation)
+        child[i] = draw_bits(mutation_probability(significance[i], s), s, rng);
     }
     if (upgraded(child) && seen.insert(child).second) out.push_back(std::move(child));
   }

@@ -1,9 +1,9 @@
 // The per-layer family's search (issue 18): candidates are per-layer bit assignments of the
 // eligible layers (the quantized body layers the papers' selectors choose among), drawn around
-// the analysis profile and evolved NSGA-II style. Generation 0 upgrades each layer with a
-// probability that grows with its PCA significance (delta k_i) and its binarisation metric M_i,
-// so that the layers the papers' selectors would pick are the likely ones but every assignment
-// is possible. Later generations breed from every individual evaluated so far: binary
+// the analysis profile and evolved NSGA-II style. Generation 0 spans the cost axis (individual i
+// of P upgrades about (i + 1) / P of the layers), each layer upgraded with a probability that
+// grows with its PCA significance (delta k_i) and its binarisation metric M_i, so that the
+// layers the papers' selectors would pick are the likely ones but every assignment is possible. Later generations breed from every individual evaluated so far: binary
 // tournaments on (non-dominated rank, crowding distance) over (accuracy, exact energy, exact
 // memory), uniform crossover, per-layer mutation biased the same way; no individual twice, never
 // the all-binary baseline. Pure functions of their inputs and a seed: every process of a study
@@ -26,7 +26,7 @@ using Genome = std::vector<int>;
 struct EvolutionSettings {
   std::vector<int> bits = {2, 4};   ///< the precisions an upgraded layer may take
   int population = 12;              ///< individuals per generation
-  double p_min = 0.1, p_max = 0.7;  ///< upgrade probability of the least and most significant
+  double p_min = 0.1, p_max = 0.7;  ///< a mutation's upgrade probability, least to most significant
 };
 
 /// Per eligible layer (profile order) its significance in [0, 1]: the mean of its min-max

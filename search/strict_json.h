@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "models/data_options.h"
 #include "models/error.h"
 
 namespace hybridnet::search {
@@ -16,11 +17,22 @@ std::string json_kind(const nlohmann::json& example);
 /// integer (non-negative for an unsigned one), the same type otherwise.
 bool same_kind(const nlohmann::json& example, const nlohmann::json& value);
 
+/// Every key T may have in JSON, at its default: T's default JSON, unless T writes some keys
+/// only when they apply.
+template <class T>
+nlohmann::json strict_keys() {
+  return T{};
+}
+template <>
+inline nlohmann::json strict_keys<models::DataOptions>() {
+  return models::data_option_keys();
+}
+
 /// `j` read into T; errors read "<where>: <path>.<key>: ...".
 template <class T>
 T strict_from_json(const nlohmann::json& j, const std::string& where, const std::string& path) {
   if (!j.is_object()) throw ConfigError(where + ": " + path + ": expected an object");
-  const nlohmann::json defaults = T{};
+  const nlohmann::json defaults = strict_keys<T>();
   for (const auto& [key, value] : j.items()) {
     const auto it = defaults.find(key);
     if (it == defaults.end()) {

@@ -19,6 +19,18 @@ inline std::filesystem::path fresh_temp_dir(const std::string& name) {
   return p;
 }
 
+/// fresh_temp_dir, removed again when the test is done with it.
+struct TempDir {
+  explicit TempDir(const std::string& name) : path(fresh_temp_dir(name)) {}
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::filesystem::path path;
+};
+
 /// The whole contents of a file (empty when it cannot be read).
 inline std::string file_bytes(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);

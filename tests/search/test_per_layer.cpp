@@ -2,6 +2,7 @@
 // XNOR ResNet-8 (stem + 6 body convs), and the family as a space uses it.
 #include <catch2/catch.hpp>
 #include <map>
+#include <numeric>
 #include <set>
 
 #include "models/error.h"
@@ -75,10 +76,24 @@ TEST_CASE("per-layer: generation 0 is distinct, upgraded, and follows the profil
     }
     CHECK(any);  // never the all-binary baseline
   }
-  // The most significant layer (layer3.0.conv1, p = 0.7) is upgraded far more often than the
-  // least (layer1.0.conv2, p = 0.1 + 0.6 x 0.012).
+  // The most significant layer (layer3.0.conv1, p = min(1, 1.5 d), 2/3 over the densities) is
+  // upgraded far more often than the least (layer1.0.conv2, p = 0.512 d, about 0.26).
   INFO("upgrades per layer: " << json(upgrades).dump());
   CHECK(upgrades[4] > 2 * upgrades[1]);
+  // The generation spans the cost axis: the first third (densities up to 1/3) upgrades few
+  // layers, the last third (from 2/3) most. (Distinctness lifts the first third above its
+  // density: there are only 12 assignments with one upgraded layer.)
+  int first = 0, last = 0;
+  for (int i = 0; i < 20; ++i)
+    for (size_t l = 0; l < 6; ++l) {
+      first += pop[i][l] != 1;
+      last += pop[40 + i][l] != 1;
+    }
+  INFO("upgraded genes: first third " << first << ", last third " << last << " of 120 each");
+  CHECK(2 * first < last);
+  CHECK(last > 80);
+  // The costly anchor closes the generation: every layer at the highest precision allowed.
+  CHECK(pop.back() == Genome(6, 4));
   CHECK(initial_population(p, s, 7) == pop);  // deterministic for a seed
   CHECK(initial_population(p, s, 8) != pop);
   s.population = 1000;  // more than the 3^6 - 1 = 728 upgraded assignments: all of them, once
@@ -103,14 +118,24 @@ TEST_CASE("per-layer: a generation is bred from the evaluated ones, new and dete
   }
   CHECK(next_generation(evaluated, kObjectives, p, s, 3, 1) == children);
   CHECK(next_generation(evaluated, kObjectives, p, s, 3, 2) != children);
-  // The last individual dominates every other (most accurate, cheapest): most genes of the
-  // children come from it, through the tournaments.
-  const Genome& best = parents.back();
-  int from_best = 0, genes = 0;
-  for (const auto& c : children)
-    for (size_t i = 0; i < c.size(); ++i, ++genes) from_best += c[i] == best[i];
-  INFO(from_best << " of " << genes << " genes equal the dominating parent's");
-  CHECK(from_best > genes / 2);
+  // Selection pressure: the children's genes agree more with the later half of the parents
+  // when each individual dominates the ones before it than when each is dominated by them.
+  // (Compared between the two orders because generation 0 is stratified: its early, sparse
+  // genomes agree with anything mostly binary by chance.)
+  const auto later_agreement = [&](const std::vector<Genome>& kids) {
+    int n = 0;
+    for (const auto& c : kids)
+      for (size_t k = parents.size() / 2; k < parents.size(); ++k)
+        for (size_t i = 0; i < c.size(); ++i) n += c[i] == parents[k][i];
+    return n;
+  };
+  std::vector<Scored> reversed = evaluated;
+  for (size_t i = 0; i < reversed.size(); ++i) reversed[i].values = evaluated[reversed.size() - 1 - i].values;
+  const int better = later_agreement(children);
+  const int worse = later_agreement(next_generation(reversed, kObjectives, p, s, 3, 1));
+  INFO("genes shared with the later half: " << better << " when it is better, " << worse
+                                            << " when it is worse");
+  CHECK(better > worse + 10);
 }
 
 TEST_CASE("per-layer: the family breeds concrete settings whose plans are their genomes",

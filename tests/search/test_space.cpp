@@ -298,6 +298,24 @@ TEST_CASE("space: validation errors name the file and the JSON path", "[search]"
   j["data"]["subsett"] = 10;
   REQUIRE_THAT(error_of(j), Catch::Contains("space.json: data.subsett: unknown key"));
 
+  // The folder dataset's keys: known, of the right kind, for that dataset only.
+  j = base_space();
+  j["data"]["input"] = {224, 224};
+  CHECK_THAT(error_of(j), Catch::Contains("data.input, channels, mean and std apply to the folder dataset only"));
+  j["data"] = {{"name", "folder"}, {"input", {32, 32}}, {"channels", 1}};
+  CHECK_THAT(error_of(j), Catch::Contains("data.dir: the folder dataset needs its directory"));
+  j["data"]["input"] = "224x224";
+  CHECK_THAT(error_of(j), Catch::Contains("space.json: data.input: expected an array"));
+  j["data"]["input"] = {"a", "b"};
+  CHECK_THAT(error_of(j), Catch::Contains("space.json: data: input: [\"a\",\"b\"] is not array"));
+  j["data"]["input"] = {224};
+  j["data"]["dir"] = "somewhere";
+  CHECK_THAT(error_of(j), Catch::Contains("data.input must be [height, width]"));
+  j["data"]["input"] = {224, 224};
+  j["data"]["mean"] = {0.5, 0.5};
+  j["data"]["std"] = {0.5, 0.5};
+  CHECK_THAT(error_of(j), Catch::Contains("one value per channel (1)"));
+
   j = base_space();
   j["familes"] = json::object();
   REQUIRE_THAT(error_of(j), Catch::Contains("space.json: familes: unknown key"));
