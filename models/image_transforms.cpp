@@ -9,38 +9,46 @@ namespace hybridnet::models {
 
 namespace {
 
-// One output coordinate's taps: the first source index and its normalised weights.
-struct Taps {
-  int first = 0;
+// The taps of `out` output samples over one axis: output o reads `taps` source pixels from
+// first[o] with weights[o * taps ...] (normalised; zero-padded to the widest output's count, so
+// the inner loops have a fixed length).
+struct AxisTaps {
+  int taps = 0;
+  std::vector<int> first;
   std::vector<float> weights;
 };
 
 // PIL's antialiased bilinear coefficients for `out` samples of the source range
 // [start, start + length) within an axis of `size` pixels.
-std::vector<Taps> filter_taps(int start, int length, int out, int size) {
+AxisTaps filter_taps(int start, int length, int out, int size) {
   const double scale = static_cast<double>(length) / out;
   const double support = std::max(scale, 1.0);  // the triangle's radius in source pixels
-  std::vector<Taps> taps(out);
+  AxisTaps a;
+  a.taps = static_cast<int>(std::ceil(support)) * 2 + 1;
+  a.taps = std::min(a.taps, size);
+  a.first.resize(out);
+  a.weights.assign(static_cast<size_t>(out) * a.taps, 0.0f);
   for (int o = 0; o < out; ++o) {
     const double centre = start + (o + 0.5) * scale;
-    const int lo = std::max(0, static_cast<int>(std::floor(centre - support)));
+    int lo = std::max(0, static_cast<int>(std::floor(centre - support)));
     const int hi = std::min(size, static_cast<int>(std::ceil(centre + support)));
-    Taps& t = taps[o];
-    t.first = lo;
+    lo = std::max(0, std::min(lo, hi - a.taps));  // a full window inside the image
+    a.first[o] = lo;
+    float* w = &a.weights[static_cast<size_t>(o) * a.taps];
     double sum = 0;
-    for (int i = lo; i < hi; ++i) {
-      const double w = std::max(0.0, 1.0 - std::abs((i + 0.5 - centre) / support));
-      t.weights.push_back(static_cast<float>(w));
-      sum += w;
+    for (int k = 0; k < a.taps; ++k) {
+      const double d = std::abs((lo + k + 0.5 - centre) / support);
+      w[k] = static_cast<float>(std::max(0.0, 1.0 - d));
+      sum += w[k];
     }
     if (sum <= 0) {  // cannot happen for a box inside the image; keep the nearest pixel anyway
-      t.first = std::clamp(static_cast<int>(centre), 0, size - 1);
-      t.weights = {1.0f};
+      const int nearest = std::clamp(static_cast<int>(centre), lo, lo + a.taps - 1);
+      w[nearest - lo] = 1.0f;
       sum = 1;
     }
-    for (auto& w : t.weights) w = static_cast<float>(w / sum);
+    for (int k = 0; k < a.taps; ++k) w[k] = static_cast<float>(w[k] / sum);
   }
-  return taps;
+  return a;
 }
 
 }  // namespace
@@ -92,23 +100,24 @@ void resample_to(const Image& image, const CropBox& box, int out_width, int out_
                              static_cast<int>(norm.std.size()) != c))
     throw ConfigError("normalisation has " + std::to_string(norm.mean.size()) +
                       " channels; the images have " + std::to_string(c));
-  const auto xt = filter_taps(box.x, box.width, out_width, image.width);
-  const auto yt = filter_taps(box.y, box.height, out_height, image.height);
-  // Horizontal pass over the source rows the vertical taps read, then the vertical pass.
-  const int row0 = yt.front().first;
-  const int row1 = yt.back().first + static_cast<int>(yt.back().weights.size());
-  std::vector<float> rows(static_cast<size_t>(row1 - row0) * out_width * c);
-  for (int y = row0; y < row1; ++y) {
-    const uint8_t* src = image.pixels.data() + static_cast<size_t>(y) * image.width * c;
-    float* dst = rows.data() + static_cast<size_t>(y - row0) * out_width * c;
-    for (int o = 0; o < out_width; ++o) {
-      const Taps& t = xt[flip ? out_width - 1 - o : o];
-      for (int ch = 0; ch < c; ++ch) {
-        float acc = 0;
-        for (size_t k = 0; k < t.weights.size(); ++k)
-          acc += t.weights[k] * src[(t.first + k) * c + ch];
-        dst[o * c + ch] = acc;
-      }
+  const AxisTaps xt = filter_taps(box.x, box.width, out_width, image.width);
+  const AxisTaps yt = filter_taps(box.y, box.height, out_height, image.height);
+  // Vertical pass first, over the source columns the horizontal taps read: each output row is
+  // a weighted sum of whole source rows, contiguous, which the compiler vectorises. Then the
+  // horizontal pass over out_height rows only.
+  const int col0 = xt.first.front(), col1 = xt.first.back() + xt.taps;
+  const size_t span = static_cast<size_t>(col1 - col0) * c;
+  std::vector<float> rows(static_cast<size_t>(out_height) * span);
+  for (int o = 0; o < out_height; ++o) {
+    float* __restrict dst = rows.data() + static_cast<size_t>(o) * span;
+    const float* w = &yt.weights[static_cast<size_t>(o) * yt.taps];
+    std::fill(dst, dst + span, 0.0f);
+    for (int k = 0; k < yt.taps; ++k) {
+      const float wk = w[k];
+      if (wk == 0.0f) continue;  // the padding of a window wider than this output's taps
+      const uint8_t* __restrict src =
+          image.pixels.data() + (static_cast<size_t>(yt.first[o] + k) * image.width + col0) * c;
+      for (size_t j = 0; j < span; ++j) dst[j] += wk * src[j];
     }
   }
   std::vector<float> scale(c, 1.0f / 255.0f), shift(c, 0.0f);
@@ -117,15 +126,34 @@ void resample_to(const Image& image, const CropBox& box, int out_width, int out_
     shift[ch] = -norm.mean[ch] / norm.std[ch];
   }
   const size_t plane = static_cast<size_t>(out_width) * out_height;
+  std::vector<float> acc(static_cast<size_t>(out_width) * c);
   for (int o = 0; o < out_height; ++o) {
-    const Taps& t = yt[o];
-    for (int x = 0; x < out_width; ++x)
-      for (int ch = 0; ch < c; ++ch) {
-        float acc = 0;
-        for (size_t k = 0; k < t.weights.size(); ++k)
-          acc += t.weights[k] * rows[((t.first - row0 + k) * out_width + x) * c + ch];
-        out[ch * plane + static_cast<size_t>(o) * out_width + x] = acc * scale[ch] + shift[ch];
+    const float* row = rows.data() + static_cast<size_t>(o) * span;
+    for (int x = 0; x < out_width; ++x) {
+      const int src_x = flip ? out_width - 1 - x : x;
+      const float* w = &xt.weights[static_cast<size_t>(src_x) * xt.taps];
+      const float* p = row + static_cast<size_t>(xt.first[src_x] - col0) * c;
+      float* a = &acc[static_cast<size_t>(x) * c];
+      if (c == 3) {
+        float a0 = 0, a1 = 0, a2 = 0;
+        for (int k = 0; k < xt.taps; ++k) {
+          a0 += w[k] * p[3 * k];
+          a1 += w[k] * p[3 * k + 1];
+          a2 += w[k] * p[3 * k + 2];
+        }
+        a[0] = a0, a[1] = a1, a[2] = a2;
+      } else {
+        for (int ch = 0; ch < c; ++ch) {
+          float s = 0;
+          for (int k = 0; k < xt.taps; ++k) s += w[k] * p[c * k + ch];
+          a[ch] = s;
+        }
       }
+    }
+    for (int ch = 0; ch < c; ++ch) {
+      float* dst = out + ch * plane + static_cast<size_t>(o) * out_width;
+      for (int x = 0; x < out_width; ++x) dst[x] = acc[static_cast<size_t>(x) * c + ch] * scale[ch] + shift[ch];
+    }
   }
 }
 
