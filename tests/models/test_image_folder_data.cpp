@@ -189,3 +189,29 @@ TEST_CASE("folder dataset: a ResNet-8 trains on it and its evaluation reproduces
   CHECK(ev.top1 == result.test.top1);
   CHECK(ev.samples == 300);
 }
+
+TEST_CASE("folder dataset: a run stopped after an epoch and resumed equals one run straight",
+          "[data][folder][train]") {
+  test::TempDir dir("folder_resume");
+  write_fashion_folder(dir.path / "images", 600, 100);
+  auto o = folder_options(dir.path / "images");
+  o.val_fraction = 0.2;
+  const auto data = load_data(o);
+  TrainConfig t;
+  t.epochs = 2;
+  t.batch_size = 50;
+  t.optimizer = Optimizer::kAdam;
+  t.lr = 0.005;
+  t.threads = 1;
+  const auto spec = make_run_spec(make_preset("xnor", "resnet8"), o, data, t);
+  const auto straight = train_run(spec, data, (dir.path / "straight").string());
+  const auto first = train_run(spec, data, (dir.path / "resumed").string(), {}, 1);
+  CHECK_FALSE(first.complete);
+  const auto resumed = train_run(spec, data, (dir.path / "resumed").string());
+  CHECK(resumed.resumed_from_epoch == 1);
+  REQUIRE(resumed.history.size() == 2);
+  // The same crops in the same order: the second epoch's loss and accuracies are identical.
+  CHECK(resumed.history[1].train_loss == straight.history[1].train_loss);
+  CHECK(resumed.history[1].val_accuracy == straight.history[1].val_accuracy);
+  CHECK(resumed.test.top1 == straight.test.top1);
+}
