@@ -87,6 +87,18 @@ void run_infer(const InferOptions& o) {
     data.normalize = false;  // the model normalises raw [0, 1] pixels itself
     data.test_subset = o.count;
     data.subset = 1;  // the training images are not used
+    if (data.name == "folder" && g.input_shape.size() == 3) {
+      // The crop and classes the network was trained with, from the export's metadata.
+      data.channels = static_cast<int>(g.input_shape[0]);
+      data.input = {static_cast<int>(g.input_shape[1]), static_cast<int>(g.input_shape[2])};
+      if (g.metadata.count("classes")) {
+        try {
+          data.classes = nlohmann::json::parse(g.metadata.at("classes")).get<std::vector<std::string>>();
+        } catch (const nlohmann::json::exception&) {
+          throw DataError(o.model + ": metadata 'classes' is not a list of names");
+        }
+      }
+    }
     const auto splits = models::load_data(data);
     images = models::dataset_rows(splits.test, 0, splits.test.size());
     labels = splits.test.labels.contiguous();
