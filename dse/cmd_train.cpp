@@ -86,7 +86,7 @@ void add_data_options(CLI::App* sub, models::DataOptions& d) {
       ->capture_default_str();
   sub->add_option("--data", d.dir,
                   "Directory of the dataset files (default: /usr/share/datasets/fashion-mnist for "
-                  "fashion-mnist, data/NAME otherwise)");
+                  "fashion-mnist, data/NAME otherwise; required for folder: DIR/train/<class>/...)");
   sub->add_option("--subset", d.subset, "Use the first N training images (0 = all)")
       ->capture_default_str();
   sub->add_option("--test-subset", d.test_subset, "Use the first N test images (0 = all)")
