@@ -141,6 +141,10 @@ SearchSpace parse_space(const json& j, const std::string& where) {
   } catch (const ConfigError& e) {
     throw ConfigError(where + ": " + e.what());
   }
+  // A folder's classes become part of every trial's settings: a folder with other classes is
+  // other data, and queries of the study (the hypervolume's chance level) need the class count
+  // without the folder.
+  if (s.data.name == "folder" && s.data.classes.empty()) s.data.classes = models::class_names(s.data);
   if (j.contains("train")) {
     const json& t = j.at("train");
     s.train = strict_from_json<models::TrainConfig>(t, where, "train");

@@ -1,6 +1,7 @@
 // Search spaces: enumeration of candidates, deduplication of identical networks, analysis
 // families from a hand-made profile, and validation errors that name the file and JSON path.
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <set>
 #include <tuple>
 
@@ -10,6 +11,7 @@
 #include "search/family_registry.h"
 #include "models/hybrid_plan.h"
 #include "search/space.h"
+#include "tests/support.h"
 
 using namespace hybridnet;
 using namespace hybridnet::search;
@@ -315,6 +317,20 @@ TEST_CASE("space: validation errors name the file and the JSON path", "[search]"
   j["data"]["mean"] = {0.5, 0.5};
   j["data"]["std"] = {0.5, 0.5};
   CHECK_THAT(error_of(j), Catch::Contains("one value per channel (1)"));
+
+  // A folder's classes are read once, into the space's data: trials carry them, and queries
+  // of the study do not need the folder.
+  {
+    const auto root = hybridnet::test::fresh_temp_dir("space_folder");
+    for (const char* c : {"wasp", "ant"}) std::filesystem::create_directories(root / "train" / c);
+    j = base_space();
+    j["data"] = {{"name", "folder"}, {"dir", root.string()}, {"input", {32, 32}}};
+    const auto parsed = parse_space(j, "space.json");
+    CHECK(parsed.data.classes == std::vector<std::string>{"ant", "wasp"});
+    CHECK(models::data_shape(parsed.data).num_classes == 2);
+    std::filesystem::remove_all(root);
+    CHECK(models::data_shape(parsed.data).num_classes == 2);
+  }
 
   j = base_space();
   j["familes"] = json::object();
