@@ -1,6 +1,7 @@
 #include "models/runtime_popcount.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "models/error.h"
 
@@ -132,18 +133,14 @@ __attribute__((target("popcnt"))) void popcnt_counts(const uint64_t* a, int64_t 
 
 // AVX2 has no vector popcount: each byte's count is the sum of a 16-entry table looked up by
 // its two nibbles (vpshufb); byte counts add up for at most 31 words (31 * 8 < 256) before
-// vpsadbw sums them into 64-bit lanes. R rows by 8 columns (two vectors) at a time.
-__attribute__((target("avx2"))) inline __m256i byte_counts(__m256i v, __m256i table,
-                                                           __m256i nibble) {
-  const __m256i lo = _mm256_and_si256(v, nibble);
-  const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble);
-  return _mm256_add_epi8(_mm256_shuffle_epi8(table, lo), _mm256_shuffle_epi8(table, hi));
-}
-
+// vpsadbw sums them into 64-bit lanes. XOR commutes with taking nibbles, so the nibbles are
+// split before the XOR: the rows' (filters') words once per call, the columns' once per load
+// and shared by the R rows of a tile, leaving 6 operations per vector (2 XOR, 2 lookups, 2
+// adds) instead of 8. R rows by 8 columns (two vectors) at a time.
 template <int R>
-__attribute__((target("avx2"))) inline void avx2_tile(const uint64_t* a, int64_t words,
-                                                      const uint64_t* b, int64_t cols,
-                                                      int32_t* counts) {
+__attribute__((target("avx2"))) inline void avx2_tile(const uint64_t* a_lo, const uint64_t* a_hi,
+                                                      int64_t words, const uint64_t* b,
+                                                      int64_t cols, int32_t* counts) {
   const __m256i table = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2,
                                          1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
   const __m256i nibble = _mm256_set1_epi8(0x0f);
@@ -158,12 +155,19 @@ __attribute__((target("avx2"))) inline void avx2_tile(const uint64_t* a, int64_t
       for (int64_t k = k0; k < k1; ++k) {
         const auto* bk = reinterpret_cast<const __m256i*>(b + k * cols + c);
         const __m256i b0 = _mm256_loadu_si256(bk), b1 = _mm256_loadu_si256(bk + 1);
+        const __m256i b0_lo = _mm256_and_si256(b0, nibble);
+        const __m256i b1_lo = _mm256_and_si256(b1, nibble);
+        const __m256i b0_hi = _mm256_and_si256(_mm256_srli_epi16(b0, 4), nibble);
+        const __m256i b1_hi = _mm256_and_si256(_mm256_srli_epi16(b1, 4), nibble);
         for (int i = 0; i < R; ++i) {
-          const __m256i av = _mm256_set1_epi64x(static_cast<long long>(a[i * words + k]));
-          bytes[i][0] =
-              _mm256_add_epi8(bytes[i][0], byte_counts(_mm256_xor_si256(av, b0), table, nibble));
-          bytes[i][1] =
-              _mm256_add_epi8(bytes[i][1], byte_counts(_mm256_xor_si256(av, b1), table, nibble));
+          const __m256i lo = _mm256_set1_epi64x(static_cast<long long>(a_lo[i * words + k]));
+          const __m256i hi = _mm256_set1_epi64x(static_cast<long long>(a_hi[i * words + k]));
+          bytes[i][0] = _mm256_add_epi8(
+              bytes[i][0], _mm256_add_epi8(_mm256_shuffle_epi8(table, _mm256_xor_si256(lo, b0_lo)),
+                                           _mm256_shuffle_epi8(table, _mm256_xor_si256(hi, b0_hi))));
+          bytes[i][1] = _mm256_add_epi8(
+              bytes[i][1], _mm256_add_epi8(_mm256_shuffle_epi8(table, _mm256_xor_si256(lo, b1_lo)),
+                                           _mm256_shuffle_epi8(table, _mm256_xor_si256(hi, b1_hi))));
         }
       }
       for (int i = 0; i < R; ++i)
@@ -181,9 +185,19 @@ __attribute__((target("avx2"))) inline void avx2_tile(const uint64_t* a, int64_t
 
 __attribute__((target("avx2"))) void avx2_counts(const uint64_t* a, int64_t rows, int64_t words,
                                                  const uint64_t* b, int64_t cols, int32_t* counts) {
+  constexpr uint64_t kLow = 0x0f0f0f0f0f0f0f0fULL;
+  std::vector<uint64_t> a_lo(static_cast<size_t>(rows * words)), a_hi(a_lo.size());
+  for (size_t i = 0; i < a_lo.size(); ++i) {
+    a_lo[i] = a[i] & kLow;
+    a_hi[i] = (a[i] >> 4) & kLow;
+  }
   int64_t r = 0;
-  for (; r + 4 <= rows; r += 4) avx2_tile<4>(a + r * words, words, b, cols, counts + r * cols);
-  for (; r < rows; ++r) avx2_tile<1>(a + r * words, words, b, cols, counts + r * cols);
+  for (; r + 4 <= rows; r += 4)
+    avx2_tile<4>(a_lo.data() + r * words, a_hi.data() + r * words, words, b, cols,
+                 counts + r * cols);
+  for (; r < rows; ++r)
+    avx2_tile<1>(a_lo.data() + r * words, a_hi.data() + r * words, words, b, cols,
+                 counts + r * cols);
 }
 
 // AVX-512 VPOPCNTDQ: a 64-bit popcount per lane. R rows by 16 columns (two vectors) at a time.
