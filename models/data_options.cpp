@@ -27,13 +27,12 @@ void read_if(const nlohmann::json& j, const char* key, T& field) {
   }
 }
 
-// The crop size of a folder dataset: data.input, or 224 x 224.
+}  // namespace
+
 std::pair<int, int> folder_input(const DataOptions& o) {
   if (o.input.empty()) return {224, 224};
   return {o.input.at(0), o.input.at(1)};
 }
-
-}  // namespace
 
 void to_json(nlohmann::json& j, const DataOptions& o) {
   j = {{"name", o.name},

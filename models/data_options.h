@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace hybridnet::models {
@@ -35,6 +36,8 @@ struct DataOptions {
 };
 void to_json(nlohmann::json& j, const DataOptions& o);
 void from_json(const nlohmann::json& j, DataOptions& o);
+/// A folder dataset's crop [height, width]: data.input, or 224 x 224.
+std::pair<int, int> folder_input(const DataOptions& o);
 /// Every key a data object may have, at its default (what strict reading checks keys against).
 nlohmann::json data_option_keys();
 

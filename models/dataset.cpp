@@ -7,9 +7,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <numeric>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <numeric>
+#include <tuple>
 
 #include "models/error.h"
 #include "models/image_decode.h"
@@ -313,10 +314,8 @@ DataSplits load_folder(const DataOptions& o) {
   };
   train = take(train, o.subset);
   test = take(test, o.test_subset);
-  const DataShape shape = data_shape(o);
   s.channels = o.channels;
-  s.height = shape.height;
-  s.width = shape.width;
+  std::tie(s.height, s.width) = folder_input(o);
   s.num_classes = static_cast<int>(s.classes.size());
   if (o.normalize)
     s.normalisation = o.mean.empty() ? measure_normalisation(train, o, s.height, s.width)

@@ -15,13 +15,6 @@ FolderImages::FolderImages(ImageList list, int channels, int height, int width, 
     : list_(std::move(list)), channels_(channels), height_(height), width_(width),
       norm_(std::move(norm)), strict_(strict) {}
 
-std::shared_ptr<FolderImages> FolderImages::slice(int64_t begin, int64_t end) const {
-  ImageList part;
-  part.paths.assign(list_.paths.begin() + begin, list_.paths.begin() + end);
-  part.labels.assign(list_.labels.begin() + begin, list_.labels.begin() + end);
-  return std::make_shared<FolderImages>(std::move(part), channels_, height_, width_, norm_, strict_);
-}
-
 template <class BoxOf>
 bool FolderImages::decode_into(int64_t i, BoxOf box_of, bool flip, float* out) const {
   const std::string& path = list_.paths.at(static_cast<size_t>(i));

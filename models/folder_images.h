@@ -25,8 +25,6 @@ class FolderImages {
 
   int64_t size() const { return static_cast<int64_t>(list_.size()); }
   const ImageList& list() const { return list_; }
-  /// The subset [begin, end) of the list, sharing nothing mutable with this one.
-  std::shared_ptr<FolderImages> slice(int64_t begin, int64_t end) const;
 
   /// Items [begin, end) with the evaluation transform: float [n, C, H, W].
   torch::Tensor rows(int64_t begin, int64_t end) const;
