@@ -186,7 +186,10 @@ __attribute__((target("avx2"))) inline void avx2_tile(const uint64_t* a_lo, cons
 __attribute__((target("avx2"))) void avx2_counts(const uint64_t* a, int64_t rows, int64_t words,
                                                  const uint64_t* b, int64_t cols, int32_t* counts) {
   constexpr uint64_t kLow = 0x0f0f0f0f0f0f0f0fULL;
-  std::vector<uint64_t> a_lo(static_cast<size_t>(rows * words)), a_hi(a_lo.size());
+  // Called once per block of 64 pixels: the split filters reuse this thread's buffers.
+  thread_local std::vector<uint64_t> a_lo, a_hi;
+  a_lo.resize(static_cast<size_t>(rows * words));
+  a_hi.resize(a_lo.size());
   for (size_t i = 0; i < a_lo.size(); ++i) {
     a_lo[i] = a[i] & kLow;
     a_hi[i] = (a[i] >> 4) & kLow;

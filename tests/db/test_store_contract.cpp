@@ -33,6 +33,16 @@ NewTrial make_trial(const std::string& key, const std::string& family, json para
   return t;
 }
 
+// A study of `n` trials "k0".. "k<n-1>", every one claimed and stopped at rung 0 (1 epoch,
+// accuracy 0.5): what promotions start from.
+int64_t study_stopped_at_rung_0(db::Store& store, int n) {
+  const int64_t study = store.open_study("s", json::object());
+  for (int i = 0; i < n; ++i)
+    store.add_trial(study, make_trial("k" + std::to_string(i), "fp", {{"i", i}}));
+  while (auto t = store.claim_trial(study, "w", 600)) store.stop_at_rung(t->lease(), 1, 0.5);
+  return study;
+}
+
 EpochRow epoch_row(int epoch, double test_accuracy) {
   EpochRow e;
   e.epoch = epoch;
@@ -498,15 +508,8 @@ TEST_CASE("store contract: promotions from two connections at once promote each 
           "[db][contract][rungs]") {
   const auto backend = GENERATE(from_range(test::store_backends()));
   const auto s = test::fresh_store(backend, "promote_race");
-  int64_t study = 0;
   constexpr int kTrials = 30;
-  {
-    auto store = s.connect();
-    study = store->open_study("s", json::object());
-    for (int i = 0; i < kTrials; ++i)
-      store->add_trial(study, make_trial("k" + std::to_string(i), "fp", {{"i", i}}));
-    while (auto t = store->claim_trial(study, "w", 600)) store->stop_at_rung(t->lease(), 1, 0.5);
-  }
+  const int64_t study = study_stopped_at_rung_0(*s.connect(), kTrials);
   int promoted[2] = {0, 0};
   auto worker = [&](int w) {
     auto store = s.connect();
@@ -526,15 +529,8 @@ TEST_CASE("store contract: promotions from two connections under a limit stop at
           "[db][contract][rungs]") {
   const auto backend = GENERATE(from_range(test::store_backends()));
   const auto s = test::fresh_store(backend, "promote_limit");
-  int64_t study = 0;
   constexpr int kTrials = 30, kLimit = 10;
-  {
-    auto store = s.connect();
-    study = store->open_study("s", json::object());
-    for (int i = 0; i < kTrials; ++i)
-      store->add_trial(study, make_trial("k" + std::to_string(i), "fp", {{"i", i}}));
-    while (auto t = store->claim_trial(study, "w", 600)) store->stop_at_rung(t->lease(), 1, 0.5);
-  }
+  const int64_t study = study_stopped_at_rung_0(*s.connect(), kTrials);
   int promoted[2] = {0, 0};
   auto worker = [&](int w) {
     auto store = s.connect();

@@ -78,6 +78,17 @@ DataOptions folder_options(const fs::path& root) {
   return o;
 }
 
+// Adam at lr 0.005 on one thread (reproducible), `epochs` of batches of `batch`.
+TrainConfig adam_training(int epochs, int batch) {
+  TrainConfig t;
+  t.epochs = epochs;
+  t.batch_size = batch;
+  t.optimizer = Optimizer::kAdam;
+  t.lr = 0.005;
+  t.threads = 1;
+  return t;
+}
+
 }  // namespace
 
 TEST_CASE("folder dataset: labels, pixels and bad files of a Fashion-MNIST image folder",
@@ -167,12 +178,7 @@ TEST_CASE("folder dataset: a ResNet-8 trains on it and its evaluation reproduces
   write_fashion_folder(dir.path / "images", 1500, 300);
   const auto o = folder_options(dir.path / "images");
   const auto data = load_data(o);
-  TrainConfig t;
-  t.epochs = 3;
-  t.batch_size = 64;
-  t.optimizer = Optimizer::kAdam;
-  t.lr = 0.005;
-  t.threads = 1;
+  const TrainConfig t = adam_training(3, 64);
   const auto spec = make_run_spec(make_preset("fp", "resnet8"), o, data, t);
   CHECK(spec.data.classes == kClassDirs);
   REQUIRE(spec.data.mean.size() == 1);
@@ -197,12 +203,7 @@ TEST_CASE("folder dataset: a run stopped after an epoch and resumed equals one r
   auto o = folder_options(dir.path / "images");
   o.val_fraction = 0.2;
   const auto data = load_data(o);
-  TrainConfig t;
-  t.epochs = 2;
-  t.batch_size = 50;
-  t.optimizer = Optimizer::kAdam;
-  t.lr = 0.005;
-  t.threads = 1;
+  const TrainConfig t = adam_training(2, 50);
   const auto spec = make_run_spec(make_preset("xnor", "resnet8"), o, data, t);
   const auto straight = train_run(spec, data, (dir.path / "straight").string());
   const auto first = train_run(spec, data, (dir.path / "resumed").string(), {}, 1);
