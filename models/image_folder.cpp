@@ -76,7 +76,13 @@ void BadFiles::add(const std::string& path, const std::string& why) {
 std::string BadFiles::message(const std::string& where) const {
   std::string m = std::to_string(count) + " unreadable image" + (count == 1 ? "" : "s") +
                   " in " + where;
-  for (size_t i = 0; i < first.size(); ++i) m += (i ? "; " : ": ") + first[i];
+  // Paths under `where` are shown relative to it, so a deep directory does not push the
+  // file names past the error line's length limit.
+  const std::string prefix = where + "/";
+  for (size_t i = 0; i < first.size(); ++i) {
+    const std::string& f = first[i];
+    m += (i ? "; " : ": ") + (f.rfind(prefix, 0) == 0 ? f.substr(prefix.size()) : f);
+  }
   if (count > static_cast<int64_t>(first.size())) m += "; ...";
   return m;
 }

@@ -33,7 +33,7 @@ struct BadFiles {
   std::vector<std::string> first;  ///< "path: why", at most kShown
   static constexpr int kShown = 3;
   void add(const std::string& path, const std::string& why);
-  /// "3 unreadable images skipped in DIR: a.jpg: truncated JPEG ...; b.jpg: ..."
+  /// "3 unreadable images in DIR: cls/a.jpg: truncated JPEG ...; ..." (paths relative to DIR)
   std::string message(const std::string& where) const;
 };
 

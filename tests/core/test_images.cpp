@@ -149,6 +149,12 @@ TEST_CASE("images: the folder layout, sorted classes and the errors that name a 
   CHECK(bad.message("DIR") ==
         "5 unreadable images in DIR: f0.jpg: truncated JPEG; f1.jpg: truncated JPEG; f2.jpg: "
         "truncated JPEG; ...");
+  BadFiles deep;  // paths under the directory are shown relative to it
+  deep.add("/a/very/deep/dir/cls/x.jpg", "not a JPEG or PNG image");
+  deep.add("/elsewhere/y.png", "truncated PNG");
+  CHECK(deep.message("/a/very/deep/dir") ==
+        "2 unreadable images in /a/very/deep/dir: cls/x.jpg: not a JPEG or PNG image; "
+        "/elsewhere/y.png: truncated PNG");
 }
 
 TEST_CASE("images: crop boxes, by hand and by torchvision's rules", "[images]") {
