@@ -8,9 +8,13 @@ Fashion-MNIST subset and normalisation). Quantizer variants are switches, so tha
 between hybridnet and the papers can be traced to one choice:
 
   --input-ste identity|clipped   gradient of the k-bit input quantizer outside [-1, 1]
-  --weight-alpha lsq|mean        k-bit weight scale: least squares <W,Q>/<Q,Q> or mean |W|
+  --weight-alpha lsq|mean|mse    k-bit weight scale: least squares <W,Q>/<Q,Q> on the max|W| grid,
+                                 mean |W|, or hybridnet's default mse grid (Lloyd's iterations)
   --alpha-grad                   let the gradient flow through alpha (XNOR-Net)
   --bn-reestimate N              recompute batch-norm statistics on N batches before evaluating
+  --bn-one-batch                 ... on those images run as one batch (hybridnet's default)
+  --plan FILE                    a hybridnet plan.json: per-layer bits and shortcut wiring (every
+                                 1 or 2 convs), e.g. a pca hybrid's, instead of --bits everywhere
 
 Prints one JSON line per epoch. Needs Debian's python3-torch; not part of the test suite.
 """
@@ -110,8 +114,17 @@ def quant_weight(w, bits, o):
         return c + (alpha * s - c).detach()
     wd = w.detach()
     scale = wd.abs().amax(dims, keepdim=True).clamp_min(1e-12)
-    q = qk_levels(wd / scale, bits)
-    if o.weight_alpha == "lsq":
+    if o.weight_alpha == "mse":
+        # hybridnet's kbit_weight_scale: from the grid optimal for Gaussian weights, 3 Lloyd steps.
+        gauss = [0, 1.0, 1.872, 2.571, 3.151, 3.654, 4.110, 4.528, 4.922][min(bits, 8)]
+        s = torch.minimum(gauss * wd.abs().mean(dims, keepdim=True), scale).clamp_min(1e-12)
+        for _ in range(3):
+            q = qk_levels((wd / s).clamp(-1, 1), bits)
+            s = ((wd * q).sum(dims, keepdim=True) /
+                 (q * q).sum(dims, keepdim=True).clamp_min(1e-24)).clamp_min(1e-12)
+        scale = s
+    q = qk_levels((wd / scale).clamp(-1, 1), bits)
+    if o.weight_alpha in ("lsq", "mse"):
         alpha = (wd * q).sum(dims, keepdim=True) / (q * q).sum(dims, keepdim=True)
     else:
         alpha = wd.abs().mean(dims, keepdim=True)
@@ -139,19 +152,23 @@ class Unit(nn.Module):
 
 
 class ResNet(nn.Module):
-    def __init__(self, depth, bits, o, classes=10):
+    """bits_of(name) gives a layer's bits by hybridnet's layer names; every: convs per shortcut."""
+
+    def __init__(self, depth, bits_of, o, every=2, classes=10):
         super().__init__()
         n = (depth - 2) // 3
         self.stem = Unit(1, 16, 3, 1, 1, 32, relu=False, bn=False)
         self.blocks = nn.ModuleList()
         c = 16
         for s, out in enumerate([16, 32, 64]):
-            for j in range(0, n, 2):
+            for j in range(0, n, every):
                 stride = 2 if s > 0 and j == 0 else 1
-                main = nn.ModuleList([Unit(c, out, 3, stride, 1, bits, True, o=o),
-                                      Unit(out, out, 3, 1, 1, bits, True, o=o)])
-                sc = Unit(c, out, 1, stride, 0, bits, False, o=o) if (stride != 1 or c != out) \
-                    else None
+                name = f"layer{s + 1}.{j // every}."
+                main = nn.ModuleList([Unit(c if u == 0 else out, out, 3, stride if u == 0 else 1,
+                                           1, bits_of(name + f"conv{u + 1}"), True, o=o)
+                                      for u in range(every)])
+                sc = Unit(c, out, 1, stride, 0, bits_of(name + "shortcut"), False, o=o) \
+                    if (stride != 1 or c != out) else None
                 self.blocks.append(nn.ModuleDict({"main": main} | ({"sc": sc} if sc else {})))
                 c = out
         self.fc_bn = nn.BatchNorm1d(c)
@@ -177,8 +194,9 @@ def evaluate(net, x, y):
     return correct / len(x)
 
 
-def reestimate_bn(net, x, batches, batch):
-    """Recomputes every BN's running statistics with the current weights (cumulative average)."""
+def reestimate_bn(net, x, batches, batch, one_batch=False):
+    """Recomputes every BN's running statistics with the current weights (cumulative average, or
+    the statistics of all the images run as one batch)."""
     bns = [m for m in net.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     saved = [m.momentum for m in bns]
     for m in bns:
@@ -186,8 +204,11 @@ def reestimate_bn(net, x, batches, batch):
         m.momentum = None
     net.train()
     with torch.no_grad():
-        for i in range(batches):
-            net(x[i * batch:(i + 1) * batch])
+        if one_batch:
+            net(x[:batches * batch])
+        else:
+            for i in range(batches):
+                net(x[i * batch:(i + 1) * batch])
     for m, mom in zip(bns, saved):
         m.momentum = mom
 
@@ -203,16 +224,27 @@ def main():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--input-ste", default="identity", choices=["identity", "clipped"])
-    p.add_argument("--weight-alpha", default="lsq", choices=["lsq", "mean"])
+    p.add_argument("--weight-alpha", default="lsq", choices=["lsq", "mean", "mse"])
     p.add_argument("--alpha-grad", action="store_true")
     p.add_argument("--bn-reestimate", type=int, default=0)
+    p.add_argument("--bn-one-batch", action="store_true")
+    p.add_argument("--plan", default="")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     o = Opts()
     o.input_ste, o.weight_alpha, o.alpha_grad = a.input_ste, a.weight_alpha, a.alpha_grad
     xtr, ytr, xte, yte = load(a.subset, a.test_subset)
-    net = ResNet(a.depth, a.bits, o)
+    if a.plan:
+        with open(a.plan) as f:
+            plan = json.load(f)
+        bits = {l["name"]: l["input_bits"] for l in plan["layers"]}
+        assert all(l["input_bits"] == l["weight_bits"] and not l["fp_fraction"]
+                   for l in plan["layers"]), "the reference needs equal bits, no FP filters"
+        depth = int(plan["arch"].removeprefix("resnet"))
+        net = ResNet(depth, lambda name: bits[name], o, plan["shortcut"]["every"])
+    else:
+        net = ResNet(a.depth, lambda name: a.bits, o)
     opt = torch.optim.Adam(net.parameters(), lr=a.lr, weight_decay=1e-4)
     g = torch.Generator().manual_seed(a.seed)
     for epoch in range(a.epochs):
@@ -234,7 +266,7 @@ def main():
         rec = {"epoch": epoch + 1, "train_loss": round(loss_sum / seen, 4),
                "test_acc": round(acc_running, 4), "seconds": round(time.time() - t0, 1)}
         if a.bn_reestimate:
-            reestimate_bn(net, xtr[order], a.bn_reestimate, 128)
+            reestimate_bn(net, xtr[order], a.bn_reestimate, 128, a.bn_one_batch)
             rec["test_acc_reestimated"] = round(evaluate(net, xte, yte), 4)
         print(json.dumps(rec), flush=True)
 
