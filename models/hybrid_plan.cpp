@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -254,6 +255,30 @@ HybridPlan xnor_plan(const std::string& arch, double width, ShortcutPolicy short
             {"width", width},
             {"shortcut", {{"type", to_string(shortcut.type)}, {"every", shortcut.every}}}};
   return HybridPlan::from_json(j, "");
+}
+
+HybridPlan with_shortcut_every(const HybridPlan& plan, int every) {
+  if (plan.shortcut.type == ShortcutType::kNone || plan.shortcut.every == every) return plan;
+  HybridPlan out = xnor_plan(plan.arch, plan.width, {plan.shortcut.type, every});
+  out.edge_layers = plan.edge_layers;
+  out.exits = plan.exits;
+  // Layer indices of each role, in forward order, in the old and the new wiring.
+  auto by_role = [](const Architecture& a) {
+    std::map<LayerRole, std::vector<int>> m;
+    for (const auto& l : a.layers) m[l.role].push_back(l.index);
+    return m;
+  };
+  const auto from = by_role(plan.describe());
+  auto to = by_role(out.describe());
+  for (const auto& [role, indices] : from) {
+    if (to[role].size() != indices.size())
+      throw ConfigError(plan.arch + ": a shortcut every " + std::to_string(every) + " convs has " +
+                        std::to_string(to[role].size()) + " " + to_string(role) +
+                        " layers where the plan has " + std::to_string(indices.size()));
+    for (size_t i = 0; i < indices.size(); ++i)
+      out.layers[to[role][i]].precision = plan.layers[indices[i]].precision;
+  }
+  return out;
 }
 
 }  // namespace hybridnet::models

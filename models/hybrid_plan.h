@@ -66,4 +66,10 @@ void save_plan_file(const HybridPlan& plan, const std::string& path);
 /// The XNOR-Net plan for an architecture: stem and classifier FP, every other layer binary.
 HybridPlan xnor_plan(const std::string& arch, double width, ShortcutPolicy shortcut);
 
+/// `plan` with a shortcut around every `every` main-path convs (the PCA paper's Hybrid-Net puts
+/// one around every conv) and the same precisions: layers are matched by role and forward order,
+/// so the n-th main-path conv keeps its bits whatever its new name. A plan without shortcuts
+/// (VGG) is returned as it is; ConfigError when the wiring changes the number of shortcut convs.
+HybridPlan with_shortcut_every(const HybridPlan& plan, int every);
+
 }  // namespace hybridnet::models

@@ -46,6 +46,9 @@ std::vector<std::unique_ptr<Family>> make_preset_families() {
                                {{"width", 2.0, "width multiplier (replaces the space's width)"}}}));
   out.push_back(
       preset_family({"hybrid-res-a", "ResNet: XNOR with FP shortcut (downsampling) convs", {}}));
+  out.push_back(preset_family(
+      {"binary-shortcut-1",
+       "ResNet: XNOR with a shortcut around every conv (PCA paper's Binary-Shortcut 1)", {}}));
   out.push_back(
       preset_family({"hybrid-vgg-a", "VGG: XNOR with FP 1x1 residual convs every two convs", {}}));
   out.push_back(preset_family({"inter-layer", "ResNet inter-layer sectioning (Hybrid-Res B)",

@@ -135,6 +135,31 @@ TEST_CASE("preset contents follow the papers", "[models][plan]") {
   CHECK(make_preset("binary-shortcut-1", "resnet20").shortcut.every == 1);
 }
 
+TEST_CASE("rewiring a plan's shortcuts keeps each layer's bits by role and forward order",
+          "[models][plan]") {
+  auto plan = make_preset("xnor", "resnet20");
+  plan.precision("layer1.0.conv2") = Precision::kbit(2);  // the 2nd main-path conv
+  plan.precision("layer3.0.conv1") = Precision::kbit(4);  // the 13th
+  plan.precision("layer3.0.shortcut") = Precision::fp();  // the 2nd shortcut conv
+  const auto every1 = with_shortcut_every(plan, 1);
+  CHECK(every1.shortcut.every == 1);
+  CHECK(every1.layers.size() == plan.layers.size());
+  CHECK(every1.precision("layer1.1.conv1") == Precision::kbit(2));
+  CHECK(every1.precision("layer3.0.conv1") == Precision::kbit(4));  // 12 convs before it
+  CHECK(every1.precision("layer3.0.shortcut").is_fp());
+  CHECK(every1.precision("layer2.0.shortcut") == Precision::binary());
+  int kbit = 0;
+  for (const auto& l : every1.layers) kbit += l.precision.input_bits > 1 && l.precision.input_bits < 32;
+  CHECK(kbit == 2);
+  CHECK(with_shortcut_every(every1, 2) == plan);  // and back
+  CHECK(with_shortcut_every(plan, 2) == plan);
+  // The binary-shortcut-1 preset is the XNOR plan rewired.
+  CHECK(with_shortcut_every(make_preset("xnor", "resnet20"), 1) ==
+        make_preset("binary-shortcut-1", "resnet20"));
+  // A VGG has no shortcuts to rewire.
+  CHECK(with_shortcut_every(make_preset("xnor", "vgg11"), 1) == make_preset("xnor", "vgg11"));
+}
+
 TEST_CASE("presets: earlier spellings give the same plans as today's names", "[models][plan]") {
   CHECK(make_preset("hybrid-res-b:k=4", "resnet20") == make_preset("inter-layer:k=4", "resnet20"));
   CHECK(make_preset("hybrid-res-c:p=0.25", "resnet20") ==

@@ -10,6 +10,7 @@
 #include "search/candidates.h"
 #include "search/family_registry.h"
 #include "models/hybrid_plan.h"
+#include "models/presets.h"
 #include "search/space.h"
 #include "tests/support.h"
 
@@ -181,7 +182,7 @@ TEST_CASE("space: analysis families add their baseline, then plans from its prof
           "[search]") {
   json j = base_space();
   j["families"] = {{"fp", json::object()},
-                   {"pca", {{"T", 0.99}, {"delta", {1, 100}}, {"kb", 2}}},
+                   {"pca", {{"T", 0.99}, {"delta", {1, 100}}, {"kb", 2}, {"shortcut", 2}}},
                    {"partition", {{"R", 0.5}, {"gamma", 0}}}};
   const auto s = parse_space(j, "space.json");
   REQUIRE(s.needs_profile());
@@ -233,6 +234,28 @@ TEST_CASE("space: analysis families add their baseline, then plans from its prof
   REQUIRE(a[0].plan.precision(p.layers[1].name).weight_bits == 1);
   REQUIRE(a[0].plan.precision(p.layers[3].name).input_bits == 1);
   for (const auto& x : a) CHECK(x.config.init_key.empty());
+
+  SECTION("pca's default wiring is the paper's Hybrid-Net: a shortcut around every conv") {
+    j["families"]["pca"].erase("shortcut");
+    const auto every1 = analysis_candidates(parse_space(j, "space.json"), c[0], p);
+    REQUIRE(every1.size() == 3);
+    const auto& plan = every1[1].plan;
+    CHECK(every1[1].params["shortcut"] == 1);
+    CHECK(plan.shortcut.every == 1);
+    // The same main-path convs (profile positions 4 and 6 count the stem: body convs 3 and 5)
+    // are 2-bit, under their names in this wiring.
+    std::vector<int> kbit;
+    const auto wired = plan.describe();
+    int position = 0;
+    for (const auto& l : wired.layers)
+      if (l.role == models::LayerRole::kBody) {
+        ++position;
+        if (plan.layers[l.index].precision.weight_bits == 2) kbit.push_back(position);
+      }
+    CHECK(kbit == std::vector<int>{3, 5});
+    // delta=100 upgrades nothing: the XNOR network with the paper's shortcuts, not the baseline.
+    CHECK(every1[2].plan == models::make_preset("binary-shortcut-1", "resnet8"));
+  }
 
   SECTION("\"init\": \"baseline\" starts them from the baseline: another network identity") {
     j["init"] = "baseline";
