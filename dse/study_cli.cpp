@@ -63,14 +63,17 @@ std::string trial_table(const std::vector<db::TrialRecord>& trials,
   int width = 6;
   for (const auto& t : trials) width = std::max(width, static_cast<int>(params_of(t).size()));
   width = std::min(width, 48);
+  int family_width = 13;  // and wider for a longer family name (binary-shortcut-1)
+  for (const auto& t : trials)
+    family_width = std::max(family_width, static_cast<int>(std::min<size_t>(t.family.size(), 40)));
   std::string out;
   char buf[400];
   // Measured latency (the latency objective) gets a column when some trial has it.
   const bool latency = std::any_of(trials.begin(), trials.end(), [](const db::TrialRecord& t) {
     return t.objectives.count("latency_ms") > 0;
   });
-  std::snprintf(buf, sizeof buf, "%2s %4s  %-13s %-*s %-9s %-8s %-11s %8s %11s %11s %7s %7s", "",
-                "id", "family", width, "params", "exit", "arch", "state", "accuracy", "energy uJ",
+  std::snprintf(buf, sizeof buf, "%2s %4s  %-*s %-*s %-9s %-8s %-11s %8s %11s %11s %7s %7s", "",
+                "id", family_width, "family", width, "params", "exit", "arch", "state", "accuracy", "energy uJ",
                 "memory KiB", "EE(FP)", "MC(FP)");
   // Chosen on validation, reported on test: trials with a validation split show their test
   // accuracy beside the (validation) accuracy the front uses.
@@ -92,8 +95,9 @@ std::string trial_table(const std::vector<db::TrialRecord>& trials,
     // A design point names its exit threshold; a trial scored at thresholds counts its points.
     std::string exit = search::point_label(t);
     if (exit.empty()) exit = t.points.empty() ? "-" : std::to_string(t.points.size()) + " pts";
-    std::snprintf(buf, sizeof buf, "%2s %4lld  %-13s %-*s %-9s %-8s %-11s %8s %11s %11s %7s %7s",
-                  i < marks.size() ? marks[i].c_str() : "", (long long)t.id, t.family.c_str(),
+    std::snprintf(buf, sizeof buf, "%2s %4lld  %-*s %-*s %-9s %-8s %-11s %8s %11s %11s %7s %7s",
+                  i < marks.size() ? marks[i].c_str() : "", (long long)t.id, family_width,
+                  t.family.substr(0, 40).c_str(),
                   width, params_of(t).substr(0, width).c_str(), exit.c_str(), arch.c_str(),
                   search::state_label(t).c_str(), num(t.objective("accuracy"), "%.4f").c_str(),
                   num(t.objective("energy_pj") / 1e6, "%.2f").c_str(),
