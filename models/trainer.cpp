@@ -17,6 +17,7 @@
 #include "models/error.h"
 #include "models/json_input.h"
 #include "models/prefetcher.h"
+#include "models/weight_transfer.h"
 
 namespace hybridnet::models {
 
@@ -123,6 +124,27 @@ void load_weights(HybridNet& net, const fs::path& run_dir, const std::string& mi
     torch::load(net, path);
   } catch (const c10::Error& e) {
     throw DataError(path + ": " + unreadable + ": " + e.what_without_backtrace());
+  }
+}
+
+// Warm start: the weights of spec.init_from's run. A run whose shortcuts are wired otherwise (a
+// pca hybrid with the paper's shortcut around every conv, started from its XNOR baseline's
+// every two) has the same layers under other names: they are copied by role and order.
+void load_init_weights(HybridNet& net, const RunSpec& spec) {
+  const std::string missing = "the run to start from has no finished epoch";
+  const std::string unreadable = "cannot start from it (another architecture?)";
+  const fs::path plan_path = fs::path(spec.init_from) / "plan.json";
+  if (!fs::exists(plan_path)) return load_weights(net, spec.init_from, missing, unreadable);
+  const HybridPlan source_plan = load_plan_file(plan_path.string());
+  if (source_plan.shortcut == spec.plan.shortcut)
+    return load_weights(net, spec.init_from, missing, unreadable);
+  HybridNet source = build_seeded_network(source_plan, spec.train.seed, spec.in_channels,
+                                          spec.in_h, spec.in_w, spec.num_classes);
+  load_weights(source, spec.init_from, missing, unreadable);
+  try {
+    copy_weights_by_role(*net, *source);
+  } catch (const ConfigError& e) {
+    throw DataError(plan_path.string() + ": " + unreadable + ": " + e.what());
   }
 }
 
@@ -251,9 +273,7 @@ TrainResult train_run(const RunSpec& spec, const DataSplits& data, const std::st
       }
     }
   }
-  if (start_epoch == 0 && !spec.init_from.empty())
-    load_weights(net, spec.init_from, "the run to start from has no finished epoch",
-                 "cannot start from it (another architecture?)");
+  if (start_epoch == 0 && !spec.init_from.empty()) load_init_weights(net, spec);
   result.resumed_from_epoch = start_epoch;
   write_json_atomic(dir / "run.json", spec_json);
   save_plan_file(spec.plan, (dir / "plan.json").string());

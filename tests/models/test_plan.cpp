@@ -11,6 +11,7 @@
 #include "models/error.h"
 #include "models/network.h"
 #include "models/presets.h"
+#include "models/weight_transfer.h"
 #include "tests/support.h"
 
 using namespace hybridnet::models;
@@ -225,6 +226,46 @@ TEST_CASE("every applicable preset builds a network that runs forward and backwa
     out.sum().backward();
     CHECK(torch::isfinite(out).all().item<bool>());
   }
+}
+
+TEST_CASE("a warm start across shortcut wirings copies each layer's weights by role and order",
+          "[models][plan]") {
+  const auto baseline_plan = make_preset("xnor", "resnet8");
+  auto hybrid_plan = with_shortcut_every(baseline_plan, 1);
+  hybrid_plan.precision("layer2.0.conv1") = Precision::kbit(2);
+  auto baseline = build_seeded_network(baseline_plan, 1, 1, 28, 28, 10);
+  // Batch-norm state as training leaves it: running statistics away from their initial values.
+  baseline->train();
+  {
+    torch::NoGradGuard no_grad;
+    baseline->forward(torch::randn({8, 1, 28, 28}));
+  }
+  auto hybrid = build_seeded_network(hybrid_plan, 2, 1, 28, 28, 10);
+  copy_weights_by_role(*hybrid, *baseline);
+  // Main-path conv 3 is layer2.0.conv1 in both wirings; conv 4 is layer2.0.conv2 and
+  // layer2.1.conv1; the shortcut conv keeps its name.
+  const std::vector<std::pair<std::string, std::string>> same = {
+      {"conv1", "conv1"}, {"layer1.0.conv2", "layer1.1.conv1"},
+      {"layer2.0.conv2", "layer2.1.conv1"}, {"layer2.0.shortcut", "layer2.0.shortcut"},
+      {"layer3.0.conv2", "layer3.1.conv1"}, {"fc", "fc"}};
+  const auto& from = baseline->architecture();
+  const auto& into = hybrid->architecture();
+  for (const auto& [a, b] : same) {
+    INFO(a << " -> " << b);
+    const int i = from.find(a), j = into.find(b);
+    const auto wa = baseline->layer_module(i)->named_parameters()["weight"];
+    const auto wb = hybrid->layer_module(j)->named_parameters()["weight"];
+    CHECK(torch::equal(wa, wb));
+    if (a != "conv1") {
+      CHECK(torch::equal(baseline->norm_module(i)->named_buffers()["running_mean"],
+                         hybrid->norm_module(j)->named_buffers()["running_mean"]));
+      CHECK(torch::equal(baseline->norm_module(i)->named_parameters()["weight"],
+                         hybrid->norm_module(j)->named_parameters()["weight"]));
+    }
+  }
+  // Another depth has other layers: refused, naming the role.
+  auto deeper = build_seeded_network(make_preset("xnor", "resnet14"), 1, 1, 28, 28, 10);
+  CHECK_THROWS_WITH(copy_weights_by_role(*hybrid, *deeper), Catch::Contains("body layers"));
 }
 
 TEST_CASE("seeded networks built in parallel threads get the weights of a lone build",
