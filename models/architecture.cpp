@@ -63,6 +63,12 @@ std::vector<int> Architecture::body_layers() const {
   return out;
 }
 
+std::map<LayerRole, std::vector<int>> Architecture::layers_by_role() const {
+  std::map<LayerRole, std::vector<int>> m;
+  for (const auto& l : layers) m[l.role].push_back(l.index);
+  return m;
+}
+
 int Architecture::convs_through_block(int b) const {
   int n = 0;
   for (int i = 0; i <= b && i < static_cast<int>(blocks.size()); ++i)

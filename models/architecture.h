@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -100,6 +101,8 @@ struct Architecture {
   int find(const std::string& name) const;
   /// Quantizable main-path layers between the stem and the last classifier, in order.
   std::vector<int> body_layers() const;
+  /// Layer indices of each role, in forward order (networks wired otherwise match by these).
+  std::map<LayerRole, std::vector<int>> layers_by_role() const;
   /// Main-path body convs up to and including block b (the position of an exit after it).
   int convs_through_block(int b) const;
   /// Block after which `position` main-path body convs are done; -1 when no block ends there.

@@ -3,7 +3,6 @@
 
 #include <cstdio>
 #include <fstream>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -262,14 +261,8 @@ HybridPlan with_shortcut_every(const HybridPlan& plan, int every) {
   HybridPlan out = xnor_plan(plan.arch, plan.width, {plan.shortcut.type, every});
   out.edge_layers = plan.edge_layers;
   out.exits = plan.exits;
-  // Layer indices of each role, in forward order, in the old and the new wiring.
-  auto by_role = [](const Architecture& a) {
-    std::map<LayerRole, std::vector<int>> m;
-    for (const auto& l : a.layers) m[l.role].push_back(l.index);
-    return m;
-  };
-  const auto from = by_role(plan.describe());
-  auto to = by_role(out.describe());
+  const auto from = plan.describe().layers_by_role();
+  auto to = out.describe().layers_by_role();
   for (const auto& [role, indices] : from) {
     if (to[role].size() != indices.size())
       throw ConfigError(plan.arch + ": a shortcut every " + std::to_string(every) + " convs has " +

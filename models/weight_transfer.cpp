@@ -1,7 +1,6 @@
 // Weights from one network into another of the same layers wired otherwise.
 #include "models/weight_transfer.h"
 
-#include <map>
 #include <string>
 #include <vector>
 
@@ -10,13 +9,6 @@
 namespace hybridnet::models {
 
 namespace {
-
-// Layer indices of each role, in forward order.
-std::map<LayerRole, std::vector<int>> layers_by_role(const Architecture& a) {
-  std::map<LayerRole, std::vector<int>> m;
-  for (const auto& l : a.layers) m[l.role].push_back(l.index);
-  return m;
-}
 
 // Every parameter and buffer of `dst` from the one of the same name in `src`.
 void copy_module(const std::shared_ptr<torch::nn::Module>& src,
@@ -41,8 +33,8 @@ void copy_module(const std::shared_ptr<torch::nn::Module>& src,
 }  // namespace
 
 void copy_weights_by_role(HybridNetImpl& into, const HybridNetImpl& from) {
-  const auto source = layers_by_role(from.architecture());
-  auto target = layers_by_role(into.architecture());
+  const auto source = from.architecture().layers_by_role();
+  auto target = into.architecture().layers_by_role();
   torch::NoGradGuard no_grad;
   for (const auto& [role, indices] : source) {
     const auto& targets = target[role];
