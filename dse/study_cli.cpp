@@ -73,8 +73,8 @@ std::string trial_table(const std::vector<db::TrialRecord>& trials,
     return t.objectives.count("latency_ms") > 0;
   });
   std::snprintf(buf, sizeof buf, "%2s %4s  %-*s %-*s %-9s %-8s %-11s %8s %11s %11s %7s %7s", "",
-                "id", family_width, "family", width, "params", "exit", "arch", "state", "accuracy", "energy uJ",
-                "memory KiB", "EE(FP)", "MC(FP)");
+                "id", family_width, "family", width, "params", "exit", "arch", "state", "accuracy",
+                "energy uJ", "memory KiB", "EE(FP)", "MC(FP)");
   // Chosen on validation, reported on test: trials with a validation split show their test
   // accuracy beside the (validation) accuracy the front uses.
   const bool test = std::any_of(trials.begin(), trials.end(), [](const db::TrialRecord& t) {
