@@ -63,12 +63,6 @@ std::vector<int> Architecture::body_layers() const {
   return out;
 }
 
-std::map<LayerRole, std::vector<int>> Architecture::layers_by_role() const {
-  std::map<LayerRole, std::vector<int>> m;
-  for (const auto& l : layers) m[l.role].push_back(l.index);
-  return m;
-}
-
 int Architecture::convs_through_block(int b) const {
   int n = 0;
   for (int i = 0; i <= b && i < static_cast<int>(blocks.size()); ++i)
@@ -338,6 +332,23 @@ std::vector<std::string> known_architectures() {
 ShortcutPolicy default_shortcut(const std::string& arch) {
   if (arch.rfind("vgg", 0) == 0) return {ShortcutType::kNone, 2};
   return {ShortcutType::kConv, 2};
+}
+
+std::vector<std::pair<int, int>> layers_matched_by_role(const Architecture& from,
+                                                        const Architecture& to) {
+  std::map<LayerRole, std::vector<int>> source, target;
+  for (const auto& l : from.layers) source[l.role].push_back(l.index);
+  for (const auto& l : to.layers) target[l.role].push_back(l.index);
+  for (LayerRole role : {LayerRole::kStem, LayerRole::kBody, LayerRole::kShortcut,
+                         LayerRole::kClassifier, LayerRole::kExit})
+    if (source[role].size() != target[role].size())
+      throw ConfigError(from.config.name + " and " + to.config.name + " differ in their " +
+                        to_string(role) + " layers: " + std::to_string(source[role].size()) +
+                        " against " + std::to_string(target[role].size()));
+  std::vector<std::pair<int, int>> pairs;
+  for (const auto& [role, indices] : source)
+    for (size_t i = 0; i < indices.size(); ++i) pairs.emplace_back(indices[i], target[role][i]);
+  return pairs;
 }
 
 Architecture describe_architecture(const ArchConfig& config) {

@@ -5,8 +5,8 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace hybridnet::models {
@@ -101,8 +101,7 @@ struct Architecture {
   int find(const std::string& name) const;
   /// Quantizable main-path layers between the stem and the last classifier, in order.
   std::vector<int> body_layers() const;
-  /// Layer indices of each role, in forward order (networks wired otherwise match by these).
-  std::map<LayerRole, std::vector<int>> layers_by_role() const;
+
   /// Main-path body convs up to and including block b (the position of an exit after it).
   int convs_through_block(int b) const;
   /// Block after which `position` main-path body convs are done; -1 when no block ends there.
@@ -121,6 +120,13 @@ std::vector<std::string> known_architectures();
 /// The default shortcut wiring of an architecture (ResNets: 1x1 conv every two; VGG: none).
 ShortcutPolicy default_shortcut(const std::string& arch);
 /// Builds the description; throws ConfigError for an unknown name or impossible shape.
+/// The layers of `to` paired with those of `from` by role and position within the role, as
+/// (index in from, index in to): the same network wired otherwise (shortcuts every other
+/// number of convs) has the same layers under other names. ConfigError when a role's counts
+/// differ.
+std::vector<std::pair<int, int>> layers_matched_by_role(const Architecture& from,
+                                                        const Architecture& to);
+
 Architecture describe_architecture(const ArchConfig& config);
 
 }  // namespace hybridnet::models

@@ -261,16 +261,8 @@ HybridPlan with_shortcut_every(const HybridPlan& plan, int every) {
   HybridPlan out = xnor_plan(plan.arch, plan.width, {plan.shortcut.type, every});
   out.edge_layers = plan.edge_layers;
   out.exits = plan.exits;
-  const auto from = plan.describe().layers_by_role();
-  auto to = out.describe().layers_by_role();
-  for (const auto& [role, indices] : from) {
-    if (to[role].size() != indices.size())
-      throw ConfigError(plan.arch + ": a shortcut every " + std::to_string(every) + " convs has " +
-                        std::to_string(to[role].size()) + " " + to_string(role) +
-                        " layers where the plan has " + std::to_string(indices.size()));
-    for (size_t i = 0; i < indices.size(); ++i)
-      out.layers[to[role][i]].precision = plan.layers[indices[i]].precision;
-  }
+  for (const auto& [from, to] : layers_matched_by_role(plan.describe(), out.describe()))
+    out.layers[to].precision = plan.layers[from].precision;
   return out;
 }
 

@@ -2,7 +2,6 @@
 #include "models/weight_transfer.h"
 
 #include <string>
-#include <vector>
 
 #include "models/error.h"
 
@@ -33,25 +32,13 @@ void copy_module(const std::shared_ptr<torch::nn::Module>& src,
 }  // namespace
 
 void copy_weights_by_role(HybridNetImpl& into, const HybridNetImpl& from) {
-  const auto source = from.architecture().layers_by_role();
-  auto target = into.architecture().layers_by_role();
   torch::NoGradGuard no_grad;
-  for (const auto& [role, indices] : source) {
-    const auto& targets = target[role];
-    if (targets.size() != indices.size())
-      throw ConfigError("cannot copy weights from " + from.plan().arch + " into " +
-                        into.plan().arch + ": " + std::to_string(indices.size()) + " " +
-                        to_string(role) + " layers into " + std::to_string(targets.size()));
-    for (size_t i = 0; i < indices.size(); ++i) {
-      const std::string& name = into.architecture().layers[targets[i]].name;
-      copy_module(from.layer_module(indices[i]), into.layer_module(targets[i]), name);
-      copy_module(from.norm_module(indices[i]), into.norm_module(targets[i]), name);
-    }
+  for (const auto& [source, target] :
+       layers_matched_by_role(from.architecture(), into.architecture())) {
+    const std::string& name = into.architecture().layers[target].name;
+    copy_module(from.layer_module(source), into.layer_module(target), name);
+    copy_module(from.norm_module(source), into.norm_module(target), name);
   }
-  for (const auto& [role, indices] : target)
-    if (!indices.empty() && !source.count(role))
-      throw ConfigError("cannot copy weights from " + from.plan().arch + " into " +
-                        into.plan().arch + ": it has no " + to_string(role) + " layers");
 }
 
 }  // namespace hybridnet::models
