@@ -145,13 +145,18 @@ void pack_fields(const uint64_t* image_bits, int64_t channel_words, const BitCon
       if (used) *out = word;
       continue;
     }
-    std::fill(row.begin(), row.end(), 0);
     if (interior && aligned) {
+      // Whole words: each kernel row's taps go straight to their words of the field.
       const int64_t run = s.kernel_w * channel_words;
-      for (int64_t ky = 0; ky < s.kernel_h; ++ky)
-        std::copy_n(image_bits + ((iy0 + ky) * e.w + ix0) * channel_words, run,
-                    row.data() + ky * run);
-    } else {
+      uint64_t* out = fields + (p - first);
+      for (int64_t ky = 0; ky < s.kernel_h; ++ky) {
+        const uint64_t* src = image_bits + ((iy0 + ky) * e.w + ix0) * channel_words;
+        for (int64_t j = 0; j < run; ++j, out += cols) *out = src[j];
+      }
+      continue;
+    }
+    std::fill(row.begin(), row.end(), 0);
+    {
       for (int64_t ky = 0; ky < s.kernel_h; ++ky)
         for (int64_t kx = 0; kx < s.kernel_w; ++kx) {
           const int64_t iy = iy0 + ky, ix = ix0 + kx;

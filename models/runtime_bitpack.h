@@ -55,8 +55,8 @@ BorderClasses border_classes(const BitConvShape& s, const ConvExtent& e);
 int32_t count_bits(const uint64_t* row, int64_t begin, int64_t end);
 
 /// Packs the receptive fields of output pixels [first, last) of one image into `fields`
-/// ([row_words][cols], word-major so the popcount kernels' counts come out filter by filter;
-/// zeroed by the caller). `image_bits`: the image's channel-packed bits [H][W][channel_words].
+/// ([row_words][cols], word-major so the popcount kernels' counts come out filter by filter):
+/// every word of columns 0 ... last - first - 1; the columns past them are left as they were. `image_bits`: the image's channel-packed bits [H][W][channel_words].
 void pack_fields(const uint64_t* image_bits, int64_t channel_words, const BitConvShape& s,
                  const ConvExtent& e, const BorderClasses& borders, int64_t first, int64_t last,
                  int64_t cols, uint64_t* fields);

@@ -174,12 +174,15 @@ __attribute__((target("avx2"))) inline void avx2_tile(const uint64_t* a_lo, cons
         for (int j = 0; j < 2; ++j)
           total[i][j] = _mm256_add_epi64(total[i][j], _mm256_sad_epu8(bytes[i][j], zero));
     }
-    for (int i = 0; i < R; ++i)
-      for (int j = 0; j < 2; ++j) {
-        alignas(32) int64_t lanes[4];
-        _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), total[i][j]);
-        for (int l = 0; l < 4; ++l) counts[i * cols + c + 4 * j + l] = int32_t(lanes[l]);
-      }
+    // Each count fits its lane's low 32 bits: the low halves of both vectors' lanes, in
+    // order, make one store of 8 counts.
+    const __m256i low_halves = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+    for (int i = 0; i < R; ++i) {
+      const __m256i v0 = _mm256_permutevar8x32_epi32(total[i][0], low_halves);
+      const __m256i v1 = _mm256_permutevar8x32_epi32(total[i][1], low_halves);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(counts + i * cols + c),
+                          _mm256_permute2x128_si256(v0, v1, 0x20));
+    }
   }
 }
 

@@ -2,6 +2,9 @@
 // one thread everywhere:
 //   1. per layer: a 3x3 binary convolution of ResNet-18's shapes (batch 1) with each kernel set
 //      this CPU runs, against our float kernel, LibTorch's conv2d and ONNX Runtime's Conv;
+//      1b. the avx2 kernels against FP32 held to AVX2 as an AVX2-only CPU would run it (LibTorch
+//      with oneDNN capped at AVX2, and the AVX2 FMA ceiling at this core's clock), beside ONNX
+//      Runtime's FLOP per cycle (it picks AVX-512 by cpuid and cannot be capped);
 //   2. whole networks: XNOR ResNet-18 at 224x224x3 (untrained weights) and XNOR / hybrid
 //      ResNet-20 at 32x32x3, exported to ONNX, run by our runtime (binary and float kernels),
 //      ONNX Runtime and LibTorch at batch 1 and 32, with the time our runtime spends in float
@@ -145,11 +148,64 @@ std::vector<rt::KernelSet> kernel_sets() {
   return sets;
 }
 
+struct LayerShape {
+  int64_t hw, c;
+  std::string key() const {
+    return std::to_string(hw) + "x" + std::to_string(hw) + "x" + std::to_string(c);
+  }
+  double flops() const { return 2.0 * hw * hw * c * c * 9; }  // multiply and add per MAC
+};
+const std::vector<LayerShape> kLayerShapes = {{56, 64}, {28, 128}, {14, 256}, {7, 512}};
+
+// This core's clock in GHz while busy: a chain of dependent integer adds retires one per cycle.
+double core_ghz() {
+#if defined(__x86_64__)
+  double best = 0;
+  for (int rep = 0; rep < 3; ++rep) {
+    uint64_t v = 0;
+    const long n = 20'000'000;
+    const auto t0 = Clock::now();
+    for (long i = 0; i < n; ++i)
+      asm volatile("add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0" : "+r"(v));
+    best = std::max(best, 4.0 * n / std::chrono::duration<double>(Clock::now() - t0).count());
+  }
+  return best / 1e9;
+#else
+  return 0;
+#endif
+}
+
+// LibTorch's conv2d (oneDNN) on each layer shape, ms.
+std::map<std::string, double> libtorch_conv_ms(bool quick) {
+  torch::NoGradGuard no_grad;
+  std::map<std::string, double> ms;
+  for (const auto& s : kLayerShapes) {
+    const auto x = torch::randn({1, s.c, s.hw, s.hw}), w = torch::randn({s.c, s.c, 3, 3});
+    ms[s.key()] = median_ms([&] { torch::conv2d(x, w, {}, 1, 1); }, quick ? 0.1 : 0.5);
+  }
+  return ms;
+}
+
+// The same in a child process whose oneDNN is capped at AVX2 (its ISA is fixed when it first
+// runs, so the cap takes a fresh process): the FP32 convolution an AVX2-only CPU would run.
+std::map<std::string, double> libtorch_avx2_conv_ms(bool quick) {
+  const std::string command =
+      "ONEDNN_MAX_CPU_ISA=AVX2 DNNL_MAX_CPU_ISA=AVX2 /proc/" + std::to_string(getpid()) +
+      "/exe --libtorch-layers" + (quick ? " --quick" : "");
+  std::map<std::string, double> ms;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) return ms;
+  char line[512];
+  while (std::fgets(line, sizeof line, pipe)) {
+    const auto j = nlohmann::json::parse(line, nullptr, false);
+    if (!j.is_discarded()) ms[j.at("shape").get<std::string>()] = j.at("ms").get<double>();
+  }
+  pclose(pipe);
+  return ms;
+}
+
 void bench_layers(const fs::path& dir, bool quick) {
-  struct Shape {
-    int64_t hw, c;
-  };
-  std::vector<Shape> shapes = {{56, 64}, {28, 128}, {14, 256}, {7, 512}};
+  const auto& shapes = kLayerShapes;
   std::printf(
       "\n1. One 3x3 binary convolution (stride 1, padding 1, batch 1), ms; ratio = "
       "FP32 time / binary time\n");
@@ -157,8 +213,7 @@ void bench_layers(const fs::path& dir, bool quick) {
   std::vector<std::string> jobs;
   torch::manual_seed(0);
   for (const auto& s : shapes) {
-    const std::string key =
-        std::to_string(s.hw) + "x" + std::to_string(s.hw) + "x" + std::to_string(s.c);
+    const std::string key = s.key();
     const auto x = torch::randn({1, s.c, s.hw, s.hw});
     const auto w = torch::where(torch::randn({s.c, s.c, 3, 3}) >= 0, 1.0f, -1.0f);
     const rt::Tensor xr = from_torch(x), wr = from_torch(w);
@@ -189,13 +244,13 @@ void bench_layers(const fs::path& dir, bool quick) {
                    std::to_string(s.hw));
   }
   const auto ort = ort_times(jobs);
+  const auto onednn_avx2 = libtorch_avx2_conv_ms(quick);
   std::printf("%-12s", "shape");
   for (auto set : kernel_sets()) std::printf(" %9s", rt::to_string(set));
   std::printf(" %10s %9s %9s | %s\n", "ours fp32", "libtorch", "onnxrt",
               "best binary vs onnxrt / libtorch; avx2 vs onnxrt");
   for (size_t i = 0; i < shapes.size(); ++i) {
-    const std::string key = std::to_string(shapes[i].hw) + "x" + std::to_string(shapes[i].hw) +
-                            "x" + std::to_string(shapes[i].c);
+    const std::string key = shapes[i].key();
     auto& r = t[key];
     const double o = ort.count(jobs[i]) ? ort.at(jobs[i]) : 0;
     std::printf("%-12s", key.c_str());
@@ -205,6 +260,28 @@ void bench_layers(const fs::path& dir, bool quick) {
                 o > 0 ? o / best : 0.0, r["libtorch"] / best);
     if (r.count("avx2") && o > 0) std::printf("; %.1fx", o / r["avx2"]);
     std::printf("\n");
+  }
+  if (!rt::cpu_supports(rt::KernelSet::kAvx2)) return;
+  // ONNX Runtime picks its kernels by cpuid and cannot be held to AVX2: on a CPU with AVX-512
+  // it runs 512-bit FMAs while our avx2 kernels use 256-bit vectors. Two FP32 references an
+  // AVX2-only CPU would have instead: oneDNN capped at AVX2, and the most any AVX2 code can do,
+  // 2 FMA units x 8 floats x 2 FLOP = 32 FLOP per cycle at this core's clock.
+  const double ghz = core_ghz();
+  std::printf(
+      "\n1b. The avx2 kernels against FP32 convolutions held to AVX2 (core clock %.2f GHz, "
+      "measured)\n",
+      ghz);
+  std::printf("%-12s %9s %12s %9s %12s %12s | %s\n", "shape", "avx2", "onnxrt", "onnxrt",
+              "onednn avx2", "avx2 ceiling", "avx2 vs onednn avx2 / vs the AVX2 ceiling");
+  std::printf("%-12s %9s %12s %9s %12s %12s |\n", "", "ms", "FLOP/cycle", "ms", "ms", "ms");
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    const std::string key = shapes[i].key();
+    const double ours = t[key]["avx2"], o = ort.count(jobs[i]) ? ort.at(jobs[i]) : 0;
+    const double capped = onednn_avx2.count(key) ? onednn_avx2.at(key) : 0;
+    const double ceiling = ghz > 0 ? shapes[i].flops() / (32 * ghz * 1e9) * 1e3 : 0;
+    std::printf("%-12s %9.3f %12.1f %9.3f %12.3f %12.3f | %.1fx / %.1fx\n", key.c_str(), ours,
+                o > 0 && ghz > 0 ? shapes[i].flops() / (o * 1e-3 * ghz * 1e9) : 0.0, o, capped,
+                ceiling, capped / ours, ceiling / ours);
   }
 }
 
@@ -293,7 +370,7 @@ void bench_networks(const fs::path& dir, bool quick) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool layers = true, networks = true, quick = false;
+  bool layers = true, networks = true, quick = false, libtorch_only = false;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--layers-only"))
       networks = false;
@@ -301,6 +378,8 @@ int main(int argc, char** argv) {
       layers = false;
     else if (!std::strcmp(argv[i], "--quick"))
       quick = true;
+    else if (!std::strcmp(argv[i], "--libtorch-layers"))
+      libtorch_only = true;  // the child of libtorch_avx2_conv_ms
     else {
       std::fprintf(stderr,
                    "usage: bench_binary_runtime [--layers-only | --networks-only] [--quick]\n");
@@ -309,6 +388,11 @@ int main(int argc, char** argv) {
   }
   torch::set_num_threads(1);
   tbb::global_control one_thread(tbb::global_control::max_allowed_parallelism, 1);
+  if (libtorch_only) {
+    for (const auto& [shape, ms] : libtorch_conv_ms(quick))
+      std::printf("%s\n", nlohmann::json{{"shape", shape}, {"ms", ms}}.dump().c_str());
+    return 0;
+  }
   const fs::path dir =
       fs::temp_directory_path() / ("bench_binary_runtime." + std::to_string(getpid()));
   fs::create_directories(dir);
