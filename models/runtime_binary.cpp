@@ -148,8 +148,9 @@ void packed_conv_pixels(const uint64_t* image_bits, int64_t channel_words,
   pack_fields(image_bits, channel_words, w, g, borders, first, last, cols, fields.data());
   mismatch_counts(set, w.filters.data(), w.out_channels, w.row_words, fields.data(), cols,
                   counts.data());
-  for (int64_t p = first; p < last; ++p) {
-    const int cls = borders.of(p, g.ow);
+  for (int64_t p = first, y = first / g.ow, x = first % g.ow; p < last;
+       ++p, next_pixel(y, x, g.ow)) {
+    const int cls = borders.at(y, x);
     inside[p - first] = borders.inside[cls];
     if (cls != borders.interior) border.push_back({p - first, cls});
   }
@@ -166,7 +167,7 @@ void packed_conv_pixels(const uint64_t* image_bits, int64_t channel_words,
 
 Tensor binary_conv(const Tensor& x, const BinaryConvWeights& w, KernelSet set) {
   const ConvExtent g = conv_extent(x, w, "binary conv");
-  Tensor out = Tensor::floats({g.n, w.out_channels, g.oh, g.ow});
+  Tensor out = Tensor::floats_for_overwrite({g.n, w.out_channels, g.oh, g.ow});
   if (set == KernelSet::kReference) {
     reference_conv(x, w, g, out);
     return out;

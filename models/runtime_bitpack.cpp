@@ -118,10 +118,11 @@ void pack_fields(const uint64_t* image_bits, int64_t channel_words, const BitCon
   // With whole channel words, an interior pixel's taps along a row are consecutive in memory.
   const bool aligned = e.c % 64 == 0;
   std::vector<uint64_t> row(static_cast<size_t>(words + 1));
-  for (int64_t p = first; p < last; ++p) {
-    const int64_t iy0 = p / e.ow * s.stride_h - s.pad_top;
-    const int64_t ix0 = p % e.ow * s.stride_w - s.pad_left;
-    const bool interior = borders.of(p, e.ow) == borders.interior;
+  for (int64_t p = first, y = first / e.ow, x = first % e.ow; p < last;
+       ++p, next_pixel(y, x, e.ow)) {
+    const int64_t iy0 = y * s.stride_h - s.pad_top;
+    const int64_t ix0 = x * s.stride_w - s.pad_left;
+    const bool interior = borders.at(y, x) == borders.interior;
     if (interior && channel_words == 1 && !aligned) {
       // Narrow layers: each tap's C bits shifted into a word kept in a register, which goes
       // out to its place in `fields` when full.

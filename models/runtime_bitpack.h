@@ -45,10 +45,18 @@ struct BorderClasses {
   std::vector<std::vector<int>> padded;  ///< [class]: its padded taps
   int interior = -1;                     ///< the class with no padded tap, or -1
 
-  int of(int64_t pixel, int64_t ow) const {
-    return row_class[pixel / ow] * col_classes + col_class[pixel % ow];
-  }
+  int at(int64_t y, int64_t x) const { return row_class[y] * col_classes + col_class[x]; }
 };
+
+/// Steps (y, x) to the next output pixel of a row-major plane `ow` wide: the loops over a block's
+/// pixels walk rows and columns instead of dividing each pixel's index (a division per pixel
+/// took a tenth of a fast binary layer's time).
+inline void next_pixel(int64_t& y, int64_t& x, int64_t ow) {
+  if (++x == ow) {
+    x = 0;
+    ++y;
+  }
+}
 BorderClasses border_classes(const BitConvShape& s, const ConvExtent& e);
 
 /// Ones among bits [begin, end) of a bit row.

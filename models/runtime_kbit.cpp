@@ -253,9 +253,8 @@ void kbit_pixels(const Planes& x, int64_t image, const KbitConvWeights& w, const
   }
   const int64_t field = w.taps() * e.c, plane = e.oh * e.ow;
   std::vector<std::pair<int64_t, int>> border;  // pixel, class: not interior
-  for (int64_t r = 0; r < rows; ++r)
-    if (const int cls = borders.of(first + r, e.ow); cls != borders.interior)
-      border.push_back({r, cls});
+  for (int64_t r = 0, y = first / e.ow, x = first % e.ow; r < rows; ++r, next_pixel(y, x, e.ow))
+    if (const int cls = borders.at(y, x); cls != borders.interior) border.push_back({r, cls});
   std::vector<int64_t> sum(static_cast<size_t>(rows));
   for (int64_t o = 0; o < o_count; ++o) {
     int64_t weight_sum = 0;  // sum c_w over the whole field
@@ -276,7 +275,7 @@ void kbit_pixels(const Planes& x, int64_t image, const KbitConvWeights& w, const
 
 Tensor kbit_conv(const Tensor& x, const KbitConvWeights& w, KernelSet set) {
   const ConvExtent e = conv_extent(x, w, "k-bit conv");
-  Tensor out = Tensor::floats({e.n, w.out_channels, e.oh, e.ow});
+  Tensor out = Tensor::floats_for_overwrite({e.n, w.out_channels, e.oh, e.ow});
   if (set == KernelSet::kReference) {
     reference_conv(x, w, e, out);
     return out;

@@ -88,8 +88,8 @@ std::string PatternMatcher::batch_norm_input(const std::string& value, int64_t c
   const Tensor* a =
       mul && mul->inputs.size() == 2 ? per_channel(mul->inputs[1], channels) : nullptr;
   if (!a) return value;
-  scale = a->f;
-  shift = b->f;
+  scale.assign(a->f.begin(), a->f.end());
+  shift.assign(b->f.begin(), b->f.end());
   return mul->inputs[0];
 }
 

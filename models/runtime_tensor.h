@@ -3,11 +3,41 @@
 // bool (stored as uint8). No torch: the runtime links only the torch-free core.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace hybridnet::models::runtime {
+
+/// std::allocator, except that resize() leaves new floats unset: a layer's output is written
+/// in full by its kernel, and zero-filling it first cost a quarter of a fast binary layer's
+/// time (the filling misses the cache as much as the writing).
+template <class T>
+struct UninitializedAllocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = UninitializedAllocator<U>;
+  };
+  UninitializedAllocator() = default;
+  template <class U>
+  UninitializedAllocator(const UninitializedAllocator<U>&) noexcept {}
+  template <class U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+using FloatBuffer = std::vector<float, UninitializedAllocator<float>>;
+/// A tensor's floats against plain values (tests, checks).
+inline bool operator==(const FloatBuffer& a, const std::vector<float>& b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
+}
 
 enum class ElementType { kFloat, kInt64, kUInt8, kBool };
 const char* to_string(ElementType type);
@@ -15,7 +45,7 @@ const char* to_string(ElementType type);
 struct Tensor {
   ElementType type = ElementType::kFloat;
   std::vector<int64_t> shape;
-  std::vector<float> f;      ///< kFloat
+  FloatBuffer f;             ///< kFloat
   std::vector<int64_t> i64;  ///< kInt64
   std::vector<uint8_t> u8;   ///< kUInt8 and kBool
 
@@ -28,6 +58,13 @@ struct Tensor {
     Tensor t;
     t.shape = std::move(shape);
     t.f.assign(static_cast<size_t>(t.numel()), 0.0f);
+    return t;
+  }
+  /// Floats left unset, for an output its kernel writes in full.
+  static Tensor floats_for_overwrite(std::vector<int64_t> shape) {
+    Tensor t;
+    t.shape = std::move(shape);
+    t.f.resize(static_cast<size_t>(t.numel()));
     return t;
   }
 };

@@ -20,7 +20,7 @@ namespace {
 Tensor floats(std::vector<int64_t> shape, std::vector<float> values) {
   Tensor t;
   t.shape = std::move(shape);
-  t.f = std::move(values);
+  t.f.assign(values.begin(), values.end());
   return t;
 }
 
