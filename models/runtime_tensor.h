@@ -5,35 +5,15 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <memory>
 #include <string>
-#include <utility>
 #include <vector>
+
+#include "models/runtime_memory.h"
 
 namespace hybridnet::models::runtime {
 
-/// std::allocator, except that resize() leaves new floats unset: a layer's output is written
-/// in full by its kernel, and zero-filling it first cost a quarter of a fast binary layer's
-/// time (the filling misses the cache as much as the writing).
-template <class T>
-struct UninitializedAllocator : std::allocator<T> {
-  template <class U>
-  struct rebind {
-    using other = UninitializedAllocator<U>;
-  };
-  UninitializedAllocator() = default;
-  template <class U>
-  UninitializedAllocator(const UninitializedAllocator<U>&) noexcept {}
-  template <class U>
-  void construct(U* p) noexcept {
-    ::new (static_cast<void*>(p)) U;
-  }
-  template <class U, class... Args>
-  void construct(U* p, Args&&... args) {
-    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
-  }
-};
-using FloatBuffer = std::vector<float, UninitializedAllocator<float>>;
+/// A tensor's floats: cached activation memory, unset on resize (runtime_memory.h).
+using FloatBuffer = std::vector<float, ActivationAllocator<float>>;
 /// A tensor's floats against plain values (tests, checks).
 inline bool operator==(const FloatBuffer& a, const std::vector<float>& b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());

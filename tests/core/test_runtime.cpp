@@ -587,3 +587,31 @@ TEST_CASE("runtime: a float Conv computed in bands of output rows equals the dir
           }
   }
 }
+
+TEST_CASE("runtime: activation blocks freed by one run are reused by the next", "[runtime][memory]") {
+  const size_t before = cached_block_bytes();
+  const size_t big = kCachedBlockBytes * 3;
+  void* a = acquire_block(big);
+  REQUIRE(reinterpret_cast<uintptr_t>(a) % 64 == 0);
+  release_block(a, big);
+  CHECK(cached_block_bytes() == before + big);
+  CHECK(acquire_block(big) == a);  // the same size: the cached block
+  CHECK(cached_block_bytes() == before);
+  void* other = acquire_block(big + 64);  // another size: new memory
+  CHECK(other != a);
+  release_block(other, big + 64);
+  release_block(a, big);
+  CHECK(cached_block_bytes() == before + 2 * big + 64);
+  // Small blocks are not cached; nor are blocks past the cache's limit.
+  release_block(acquire_block(kCachedBlockBytes / 2), kCachedBlockBytes / 2);
+  CHECK(cached_block_bytes() == before + 2 * big + 64);
+  const size_t huge = kBlockCacheBytes;
+  release_block(acquire_block(huge), huge);
+  CHECK(cached_block_bytes() == before + 2 * big + 64);
+  // A tensor's floats come from the cache and leave it again.
+  {
+    Tensor t = Tensor::floats_for_overwrite({1, 3, int64_t(big / 12)});
+    CHECK(t.f.data() == a);
+  }
+  CHECK(cached_block_bytes() == before + 2 * big + 64);
+}
