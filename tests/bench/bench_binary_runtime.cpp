@@ -386,6 +386,11 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  // ONNX Runtime runs from its arena and our runtime from its block cache; LibTorch's CPU
+  // allocator has none, so let glibc keep freed memory (no mmap per large block, no trimming):
+  // otherwise LibTorch's times would be page faults more than arithmetic.
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
   torch::set_num_threads(1);
   tbb::global_control one_thread(tbb::global_control::max_allowed_parallelism, 1);
   if (libtorch_only) {
