@@ -355,7 +355,7 @@ Tensor max_pool(const Node& n, const std::vector<const Tensor*>& inputs) {
   const int64_t batch = x.shape[0], c = x.shape[1], h = x.shape[2], wd = x.shape[3];
   const int64_t oh = out_size(h, win.kh, win.sh, win.top, win.bottom);
   const int64_t ow = out_size(wd, win.kw, win.sw, win.left, win.right);
-  Tensor out = Tensor::floats({batch, c, oh, ow});
+  Tensor out = Tensor::floats_for_overwrite({batch, c, oh, ow});
   // Per output row: the maximum over the window's in-bounds input rows, column by column (a
   // loop over contiguous floats), then over each window's in-bounds columns of that.
   std::vector<float> column_max(static_cast<size_t>(wd));
@@ -369,13 +369,17 @@ Tensor max_pool(const Node& n, const std::vector<const Tensor*>& inputs) {
         for (int64_t ix = 0; ix < wd; ++ix)
           column_max[ix] = row[ix] > column_max[ix] ? row[ix] : column_max[ix];
       }
+      // Then kernel column by kernel column, each over the outputs whose window holds it in
+      // bounds: a loop over contiguous outputs (vectorised), where one per output was not.
       float* dst = out.f.data() + (p * oh + y) * ow;
-      for (int64_t xx = 0; xx < ow; ++xx) {
-        const int64_t ix0 = xx * win.sw - win.left;
-        const int64_t kx0 = std::max<int64_t>(0, -ix0), kx1 = std::min(win.kw, wd - ix0);
-        float best = -std::numeric_limits<float>::infinity();
-        for (int64_t kx = kx0; kx < kx1; ++kx) best = std::max(best, column_max[ix0 + kx]);
-        dst[xx] = best;
+      std::fill(dst, dst + ow, -std::numeric_limits<float>::infinity());
+      for (int64_t kx = 0; kx < win.kw; ++kx) {
+        // Outputs xx with 0 <= xx sw - left + kx < wd.
+        const int64_t lo = std::max<int64_t>(0, (win.left - kx + win.sw - 1) / win.sw);
+        const int64_t last = wd - 1 + win.left - kx;  // xx sw <= last
+        const int64_t hi = last < 0 ? 0 : std::min(ow, last / win.sw + 1);
+        const float* col = column_max.data() + kx - win.left;
+        for (int64_t xx = lo; xx < hi; ++xx) dst[xx] = std::max(dst[xx], col[xx * win.sw]);
       }
     }
   return out;

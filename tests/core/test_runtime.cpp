@@ -99,6 +99,44 @@ TEST_CASE("runtime: MaxPool in ceil mode, Slice with steps, Pad of channels", "[
   CHECK(padded.f == std::vector<float>{1, 3, 7, 9, 0, 0, 0, 0, 0, 0, 0, 0});
 }
 
+TEST_CASE("runtime: MaxPool equals a plain loop for every window, stride, padding, ceil mode",
+          "[runtime]") {
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal;
+  for (int64_t k = 1; k <= 3; ++k)
+    for (int64_t stride = 1; stride <= 3; ++stride)
+      for (int64_t pad = 0; pad < k; ++pad)  // ONNX: pads smaller than the kernel
+        for (int ceil_mode = 0; ceil_mode <= 1; ++ceil_mode) {
+          Tensor x = Tensor::floats({1, 2, 5, 7});
+          for (float& v : x.f) v = normal(rng);
+          Node pool = node("MaxPool");
+          pool.int_lists["kernel_shape"] = {k, k};
+          pool.int_lists["strides"] = {stride, stride};
+          pool.int_lists["pads"] = {pad, pad, pad, pad};
+          pool.ints["ceil_mode"] = ceil_mode;
+          const Tensor out = run1(pool, {&x});
+          auto size = [&](int64_t in) {
+            const double v = double(in + 2 * pad - k) / stride;
+            return int64_t(ceil_mode ? std::ceil(v) : std::floor(v)) + 1;
+          };
+          const int64_t oh = size(5), ow = size(7);
+          REQUIRE(out.shape == std::vector<int64_t>{1, 2, oh, ow});
+          for (int64_t c = 0; c < 2; ++c)
+            for (int64_t y = 0; y < oh; ++y)
+              for (int64_t xx = 0; xx < ow; ++xx) {
+                float best = -std::numeric_limits<float>::infinity();
+                for (int64_t ky = 0; ky < k; ++ky)
+                  for (int64_t kx = 0; kx < k; ++kx) {
+                    const int64_t iy = y * stride - pad + ky, ix = xx * stride - pad + kx;
+                    if (iy >= 0 && iy < 5 && ix >= 0 && ix < 7)
+                      best = std::max(best, x.f[(c * 5 + iy) * 7 + ix]);
+                  }
+                INFO("k " << k << " stride " << stride << " pad " << pad << " ceil " << ceil_mode);
+                CHECK(out.f[(c * oh + y) * ow + xx] == best);
+              }
+        }
+}
+
 TEST_CASE("runtime: per-channel broadcasting, Gemm, q_k nodes", "[runtime]") {
   const Tensor x = floats({1, 2, 1, 2}, {1, 2, 3, 4});
   const Tensor scale = floats({2, 1, 1}, {10, 100});
