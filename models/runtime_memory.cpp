@@ -13,8 +13,11 @@ constexpr std::align_val_t kAlignment{64};
 struct BlockCache {
   std::vector<std::pair<size_t, void*>> free;
   size_t bytes = 0;
-  ~BlockCache() {
+  ~BlockCache() { clear(); }
+  void clear() noexcept {
     for (const auto& [size, block] : free) ::operator delete(block, size, kAlignment);
+    free.clear();
+    bytes = 0;
   }
 };
 
@@ -57,5 +60,7 @@ void release_block(void* block, size_t bytes) noexcept {
 }
 
 size_t cached_block_bytes() noexcept { return cache().bytes; }
+
+void release_cached_blocks() noexcept { cache().clear(); }
 
 }  // namespace hybridnet::models::runtime

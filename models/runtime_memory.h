@@ -24,6 +24,9 @@ void* acquire_block(size_t bytes);
 void release_block(void* block, size_t bytes) noexcept;
 /// Bytes this thread holds in free cached blocks (tests).
 size_t cached_block_bytes() noexcept;
+/// Gives this thread's free cached blocks back to the system: after loading a model, whose
+/// float weights, freed once packed as bits, would otherwise stay resident.
+void release_cached_blocks() noexcept;
 
 /// An allocator on acquire_block and release_block whose resize() leaves new elements unset:
 /// a layer's output is written in full by its kernel, and zero-filling it first cost a quarter

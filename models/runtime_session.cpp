@@ -18,6 +18,8 @@ Session::Session(Graph graph, bool binary_kernels, KernelSet set)
   }
   for (size_t k = 0; k < graph_.nodes.size(); ++k)
     for (const auto& i : graph_.nodes[k].inputs) last_use_[i] = k;
+  // The float weights that loading and fusing freed are not activations' sizes: give them back.
+  release_cached_blocks();
 }
 
 int64_t Session::constant_bytes() const {

@@ -317,6 +317,7 @@ void bench_networks(const fs::path& dir, bool quick) {
     const auto file = dir / (n.arch + "_" + n.preset + "_" + std::to_string(n.hw) + ".onnx");
     std::ofstream(file, std::ios::binary)
         << onnx_model(arch, plan, weights, OnnxModelInfo{}, OnnxPart::kWhole);
+    rt::release_cached_blocks();  // the last network's activations
     malloc_trim(0);
     const long before = resident_bytes();
     const rt::Session session(rt::load_graph(file.string()));

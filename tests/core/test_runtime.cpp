@@ -652,4 +652,6 @@ TEST_CASE("runtime: activation blocks freed by one run are reused by the next", 
     CHECK(t.f.data() == a);
   }
   CHECK(cached_block_bytes() == before + 2 * big + 64);
+  release_cached_blocks();
+  CHECK(cached_block_bytes() == 0);
 }
