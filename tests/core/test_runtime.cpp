@@ -312,9 +312,9 @@ Tensor random_floats(std::vector<int64_t> shape, std::mt19937& rng, bool with_ze
 
 TEST_CASE("runtime: XNOR + popcount convolution equals the float convolution of the signs",
           "[runtime][binary]") {
-  // Odd channel counts (not multiples of 64, one and two words), stride 1 and 2, padding at
-  // every border, 1x1 and 3x3; inputs with exact zeros (sign +1). With alpha = 1 both sides are
-  // sums of +-1, exact in float: the outputs must be equal, not close.
+  // Odd channel counts (not multiples of 64, one and two words) and whole words, stride 1 and
+  // 2, padding at every border, 1x1, 3x3 and 5x5; inputs with exact zeros (sign +1). With
+  // alpha = 1 both sides are sums of +-1, exact in float: the outputs must be equal, not close.
   std::mt19937 rng(3);
   struct Case {
     int64_t c, o, h, w, k, stride, pad;
@@ -322,7 +322,11 @@ TEST_CASE("runtime: XNOR + popcount convolution equals the float convolution of 
   for (const Case& t :
        {Case{3, 5, 7, 6, 3, 1, 1}, Case{70, 9, 5, 5, 3, 2, 1}, Case{64, 4, 4, 7, 1, 1, 0},
         Case{129, 3, 6, 5, 3, 2, 1}, Case{17, 8, 9, 9, 1, 2, 0}, Case{257, 20, 9, 10, 3, 1, 1},
-        Case{33, 18, 8, 8, 5, 1, 2}, Case{512, 17, 3, 3, 3, 1, 1}}) {
+        Case{33, 18, 8, 8, 5, 1, 2}, Case{512, 17, 3, 3, 3, 1, 1},
+        // Whole channel words (C a multiple of 64): stride 2 with padding, 5x5, 1x1 stride 2,
+        // blocks of 64 pixels that span output rows.
+        Case{128, 6, 9, 11, 3, 2, 1}, Case{64, 5, 10, 13, 5, 1, 2}, Case{128, 4, 8, 8, 1, 2, 0},
+        Case{64, 3, 12, 12, 3, 1, 1}, Case{192, 7, 13, 9, 3, 2, 0}}) {
     INFO("C " << t.c << " O " << t.o << " " << t.h << "x" << t.w << " k " << t.k << " stride "
               << t.stride);
     const Tensor x = random_floats({2, t.c, t.h, t.w}, rng, true);
@@ -511,7 +515,8 @@ TEST_CASE("runtime: bit-serial k-bit convolution equals the float convolution of
   for (const Case& t :
        {Case{2, 2, 3, 5, 7, 6, 3, 1, 1, false}, Case{1, 2, 70, 9, 5, 5, 3, 2, 1, true},
         Case{2, 1, 64, 4, 4, 7, 1, 1, 0, false}, Case{4, 3, 33, 18, 8, 8, 5, 1, 2, true},
-        Case{3, 2, 129, 3, 6, 5, 3, 2, 1, false}, Case{2, 4, 17, 20, 9, 10, 3, 1, 1, true}}) {
+        Case{3, 2, 129, 3, 6, 5, 3, 2, 1, false}, Case{2, 4, 17, 20, 9, 10, 3, 1, 1, true},
+        Case{2, 2, 128, 5, 9, 11, 3, 2, 1, true}, Case{1, 2, 64, 6, 12, 12, 3, 1, 1, false}}) {
     INFO("x " << t.xbits << " bits, w " << t.wbits << " bits, C " << t.c << " O " << t.o << " k "
               << t.k << " stride " << t.stride << " bn " << t.bn);
     Tensor x = random_floats({2, t.c, t.h, t.w}, rng, true);
@@ -626,7 +631,8 @@ TEST_CASE("runtime: a float Conv computed in bands of output rows equals the dir
   }
 }
 
-TEST_CASE("runtime: activation blocks freed by one run are reused by the next", "[runtime][memory]") {
+TEST_CASE("runtime: activation blocks freed by one run are reused by the next",
+          "[runtime][memory]") {
   const size_t before = cached_block_bytes();
   const size_t big = kCachedBlockBytes * 3;
   void* a = acquire_block(big);
