@@ -112,6 +112,22 @@ std::string conv_model(const torch::Tensor& w, int64_t hw) {
   return m.SerializeAsString();
 }
 
+// The JSON lines `command` prints (other lines skipped); says so when it fails, naming `who`.
+std::vector<nlohmann::json> json_lines(const std::string& command, const char* who) {
+  std::vector<nlohmann::json> lines;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) {
+    std::printf("%s: could not start\n", who);
+    return lines;
+  }
+  char line[4096];
+  while (std::fgets(line, sizeof line, pipe))
+    if (auto j = nlohmann::json::parse(line, nullptr, false); !j.is_discarded())
+      lines.push_back(std::move(j));
+  if (pclose(pipe) != 0) std::printf("%s: exited with an error\n", who);
+  return lines;
+}
+
 // ONNX Runtime's median ms for each job "file:N,C,H,W" (the map's keys), or an empty map with
 // the reason printed.
 std::map<std::string, double> ort_times(const std::vector<std::string>& jobs) {
@@ -125,18 +141,12 @@ std::map<std::string, double> ort_times(const std::vector<std::string>& jobs) {
   std::string command = "node " + script.string();
   for (const auto& j : jobs) command += " '" + j + "'";
   std::map<std::string, double> ms;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return ms;
-  char line[4096];
-  while (std::fgets(line, sizeof line, pipe)) {
-    const auto j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded()) continue;
+  for (const auto& j : json_lines(command, "ONNX Runtime")) {
     std::string key = j.at("model").get<std::string>() + ":";
     for (const auto& d : j.at("shape")) key += std::to_string(d.get<int64_t>()) + ",";
     key.pop_back();
     ms[key] = j.at("ms").get<double>();
   }
-  if (pclose(pipe) != 0) std::printf("ONNX Runtime: node exited with an error\n");
   return ms;
 }
 
@@ -193,14 +203,8 @@ std::map<std::string, double> libtorch_avx2_conv_ms(bool quick) {
       "ONEDNN_MAX_CPU_ISA=AVX2 DNNL_MAX_CPU_ISA=AVX2 /proc/" + std::to_string(getpid()) +
       "/exe --libtorch-layers" + (quick ? " --quick" : "");
   std::map<std::string, double> ms;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return ms;
-  char line[512];
-  while (std::fgets(line, sizeof line, pipe)) {
-    const auto j = nlohmann::json::parse(line, nullptr, false);
-    if (!j.is_discarded()) ms[j.at("shape").get<std::string>()] = j.at("ms").get<double>();
-  }
-  pclose(pipe);
+  for (const auto& j : json_lines(command, "LibTorch capped at AVX2"))
+    ms[j.at("shape").get<std::string>()] = j.at("ms").get<double>();
   return ms;
 }
 
