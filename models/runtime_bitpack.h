@@ -64,7 +64,8 @@ int32_t count_bits(const uint64_t* row, int64_t begin, int64_t end);
 
 /// Packs the receptive fields of output pixels [first, last) of one image into `fields`
 /// ([row_words][cols], word-major so the popcount kernels' counts come out filter by filter):
-/// every word of columns 0 ... last - first - 1; the columns past them are left as they were. `image_bits`: the image's channel-packed bits [H][W][channel_words].
+/// every word of columns 0 ... last - first - 1; the columns past them are left as they were.
+/// `image_bits`: the image's channel-packed bits [H][W][channel_words].
 void pack_fields(const uint64_t* image_bits, int64_t channel_words, const BitConvShape& s,
                  const ConvExtent& e, const BorderClasses& borders, int64_t first, int64_t last,
                  int64_t cols, uint64_t* fields);

@@ -378,8 +378,9 @@ Tensor max_pool(const Node& n, const std::vector<const Tensor*>& inputs) {
         const int64_t lo = std::max<int64_t>(0, (win.left - kx + win.sw - 1) / win.sw);
         const int64_t last = wd - 1 + win.left - kx;  // xx sw <= last
         const int64_t hi = last < 0 ? 0 : std::min(ow, last / win.sw + 1);
-        const float* col = column_max.data() + kx - win.left;
-        for (int64_t xx = lo; xx < hi; ++xx) dst[xx] = std::max(dst[xx], col[xx * win.sw]);
+        const int64_t offset = kx - win.left;  // input column of output xx: xx sw + offset
+        for (int64_t xx = lo; xx < hi; ++xx)
+          dst[xx] = std::max(dst[xx], column_max[xx * win.sw + offset]);
       }
     }
   return out;

@@ -199,9 +199,9 @@ std::map<std::string, double> libtorch_conv_ms(bool quick) {
 // The same in a child process whose oneDNN is capped at AVX2 (its ISA is fixed when it first
 // runs, so the cap takes a fresh process): the FP32 convolution an AVX2-only CPU would run.
 std::map<std::string, double> libtorch_avx2_conv_ms(bool quick) {
-  const std::string command =
-      "ONEDNN_MAX_CPU_ISA=AVX2 DNNL_MAX_CPU_ISA=AVX2 /proc/" + std::to_string(getpid()) +
-      "/exe --libtorch-layers" + (quick ? " --quick" : "");
+  const std::string command = "ONEDNN_MAX_CPU_ISA=AVX2 DNNL_MAX_CPU_ISA=AVX2 /proc/" +
+                              std::to_string(getpid()) + "/exe --libtorch-layers" +
+                              (quick ? " --quick" : "");
   std::map<std::string, double> ms;
   for (const auto& j : json_lines(command, "LibTorch capped at AVX2"))
     ms[j.at("shape").get<std::string>()] = j.at("ms").get<double>();
@@ -240,14 +240,13 @@ void bench_layers(const fs::path& dir, bool quick) {
     conv.int_lists["kernel_shape"] = {3, 3};
     conv.int_lists["pads"] = {1, 1, 1, 1};
     t[key]["ours fp32"] = median_ms([&] { rt::run_op(conv, {&xr, &wr, nullptr}); }, seconds);
-    torch::NoGradGuard no_grad;
-    t[key]["libtorch"] = median_ms([&] { torch::conv2d(x, w, {}, 1, 1); }, seconds);
     const auto file = dir / ("conv_" + key + ".onnx");
     std::ofstream(file, std::ios::binary) << conv_model(w, s.hw);
     jobs.push_back(file.string() + ":1," + std::to_string(s.c) + "," + std::to_string(s.hw) + "," +
                    std::to_string(s.hw));
   }
   const auto ort = ort_times(jobs);
+  for (const auto& [key, ms] : libtorch_conv_ms(quick)) t[key]["libtorch"] = ms;
   const auto onednn_avx2 = libtorch_avx2_conv_ms(quick);
   std::printf("%-12s", "shape");
   for (auto set : kernel_sets()) std::printf(" %9s", rt::to_string(set));
