@@ -83,9 +83,9 @@ void run_show(const ShowOptions& o) {
               train.epochs, to_string(train.optimizer).c_str(), train.lr, train.batch_size,
               (unsigned long long)train.seed, data.name.c_str(), (long long)data.subset);
   std::printf(
-      "quantizers: k-bit input gradient %s, k-bit weight grid %s, alpha %s; batch-norm "
-      "statistics %s\n",
-      models::to_string(train.kbit_input_grad).c_str(),
+      "quantizers: k-bit input gradient %s, gain %g, k-bit weight grid %s, alpha %s; "
+      "batch-norm statistics %s\n",
+      models::to_string(train.kbit_input_grad).c_str(), train.kbit_input_gain,
       models::to_string(train.kbit_weight_scale).c_str(),
       train.alpha_grad ? "differentiated" : "constant",
       train.bn_recalibration > 0

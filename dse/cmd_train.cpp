@@ -162,6 +162,10 @@ void setup_train(CLI::App& app) {
                   "(W / max|W|, DoReFa)");
   sub->add_flag("--alpha-grad", t.alpha_grad,
                 "Differentiate the weights' scale alpha (XNOR-Net); default: alpha is a constant");
+  sub->add_option("--kbit-input-gain", t.kbit_input_gain,
+                  "Initial gamma of the batch norms before k-bit input quantizers: their range "
+                  "[-1, 1] spans +-1/gain standard deviations")
+      ->capture_default_str();
   sub->add_option("--bn-recalibration", t.bn_recalibration,
                   "Batch-norm statistics are recomputed before every evaluation and checkpoint "
                   "from this many batches' worth of training images, run as one batch (0 = "

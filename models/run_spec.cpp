@@ -26,6 +26,8 @@ void validate(const TrainConfig& c) {
   if (c.step_size < 0) fail("--step-size must be >= 0");
   if (c.threads < 0) fail("--threads must be >= 0");
   if (c.max_steps < 0) fail("--max-steps must be >= 0");
+  if (!(c.kbit_input_gain > 0) || !std::isfinite(c.kbit_input_gain))
+    fail("--kbit-input-gain must be a finite number > 0");
   if (c.bn_recalibration < 0) fail("--bn-recalibration must be >= 0");
   if (c.bn_freeze_epochs < 0) fail("--bn-freeze-epochs must be >= 0");
 }
@@ -80,6 +82,9 @@ json run_identity(const HybridPlan& plan, const DataOptions& data, const TrainCo
                   RunIdentityOptions options) {
   json t = train;
   for (const char* k : {"threads", "device", "eval_batch_size"}) t.erase(k);
+  // A setting added after studies were stored counts only when it differs from the value in force
+  // before it existed, so that those studies keep their trial keys.
+  if (train.kbit_input_gain == 1.0) t.erase("kbit_input_gain");
   if (!options.epochs) t.erase("epochs");
   // Keys and order as sweeps have always hashed them: stored studies keep their trial keys.
   json identity = {{"plan", plan.to_json()}, {"train", t}, {"data", data}};

@@ -46,6 +46,11 @@ struct TrainConfig {
   KbitInputGrad kbit_input_grad = KbitInputGrad::kClipped;
   KbitWeightScale kbit_weight_scale = KbitWeightScale::kMse;
   bool alpha_grad = false;
+  /// Initial gamma of the batch norms that feed k-bit input quantizers: the quantizer's domain
+  /// [-1, 1] then spans +-1/gain standard deviations of the normalised input. Gamma hardly moves
+  /// in training, so the initial value stays the quantizer's range. 1.5 helped all-2-bit ResNet-8
+  /// but not the ResNet-20 hybrids (quantizer.h), so the default stays 1.
+  double kbit_input_gain = 1.0;
   /// Batch-norm statistics are recomputed (with the epoch's final weights) before every
   /// evaluation and checkpoint from this many batches' worth of training images, passed as one
   /// batch (models/batch_norm_recalibration.h); 0 keeps the running averages.
@@ -65,7 +70,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, epochs, batch_size,
                                                 momentum, nesterov, weight_decay, schedule,
                                                 step_size, gamma, seed, device, threads, max_steps,
                                                 eval_batch_size, kbit_input_grad, kbit_weight_scale,
-                                                alpha_grad, bn_recalibration, bn_freeze_epochs)
+                                                alpha_grad, kbit_input_gain, bn_recalibration,
+                                                bn_freeze_epochs)
 /// A training config as hybridnet wrote it (run.json, a store's trial config). Records written
 /// before a setting existed get the value that was in force then, so an old run is evaluated and
 /// resumed as it was trained (k-bit weights on the max|W| grid, identity k-bit input gradient, no

@@ -148,12 +148,25 @@ void load_init_weights(HybridNet& net, const RunSpec& spec) {
   }
 }
 
+// Sets gamma of every batch norm that feeds a k-bit input quantizer (TrainConfig::kbit_input_gain);
+// binary and FP layers keep 1: sign ignores its input's scale and ReLU's output is renormalised.
+void init_kbit_input_gain(HybridNetImpl& net, double gain) {
+  torch::NoGradGuard no_grad;
+  for (const auto& l : net.architecture().layers) {
+    const int bits = net.plan().precision(l.name).input_bits;
+    const auto norm = net.norm_module(l.index);
+    if (bits < 2 || bits >= kFullPrecisionBits || !norm) continue;
+    norm->named_parameters(/*recurse=*/false)["weight"].fill_(gain);
+  }
+}
+
 }  // namespace
 
 HybridNet build_run_network(const RunSpec& spec) {
   HybridNet net = build_seeded_network(spec.plan, spec.train.seed, spec.in_channels, spec.in_h,
                                        spec.in_w, spec.num_classes);
   net->set_quantizer(spec.train.quantizer());
+  init_kbit_input_gain(*net, spec.train.kbit_input_gain);
   return net;
 }
 

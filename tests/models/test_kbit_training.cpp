@@ -168,3 +168,49 @@ TEST_CASE("reference check on Fashion-MNIST: 4-bit trains below 2-bit below bina
   CHECK(two < binary - 0.05);
   CHECK(four < two - 0.03);
 }
+
+TEST_CASE("the k-bit input gain sets gamma of the batch norms before k-bit quantizers only",
+          "[models][kbit]") {
+  // A mixed plan: XNOR with one 2-bit body conv, one 4-bit one and an intra-layer sectioned
+  // 2-bit one; binary, FP and the stem keep gamma 1.
+  RunSpec spec;
+  spec.plan = make_preset("xnor", "resnet8");
+  spec.plan.precision("layer1.0.conv2") = Precision::kbit(2);
+  spec.plan.precision("layer2.0.conv1") = Precision::kbit(4);
+  spec.plan.precision("layer3.0.conv1") = Precision{2, 2, 0.25};
+  const auto gammas = [&](const TrainConfig& t) {
+    spec.train = t;
+    const HybridNet net = build_run_network(spec);
+    std::map<std::string, float> g;
+    for (const auto& l : net->architecture().layers)
+      if (auto norm = net->norm_module(l.index)) {
+        const auto w = norm->named_parameters(false)["weight"];
+        CHECK(w.min().item<float>() == w.max().item<float>());
+        g[l.name] = w.max().item<float>();
+      }
+    return g;
+  };
+  TrainConfig t;
+  CHECK(t.kbit_input_gain == 1.0);  // the default: gamma starts at 1 everywhere
+  for (const auto& [name, gamma] : gammas(t)) CHECK(gamma == 1.0f);
+  t.kbit_input_gain = 1.5;
+  const auto g = gammas(t);
+  for (const auto& [name, gamma] : g) {
+    INFO(name);
+    const int bits = spec.plan.precision(name).input_bits;
+    CHECK(gamma == (bits >= 2 && bits < kFullPrecisionBits ? 1.5f : 1.0f));
+  }
+  CHECK(g.at("layer1.0.conv2") == 1.5f);
+  CHECK(g.at("layer3.0.conv1") == 1.5f);
+  CHECK(g.at("layer1.0.conv1") == 1.0f);  // binary
+  CHECK(g.at("fc") == 1.0f);              // FP classifier
+
+  // A record written before the setting existed reads as gain 1, and the gain is a JSON key.
+  nlohmann::json old = t;
+  CHECK(old.at("kbit_input_gain") == 1.5);
+  old.erase("kbit_input_gain");
+  CHECK(train_config_from_record(old).kbit_input_gain == 1.0);
+  TrainConfig bad;
+  bad.kbit_input_gain = 0;
+  CHECK_THROWS_WITH(validate(bad), Catch::Contains("--kbit-input-gain"));
+}

@@ -13,6 +13,8 @@ between hybridnet and the papers can be traced to one choice:
   --alpha-grad                   let the gradient flow through alpha (XNOR-Net)
   --bn-reestimate N              recompute batch-norm statistics on N batches before evaluating
   --bn-one-batch                 ... on those images run as one batch (hybridnet's default)
+  --kbit-input-gain G            initial gamma of the batch norms before k-bit input quantizers
+                                 (hybridnet's default 1.5; 1 = its first version's)
   --plan FILE                    a hybridnet plan.json: per-layer bits and shortcut wiring (every
                                  1 or 2 convs), e.g. a pca hybrid's, instead of --bits everywhere
 
@@ -229,6 +231,7 @@ def main():
     p.add_argument("--bn-reestimate", type=int, default=0)
     p.add_argument("--bn-one-batch", action="store_true")
     p.add_argument("--plan", default="")
+    p.add_argument("--kbit-input-gain", type=float, default=1.0)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -245,6 +248,11 @@ def main():
         net = ResNet(depth, lambda name: bits[name], o, plan["shortcut"]["every"])
     else:
         net = ResNet(a.depth, lambda name: a.bits, o)
+    kunits = [m for m in net.modules()
+              if isinstance(m, Unit) and 2 <= m.bits < 32 and m.bn is not None]
+    with torch.no_grad():
+        for m in kunits:
+            m.bn.weight.fill_(a.kbit_input_gain)
     opt = torch.optim.Adam(net.parameters(), lr=a.lr, weight_decay=1e-4)
     g = torch.Generator().manual_seed(a.seed)
     for epoch in range(a.epochs):
@@ -268,6 +276,8 @@ def main():
         if a.bn_reestimate:
             reestimate_bn(net, xtr[order], a.bn_reestimate, 128, a.bn_one_batch)
             rec["test_acc_reestimated"] = round(evaluate(net, xte, yte), 4)
+        if kunits:  # mean |gamma| of each k-bit unit's batch norm: does training move it?
+            rec["kbit_gamma"] = [round(m.bn.weight.abs().mean().item(), 3) for m in kunits]
         print(json.dumps(rec), flush=True)
 
 

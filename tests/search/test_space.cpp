@@ -414,6 +414,10 @@ TEST_CASE("space: candidate keys are those earlier versions stored, so their stu
   CHECK(c[0].key() == "add2d6731b89f51f");
   CHECK(c[1].key() == "9eeec0f348ce4b1e");
   CHECK(warm.key() == "6ecc3b8e28416246");
+  // A setting added later changes the key only when it is not the value in force before it.
+  Candidate gain = c[0];
+  gain.config.train.kbit_input_gain = 1.5;
+  CHECK(gain.key() != c[0].key());
 }
 
 TEST_CASE("space: the search strategy, grid by default, successive halving on validation",
