@@ -68,12 +68,21 @@ for id in $(sql "SELECT id FROM trials WHERE (SELECT count(*) FROM epochs e WHER
   fail "trial $id does not have 3 epoch rows"
 done
 
-# Each killed worker's trial in hand: reclaimed by another within 2x the staleness limit.
+# Each killed worker's trial in hand: reclaimed by another within 2x the staleness limit. The
+# next claim is the next attempt of that trial; it may come before the kill when the worker had
+# already lost its lease (heartbeats stale across the server restart), and then the worker no
+# longer held the trial when it was killed.
 while read -r v at; do
-  trial=$(awk '$1 == "claim" {t = $2} $1 == "finish" && $2 == t {t = ""} END {print t}' "w$v.out")
+  read -r trial attempt < <(awk '$1 == "claim" {t = $2; a = $3} $1 == "finish" && $2 == t {t = ""}
+                                 END {print t, a}' "w$v.out")
   [[ -n $trial ]] || { echo "w$v held no trial when killed"; continue; }
-  next=$(cat w*.out | awk -v t="$trial" -v at="$at" '$1 == "claim" && $2 == t && $4 > at {print $4}' | sort -n | head -1)
-  [[ -n $next ]] || fail "trial $trial of killed worker w$v was never claimed again"
+  next=$(cat w*.out | awk -v t="$trial" -v a="$attempt" '$1 == "claim" && $2 == t && $3 > a {print $3, $4}' |
+         sort -n | head -1 | cut -d' ' -f2)
+  [[ -n $next ]] || fail "trial $trial (attempt $attempt) of killed worker w$v was never claimed again"
+  if holds "$next < $at"; then
+    echo "trial $trial of killed worker w$v: lease already lost, reclaimed $(calc "$at - $next") s before the kill"
+    continue
+  fi
   delay=$(calc "$next - $at")
   echo "trial $trial of killed worker w$v reclaimed after $delay s (limit $((2 * STALE)) s)"
   holds "$delay <= 2 * $STALE" || fail "trial $trial reclaimed after $delay s"
