@@ -37,23 +37,26 @@ start=$(now)
 # server is back. Trials whose workers lose their lease in the restart are checked by the
 # finishes: each trial finished exactly once.
 mapfile -t victims < <(shuf -i 1-$WORKERS -n $KILLS)
-kill_at() {  # kill_at SECONDS_SINCE_START VICTIM_INDEX
-  while holds "$(now) - $start < $1"; do sleep 0.05; done
-  local v=${victims[$2]}
-  kill -9 "${pids[$v]}" 2> /dev/null || true
-  echo "$v $(now)" >> killed.txt
-  echo "killed worker w$v at $(calc "$(now) - $start") s"
+killed=0
+kill_between() {  # kill_between FROM TO: the next KILLS/2 victims, at random moments FROM-TO s in
+  local moment v
+  for moment in $(for _ in $(seq 1 $((KILLS / 2))); do
+                    calc "$1 + $(shuf -i 0-1000 -n 1) * ($2 - $1) / 1000"
+                  done | sort -n); do
+    while holds "$(now) - $start < $moment"; do sleep 0.05; done
+    v=${victims[$killed]}; killed=$((killed + 1))
+    kill -9 "${pids[$v]}" 2> /dev/null || true
+    echo "$v $(now)" >> killed.txt
+    echo "killed worker w$v at $(calc "$(now) - $start") s"
+  done
 }
-random_seconds() { calc "($1) + $(shuf -i 0-1000 -n 1) * (($2) - ($1)) / 1000"; }
-mapfile -t first < <(for _ in $(seq 1 $((KILLS / 2))); do random_seconds 0.5 1.5; done | sort -n)
-for k in $(seq 0 $((KILLS / 2 - 1))); do kill_at "${first[$k]}" "$k"; done
+kill_between 0.5 1.5
 while holds "$(now) - $start < 4"; do sleep 0.05; done
 t0=$(now)
 restart_server
 back=$(calc "$(now) - $start")
-echo "server restarted at $(calc "$t0 - $start") s (took $(calc "$(now) - $t0") s)"
-mapfile -t second < <(for _ in $(seq $((KILLS / 2 + 1)) $KILLS); do random_seconds "$back + 3" "$back + 4.5"; done | sort -n)
-for k in $(seq $((KILLS / 2)) $((KILLS - 1))); do kill_at "${second[$((k - KILLS / 2))]}" "$k"; done
+echo "server restarted at $(calc "$t0 - $start") s (took $(calc "$back + $start - $t0") s)"
+kill_between "$(calc "$back + 3")" "$(calc "$back + 4.5")"
 for i in $(seq 1 $WORKERS); do
   grep -q "^$i " killed.txt && continue
   timeout 180 tail --pid="${pids[$i]}" -f /dev/null || fail "worker w$i still running after 3 minutes"
