@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The PostgreSQL store under load (loopback only, bounded in time): 32 worker processes
-# (store_load_worker: simulated trials of 1.2-3.6 s, sleeps for training) on one study of 256 trials; 4 of
-# them (over 10%) SIGKILLed at random moments, and the server restarted once between the kills. Checks: every
-# trial done, each finished exactly once (one accepted finish per trial), every trial of a
-# killed worker reclaimed within 2x the staleness limit; prints the share of the workers'
-# trial time spent in store calls, what idle workers' polling cost and what the restart cost.
+# (store_load_worker: simulated trials of 1.2-3.6 s, sleeps for training) on one study of 256
+# trials; 4 of them (over 10%) SIGKILLed at random moments, and the server restarted once between
+# the kills. Checks: every trial done, each finished exactly once (one accepted finish per trial),
+# every trial of a killed worker reclaimed within 2x the staleness limit; prints the share of the
+# workers' trial time spent in store calls, what idle workers' polling cost and what the restart
+# cost.
 # Usage: store_load.sh STORE_LOAD_WORKER WORKDIR PG_ENV_FILE
 set -euo pipefail
 WORKER=$1; WORK=$2; PG_ENV=$3
@@ -100,7 +101,7 @@ lost=$(cat w*.out | awk '$1 == "summary" {s += $6} END {print s + 0}')
 reconnected=$(grep -l "reconnected" w*.err | wc -l)
 share=$(cat w*.out | awk '$1 == "summary" {s += $8; t += $10} END {printf "%.2f", 100 * s / t}')
 per_call=$(cat w*.out | awk '$1 == "summary" {s += $8; n += $12} END {printf "%.2f", 1000 * s / n}')
-idle=$(cat w*.out | awk '$1 == "summary" {s += $14; n += $16} END {printf "%d calls, %.2f ms each", n, 1000 * s / n}')
+idle=$(cat w*.out | awk '$1 == "summary" {s += $14; n += $16} END {printf "%d calls, %.2f ms each", n, n ? 1000 * s / n : 0}')
 outage=$(cat w*.out | awk '$1 == "summary" {s += $18; n += $20} END {printf "%d calls waited %.1f s in all", n, s}')
 echo "trials: $TRIALS done once each; $reclaims reclaimed ($KILLS kills, $lost dropped by workers that lost their lease in the restart)"
 echo "server restart: $reconnected of $WORKERS workers reconnected"
